@@ -1,0 +1,1 @@
+"""The exchange-point kiosk of the Tangxiang street village governance points scheme."""
