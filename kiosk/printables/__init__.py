@@ -1,0 +1,1 @@
+"""Printable artefacts of the points scheme: household cards, the quarterly notice and QR reading."""
