@@ -56,6 +56,7 @@ class Notice:
     def __post_init__(self) -> None:
         if self.generated_at.tzinfo is None:
             raise ValueError("Notice.generated_at must be timezone-aware")
+        quarter_label(self.quarter)  # a malformed quarter fails here, not halfway through a PDF
 
     @property
     def title(self) -> str:
