@@ -60,5 +60,7 @@ def decode_codes(source: str | Path | Image.Image) -> list[str]:
     found = _decode(grey)
     if found or max(grey.size) > _UPSCALE_MAX_SIDE:
         return found
-    bigger = grey.resize((grey.width * 2, grey.height * 2), Image.Resampling.LANCZOS)
+    # Bicubic read both crisp one-pixel modules and anti-aliased ones in trials; Lanczos rings
+    # on crisp modules and nearest-neighbour keeps anti-aliasing blur as grey steps.
+    bigger = grey.resize((grey.width * 2, grey.height * 2), Image.Resampling.BICUBIC)
     return _decode(bigger)
