@@ -21,7 +21,8 @@ def qr(text: str, box_size: int = 6) -> Image.Image:
     code = qrcode.QRCode(box_size=box_size, border=4)
     code.add_data(text)
     code.make(fit=True)
-    return code.make_image().get_image().convert("L")
+    image: Image.Image = code.make_image().get_image()
+    return image.convert("L")
 
 
 def canvas(*placed: tuple[str, int, int]) -> Image.Image:
