@@ -11,41 +11,107 @@ DEFAULT_LANGUAGE: Final = "zh"
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- codes and lookups ---
     "code.garbled": ("无法识别的码，请重新扫描", "Unreadable code, please scan again"),
-    "code.forged": ("积分卡校验失败（伪造或被改动），请到村委核实", "Card check failed (forged or altered): verify at the village committee"),
-    "code.revoked": ("此卡已挂失补办，请使用新卡（第{current}版）", "This card was replaced: use the new card (version {current})"),
+    "code.forged": (
+        "积分卡校验失败（伪造或被改动），请到村委核实",
+        "Card check failed (forged or altered): verify at the village committee",
+    ),
+    "code.revoked": (
+        "此卡已挂失补办，请使用新卡（第{current}版）",
+        "This card was replaced: use the new card (version {current})",
+    ),
     "code.unknown": ("找不到该户：{code}", "No such household: {code}"),
-    "code.no_signing_key": ("本机没有制卡密钥，积分卡由街道办制作", "This terminal holds no card-signing key: cards are made at the street office"),
+    "code.no_signing_key": (
+        "本机没有制卡密钥，积分卡由街道办制作",
+        "This terminal holds no card-signing key: cards are made at the street office",
+    ),
     "order.unknown": ("找不到兑换单：{order}", "No such order: {order}"),
     "rule.unknown": ("没有这条积分规则：{rule}", "No such rule: {rule}"),
     "item.unknown": ("兑换目录中没有第{no}号物品", "The catalogue has no item number {no}"),
-    "item.spec": ("物品格式应为 序号[:数量]，例如 2:3 ，收到：{spec}", "Items are NO[:QTY], e.g. 2:3; got: {spec}"),
+    "item.spec": (
+        "物品格式应为 序号[:数量]，例如 2:3 ，收到：{spec}",
+        "Items are NO[:QTY], e.g. 2:3; got: {spec}",
+    ),
     "operator.unknown": ("没有这位操作员：{operator}", "No such operator: {operator}"),
-    "operator.role": ("{operator} 无权进行此操作（需要：{needed}）", "{operator} may not do this (needs: {needed})"),
-    "operator.village": ("{operator} 只能管理本村的农户", "{operator} may only act for households of its own village"),
+    "operator.role": (
+        "{operator} 无权进行此操作（需要：{needed}）",
+        "{operator} may not do this (needs: {needed})",
+    ),
+    "operator.village": (
+        "{operator} 只能管理本村的农户",
+        "{operator} may only act for households of its own village",
+    ),
     "village.unknown": ("没有这个村：{village}", "No such village: {village}"),
     # --- quantities and dates ---
-    "qty.range": ("数量必须是 {low} 到 {high} 之间的整数，收到：{qty}", "Quantity must be a whole number from {low} to {high}; got: {qty}"),
-    "qty.rate_too_small": ("{material}不足 {per}{unit}，不计分（收到 {qty}{unit}）", "Less than {per} {unit} of {material} earns nothing (got {qty})"),
-    "qty.monthly_once": ("按月计分的项目每次数量只能为 1", "A monthly item is awarded once, quantity 1"),
-    "date.invalid": ("日期格式不对：{value}（应为 {expected}）", "Bad date: {value} (expected {expected})"),
-    "period.not_over": ("{period} 还没有结束，不能结算", "{period} has not ended yet: it cannot be closed"),
+    "qty.range": (
+        "数量必须是 {low} 到 {high} 之间的整数，收到：{qty}",
+        "Quantity must be a whole number from {low} to {high}; got: {qty}",
+    ),
+    "qty.rate_too_small": (
+        "{material}不足 {per}{unit}，不计分（收到 {qty}{unit}）",
+        "Less than {per} {unit} of {material} earns nothing (got {qty})",
+    ),
+    "qty.monthly_once": (
+        "按月计分的项目每次数量只能为 1",
+        "A monthly item is awarded once, quantity 1",
+    ),
+    "date.invalid": (
+        "日期格式不对：{value}（应为 {expected}）",
+        "Bad date: {value} (expected {expected})",
+    ),
+    "period.not_over": (
+        "{period} 还没有结束，不能结算",
+        "{period} has not ended yet: it cannot be closed",
+    ),
     # --- rules ---
-    "rule.monthly_cap": ("本月已计过分（{when}），每月只计一次", "Already awarded this month ({when}): once per month"),
-    "rule.system_only": ("“{rule}”由月度/年度结算自动发放，不能手工录入", "'{rule}' is written by the month/year close, not by hand"),
-    "rule.use_freeze": ("负面清单第9条请用“冻结兑换”办理，并写明期限", "Negative item 9 is a redemption freeze: use freeze with its dates"),
-    "rule.helper_negative": ("互助申报只适用于正面清单", "Mutual-help declarations apply to the positive list only"),
+    "rule.monthly_cap": (
+        "本月已计过分（{when}），每月只计一次",
+        "Already awarded this month ({when}): once per month",
+    ),
+    "rule.system_only": (
+        "“{rule}”由月度/年度结算自动发放，不能手工录入",
+        "'{rule}' is written by the month/year close, not by hand",
+    ),
+    "rule.use_freeze": (
+        "负面清单第9条请用“冻结兑换”办理，并写明期限",
+        "Negative item 9 is a redemption freeze: use freeze with its dates",
+    ),
+    "rule.helper_negative": (
+        "互助申报只适用于正面清单",
+        "Mutual-help declarations apply to the positive list only",
+    ),
     "rule.helper_self": ("帮助人不能是同一户", "The helper must be another household"),
-    "rule.not_participating": ("该户长期外出且未申请参与积分，不能计分", "This household is long-term absent and has not opted in"),
+    "rule.not_participating": (
+        "该户长期外出且未申请参与积分，不能计分",
+        "This household is long-term absent and has not opted in",
+    ),
     # --- redemption ---
     "redeem.empty": ("请至少选择一件物品", "Choose at least one item"),
-    "redeem.over_balance": ("积分不足：需要 {total} 分，余额 {balance} 分", "Not enough points: needs {total}, balance {balance}"),
-    "redeem.frozen": ("该户在 {until} 前只积分、不兑换（{reason}）", "This household earns but may not redeem until {until} ({reason})"),
-    "redeem.negative_balance": ("该户积分为负（{balance}），补足前不能兑换", "The balance is negative ({balance}): no redemption until it is positive"),
+    "redeem.over_balance": (
+        "积分不足：需要 {total} 分，余额 {balance} 分",
+        "Not enough points: needs {total}, balance {balance}",
+    ),
+    "redeem.frozen": (
+        "该户在 {until} 前只积分、不兑换（{reason}）",
+        "This household earns but may not redeem until {until} ({reason})",
+    ),
+    "redeem.negative_balance": (
+        "该户积分为负（{balance}），补足前不能兑换",
+        "The balance is negative ({balance}): no redemption until it is positive",
+    ),
     "redeem.wrong_point": ("该兑换点不属于本村", "This exchange point belongs to another village"),
     "freeze.range": ("冻结结束日期不能早于开始日期", "A freeze cannot end before it starts"),
     "freeze.reason": ("请写明冻结原因", "Give the reason for the freeze"),
+    "handover.twice": ("“{name}”已经交付过，不能重复交付", "'{name}' was already handed over"),
+    "stock.short": (
+        "“{name}”库存不足（现有 {on_hand}，需要 {qty}），请先登记到货或改为待交付",
+        "Not enough '{name}' in stock ({on_hand} on hand, {qty} needed): record the delivery first or leave it pending",
+    ),
+    "db.missing": ("找不到数据库文件：{path}", "No database file at {path}"),
     # --- seeding ---
-    "seed.not_empty": ("数据库已有数据，拒绝重复初始化：{url}", "The database already holds data; refusing to seed it: {url}"),
+    "seed.not_empty": (
+        "数据库已有数据，拒绝重复初始化：{url}",
+        "The database already holds data; refusing to seed it: {url}",
+    ),
 }
 
 

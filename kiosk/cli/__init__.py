@@ -9,9 +9,7 @@ from collections.abc import Sequence
 
 # Each module defines `register(subparsers)`; handlers import their heavy dependencies
 # lazily so that `kiosk --help` and quick reports start fast.
-COMMAND_MODULES: tuple[str, ...] = (
-    "kiosk.cli.core_commands",
-)
+COMMAND_MODULES: tuple[str, ...] = ("kiosk.cli.core_commands",)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

@@ -57,7 +57,11 @@ def now() -> datetime:
 
 
 def _json_default(value: object) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        from kiosk.core.clock import local
+
+        return local(value).isoformat()  # Chongqing time, with its +08:00 offset
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, set | frozenset | tuple):
         return list(value)
@@ -81,6 +85,10 @@ def run_handler(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return EXIT_FAILURE
+    except BrokenPipeError:
+        # `kiosk ... | head` closed the pipe: not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
     except Exception as error:  # the last line of defence: say what failed, not a traceback
         if os.environ.get("KIOSK_DEBUG"):
             raise

@@ -38,15 +38,15 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=SHANGHAI)
 
 
-def to_utc_naive(at: datetime) -> datetime:
-    """How datetimes are stored: naive UTC, the same on SQLite and PostgreSQL."""
+def as_utc(at: datetime) -> datetime:
+    """How datetimes are stored: aware, in UTC (SQLModel's UTCDateTime refuses naive ones)."""
     if at.tzinfo is None:
-        return at
-    return at.astimezone(UTC).replace(tzinfo=None)
+        raise ValueError("naive datetime: pass an aware one")
+    return at.astimezone(UTC)
 
 
 def from_db(at: datetime) -> datetime:
-    """A stored (naive UTC) datetime made aware again."""
+    """A stored datetime, aware (SQLite hands back UTC without an offset on raw queries)."""
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 

@@ -1,0 +1,530 @@
+"""Subcommands of the points core: seeding, look-ups, awards, redemptions, freezes, closes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kiosk.cli.context import (
+    add_db_option,
+    add_json_option,
+    database_url,
+    now,
+    open_engine,
+    print_json,
+)
+from kiosk.core.errors import BadInput
+
+
+def _command(subparsers: Any, name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=help_text, description=help_text
+    )
+    add_db_option(parser)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def register(subparsers: Any) -> None:
+    p = _command(subparsers, "seed-demo", seed_demo, "fill an empty database with demo data")
+    p.add_argument("--households-per-village", type=int, default=20)
+
+    p = _command(subparsers, "migrate", migrate, "bring the database schema up to date")
+
+    p = _command(subparsers, "operator", operator_list, "operators (list)")
+    p.add_argument("action", choices=["list"])
+    add_json_option(p)
+
+    p = _command(subparsers, "rules", rules_list, "the positive and negative lists (list)")
+    p.add_argument("action", choices=["list"])
+    p.add_argument("--village", help="the rule set in force for this village (default: street)")
+    add_json_option(p)
+
+    p = _command(subparsers, "catalog", catalog_list, "the exchange catalogue (list)")
+    p.add_argument("action", choices=["list"])
+    p.add_argument("--exchange-point", help="show stock at this exchange point")
+    add_json_option(p)
+
+    household = subparsers.add_parser("household", help="households: list, show, payload")
+    household_sub = household.add_subparsers(dest="household_command", required=True)
+    p = _command(household_sub, "list", household_list, "list households")
+    p.add_argument("--village")
+    add_json_option(p)
+    p = _command(household_sub, "show", household_show, "one household, its balance and entries")
+    p.add_argument("code", help="short code (HP0001) or the scanned payload")
+    add_json_option(p)
+    p = _command(household_sub, "payload", household_payload, "print the signed card payload")
+    p.add_argument("code")
+
+    p = _command(subparsers, "award", award, "award or deduct points by a rule of either list")
+    p.add_argument("code")
+    p.add_argument("rule_id")
+    p.add_argument("--qty", type=int, default=1)
+    p.add_argument("--helper", help="the helping household of a mutual-help declaration")
+    p.add_argument("--operator", required=True)
+    p.add_argument("--note")
+    add_json_option(p)
+
+    p = _command(subparsers, "redeem", redeem, "redeem points for catalogue items NO[:QTY]")
+    p.add_argument("code")
+    p.add_argument("items", nargs="+", metavar="NO[:QTY]")
+    p.add_argument("--operator", required=True)
+    p.add_argument("--hand-over", action="store_true", help="all lines handed over at once")
+    p.add_argument("--exchange-point")
+    add_json_option(p)
+
+    p = _command(subparsers, "freeze", freeze, "stop a household redeeming until a date")
+    p.add_argument("code")
+    p.add_argument("--until", required=True, help="last day of the freeze, YYYY-MM-DD")
+    p.add_argument("--from", dest="starts", help="first day (default today)")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--operator", required=True)
+
+    p = _command(subparsers, "unfreeze", unfreeze, "lift a household's redemption freeze")
+    p.add_argument("code")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--operator", required=True)
+
+    p = _command(subparsers, "close-month", close_month, "monthly top-5 bonuses")
+    p.add_argument("month", nargs="?", help="YYYY-MM")
+    p.add_argument("--previous", action="store_true", help="the month before today")
+    add_json_option(p)
+
+    p = _command(subparsers, "close-year", close_year, "yearly top-5 bonuses and the annual reset")
+    p.add_argument("year", nargs="?", help="YYYY")
+    p.add_argument("--previous", action="store_true", help="the year before today")
+    add_json_option(p)
+
+    p = _command(subparsers, "check", check, "prove the ledger's invariants")
+    add_json_option(p)
+
+
+# --- handlers -----------------------------------------------------------------------------
+
+
+def signing_key_path(url: str) -> Path | None:
+    """Where the card-signing key lives: KIOSK_CARD_KEY, or beside an SQLite database file."""
+    override = os.environ.get("KIOSK_CARD_KEY")
+    if override:
+        return Path(override)
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return Path(f"{parsed.database}.card-key")
+    return None
+
+
+def seed_demo(args: argparse.Namespace) -> int:
+    from kiosk.core.db import write_session
+    from kiosk.core.seed import seed_demo as seed
+
+    if not 1 <= args.households_per_village <= 100_000:
+        raise BadInput("qty.range", low=1, high=100_000, qty=args.households_per_village)
+    url = database_url(args)
+    engine = open_engine(args)
+    key_path = signing_key_path(url)
+    with write_session(engine) as session:
+        result = seed(
+            session,
+            now=now(),
+            households_per_village=args.households_per_village,
+            signing_key_path=key_path,
+            url=url,
+        )
+    print(f"演示数据已建立 / demo data created: {url}")
+    print(
+        f"  {result.villages} 个村 villages, {result.households} 户 households, "
+        f"{result.entries} 条积分记录 entries"
+    )
+    if key_path:
+        print(f"  制卡密钥 card-signing key: {key_path}")
+    print("  演示操作员 demo operators (id / 姓名 / 角色 / 村 / PIN):")
+    for operator in result.operators:
+        print(
+            f"    {operator.id:<20} {operator.name:<6} {operator.role:<14} "
+            f"{operator.village or '-':<6} PIN {operator.pin}"
+        )
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    open_engine(args)
+    print("数据库已是最新 / database schema is up to date")
+    return 0
+
+
+def operator_list(args: argparse.Namespace) -> int:
+    from sqlmodel import col, select
+
+    from kiosk.core.db import read_session
+    from kiosk.core.models import Operator, Village
+
+    with read_session(open_engine(args)) as session:
+        villages = {v.id: v.name for v in session.exec(select(Village))}
+        rows = [
+            {
+                "id": o.id,
+                "name": o.name,
+                "role": o.role,
+                "village": villages.get(o.village_id or ""),
+                "exchange_point": o.exchange_point_id,
+                "active": o.active,
+            }
+            for o in session.exec(select(Operator).order_by(col(Operator.id)))
+        ]
+    if args.json:
+        print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['id']:<20} {row['name']:<6} {row['role']:<14} {row['village'] or '-'}")
+    return 0
+
+
+def rules_list(args: argparse.Namespace) -> int:
+    from kiosk.core.db import read_session
+    from kiosk.core.reference import ruleset_for, village_by_name
+
+    with read_session(open_engine(args)) as session:
+        village_id = village_by_name(session, args.village).id if args.village else ""
+        ruleset = ruleset_for(session, village_id, now())
+    rows = [
+        {
+            "id": rule.id,
+            "list": str(rule.list),
+            "category": rule.category,
+            "matter": rule.matter,
+            "behaviour": rule.behaviour,
+            "text": rule.text,
+            "points": rule.points,
+            "cadence": str(rule.cadence),
+            "per": rule.per,
+            "unit": rule.unit,
+            "warnings": rule.warnings,
+            "awardable": rule.awardable_by_hand,
+            "ruleset": ruleset.key,
+        }
+        for rule in ruleset.rules
+    ]
+    if args.json:
+        print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['id']:<6} {row['points']:>5}  {row['cadence']:<16} {row['text']}")
+    return 0
+
+
+def catalog_list(args: argparse.Namespace) -> int:
+    from catalog.items import DueClass
+    from catalog.search import pinyin_initials
+    from kiosk.core.db import read_session
+    from kiosk.core.ledger import meta_get
+    from kiosk.core.reference import catalog_items, stock_levels
+
+    with read_session(open_engine(args)) as session:
+        point = args.exchange_point or meta_get(session, "exchange_point_id")
+        stock = stock_levels(session, point) if point else {}
+        rows = [
+            {
+                "no": item.no,
+                "name": item.name,
+                "points": item.points,
+                "due_class": item.due_class,
+                "due_days": DueClass(item.due_class).days,
+                "initials": pinyin_initials(item.name),
+                "stock": stock.get(item.no, 0) if point else None,
+            }
+            for item in catalog_items(session)
+        ]
+    if args.json:
+        print_json(rows)
+    else:
+        for row in rows:
+            print(
+                f"{row['no']:>2} {row['name']:<14} {row['points']:>4}分  {row['due_days']}天  "
+                f"库存 {row['stock'] if row['stock'] is not None else '-'}"
+            )
+    return 0
+
+
+def household_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from kiosk.core.db import read_session
+    from kiosk.core.households import list_households
+    from kiosk.core.models import LedgerEntry, Village
+    from kiosk.core.reference import village_by_name
+    from rules.engine import points_year
+
+    year = points_year(now())
+    with read_session(open_engine(args)) as session:
+        village_id = village_by_name(session, args.village).id if args.village else None
+        villages = {v.id: v.name for v in session.exec(select(Village))}
+        balances = dict(
+            session.exec(
+                select(LedgerEntry.household_id, func.sum(LedgerEntry.points))
+                .where(LedgerEntry.points_year == year)
+                .group_by(LedgerEntry.household_id)  # type: ignore[arg-type]
+            ).all()
+        )
+        rows = [
+            {
+                "id": h.id,
+                "code": h.code,
+                "village": villages[h.village_id],
+                "group": h.group_name,
+                "head": h.head_name,
+                "balance": int(balances.get(h.id) or 0),
+                "takes_part": h.takes_part,
+            }
+            for h in list_households(session, village_id)
+        ]
+    if args.json:
+        print_json(rows)
+    else:
+        for row in rows:
+            print(
+                f"{row['code']:<8} {row['village']:<4} {row['group']:<4} {row['head']:<6} "
+                f"{row['balance']:>6}"
+            )
+    return 0
+
+
+def household_show(args: argparse.Namespace) -> int:
+    from kiosk.core.db import read_session
+    from kiosk.core.households import resolve_household, summarize
+
+    with read_session(open_engine(args)) as session:
+        summary = summarize(session, resolve_household(session, args.code), now())
+    if args.json:
+        print_json(summary.as_json())
+    else:
+        frozen = (
+            f"  冻结至 frozen until {summary.frozen.until}（{summary.frozen.reason}）"
+            if summary.frozen
+            else ""
+        )
+        print(f"{summary.code} {summary.village}村 {summary.group} 户主 {summary.head}")
+        print(f"{summary.points_year}年积分余额 balance: {summary.balance}{frozen}")
+        for entry in summary.entries[-10:]:
+            print(
+                f"  {entry.created_at:%Y-%m-%d} {entry.kind:<10} {entry.points:>+5} "
+                f"{entry.rule_id or ''} {entry.note or ''}"
+            )
+    return 0
+
+
+def household_payload(args: argparse.Namespace) -> int:
+    from kiosk.core.codes import CardSigner
+    from kiosk.core.db import read_session
+    from kiosk.core.households import resolve_household
+
+    key_path = signing_key_path(database_url(args))
+    if key_path is None or not key_path.exists():
+        raise BadInput("code.no_signing_key")
+    signer = CardSigner.from_file(key_path)
+    with read_session(open_engine(args)) as session:
+        household = resolve_household(session, args.code)
+        print(signer.payload(household.code, household.card_version))
+    return 0
+
+
+def _operator_and_household(session: Any, operator_id: str, code: str) -> tuple[Any, Any]:
+    from kiosk.core.households import resolve_household
+    from kiosk.core.reference import operator_by_id
+
+    return operator_by_id(session, operator_id), resolve_household(session, code)
+
+
+def award(args: argparse.Namespace) -> int:
+    from kiosk.core.awards import award as award_points
+    from kiosk.core.db import write_session
+    from kiosk.core.households import resolve_household
+
+    with write_session(open_engine(args)) as session:
+        operator, household = _operator_and_household(session, args.operator, args.code)
+        helper = resolve_household(session, args.helper) if args.helper else None
+        result = award_points(
+            session,
+            household=household,
+            rule_id=args.rule_id,
+            quantity=args.qty,
+            operator=operator,
+            now=now(),
+            helper=helper,
+            note=args.note,
+        )
+        codes = {household.id: household.code}
+        if helper:
+            codes[helper.id] = helper.code
+    payload = {
+        "rule": result.rule_id,
+        "rule_version": result.rule_version,
+        "entries": [
+            {
+                "id": entry.id,
+                "household": codes[household.id] if i == 0 else result.helper_code,
+                "points": entry.points,
+                "kind": entry.kind,
+                "quantity": entry.quantity,
+                "remainder": entry.remainder,
+                "note": entry.note,
+            }
+            for i, entry in enumerate(result.entries)
+        ],
+    }
+    if args.json:
+        print_json(payload)
+    else:
+        for entry in payload["entries"]:  # type: ignore[attr-defined]
+            print(f"{entry['household']} {entry['kind']} {entry['points']:+d} ({result.rule_id})")
+    return 0
+
+
+def redeem(args: argparse.Namespace) -> int:
+    from kiosk.core.db import write_session
+    from kiosk.core.redemption import RedeemLine, parse_item_specs
+    from kiosk.core.redemption import redeem as redeem_points
+
+    specs = parse_item_specs(args.items)
+    with write_session(open_engine(args)) as session:
+        operator, household = _operator_and_household(session, args.operator, args.code)
+        result = redeem_points(
+            session,
+            household=household,
+            lines=[RedeemLine(no, qty, hand_over=args.hand_over) for no, qty in specs],
+            operator=operator,
+            now=now(),
+            exchange_point_id=args.exchange_point,
+        )
+    if args.json:
+        print_json(result.as_json())
+    else:
+        print(
+            f"兑换单 order {result.number}: {result.total} 分, 余额 balance "
+            f"{result.balance_before} -> {result.balance_after}"
+        )
+        for line in result.lines:
+            state = "已交付 handed" if line.handed_at else f"应于 due {line.due_at:%Y-%m-%d %H:%M}"
+            print(f"  {line.no:>2} {line.name} x{line.qty} {line.points}分 {state}")
+    return 0
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadInput("date.invalid", value=text, expected="YYYY-MM-DD") from None
+
+
+def freeze(args: argparse.Namespace) -> int:
+    from kiosk.core.awards import freeze as freeze_household
+    from kiosk.core.db import write_session
+
+    until = _parse_date(args.until)
+    starts = _parse_date(args.starts) if args.starts else None
+    with write_session(open_engine(args)) as session:
+        operator, household = _operator_and_household(session, args.operator, args.code)
+        record = freeze_household(
+            session,
+            household=household,
+            until=until,
+            reason=args.reason,
+            operator=operator,
+            now=now(),
+            starts_on=starts,
+        )
+    print(
+        f"{household.code} 冻结兑换 frozen {record.starts_on} .. {record.ends_on}: {record.reason}"
+    )
+    return 0
+
+
+def unfreeze(args: argparse.Namespace) -> int:
+    from kiosk.core.awards import lift_freeze
+    from kiosk.core.db import write_session
+
+    with write_session(open_engine(args)) as session:
+        operator, household = _operator_and_household(session, args.operator, args.code)
+        record = lift_freeze(
+            session, household=household, reason=args.reason, operator=operator, now=now()
+        )
+    if record is None:
+        print(f"{household.code} 没有冻结 / not frozen")
+    else:
+        print(f"{household.code} 已解除冻结 / freeze lifted")
+    return 0
+
+
+def close_month(args: argparse.Namespace) -> int:
+    from kiosk.core.db import write_session
+    from kiosk.core.periods import close_month as close
+    from kiosk.core.periods import parse_month
+    from rules.engine import local
+
+    moment = now()
+    if args.previous:
+        today = local(moment)
+        year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    elif args.month:
+        year, month = parse_month(args.month)
+    else:
+        raise BadInput("date.invalid", value="", expected="YYYY-MM")
+    with write_session(open_engine(args)) as session:
+        result = close(session, year, month, moment)
+    _print_close(args, result)
+    return 0
+
+
+def close_year(args: argparse.Namespace) -> int:
+    from kiosk.core.db import write_session
+    from kiosk.core.periods import close_year as close
+    from kiosk.core.periods import parse_year
+    from rules.engine import local
+
+    moment = now()
+    if args.previous:
+        year = local(moment).year - 1
+    elif args.year:
+        year = parse_year(args.year)
+    else:
+        raise BadInput("date.invalid", value="", expected="YYYY")
+    with write_session(open_engine(args)) as session:
+        result = close(session, year, moment)
+    _print_close(args, result)
+    return 0
+
+
+def _print_close(args: argparse.Namespace, result: Any) -> None:
+    if args.json:
+        print_json(result.as_json())
+        return
+    written = sum(1 for bonus in result.bonuses if bonus.written)
+    print(
+        f"{result.period} 结算完成 closed: {written} 笔奖励 bonuses written "
+        f"({len(result.bonuses) - written} 已存在 already there), "
+        f"{result.expired_households} 户清零 households reset ({result.expired_points} 分)"
+    )
+
+
+def check(args: argparse.Namespace) -> int:
+    from kiosk.core.db import read_session
+    from kiosk.core.invariants import check_ledger
+
+    with read_session(open_engine(args, create=False)) as session:
+        report = check_ledger(session)
+    if args.json:
+        print_json(report.as_json())
+    else:
+        counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
+        print(f"{'账目正常 ledger OK' if report.ok else '账目有误 ledger BROKEN'} ({counts})")
+        for problem in report.problems:
+            print(f"  ✗ {problem}", file=sys.stderr)
+        for note in report.notes:
+            print(f"  · {note}")
+    return 0 if report.ok else 1

@@ -1,0 +1,134 @@
+"""Finding a household from what was scanned or typed, and what a screen shows about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from kiosk.core.clock import local_date
+from kiosk.core.codes import CardScan, OrderScan, ShortCodeScan, parse_scan, verify_card
+from kiosk.core.errors import BadInput, NotFound
+from kiosk.core.ledger import EntryView, balance, entries_of, meta_get
+from kiosk.core.models import Freeze, Household, Village
+from rules.engine import points_year
+
+
+@dataclass(frozen=True)
+class FreezeStatus:
+    until: date
+    reason: str
+    since: date
+
+
+def household_by_code(session: Session, code: str) -> Household:
+    household = session.exec(select(Household).where(Household.code == code.upper())).first()
+    if household is None:
+        raise NotFound("code.unknown", code=code)
+    return household
+
+
+def resolve_household(session: Session, raw: str) -> Household:
+    """The household a scanned payload or a typed short code names.
+
+    A card must carry a valid signature and the household's current card version:
+    forged, altered and replaced (lost) cards are refused with their own message.
+    """
+    scan = parse_scan(raw)
+    if isinstance(scan, OrderScan):
+        raise BadInput("code.unknown", code=raw.strip())
+    if isinstance(scan, ShortCodeScan):
+        return household_by_code(session, scan.code)
+    assert isinstance(scan, CardScan)
+    public_key = meta_get(session, "card_public_key")
+    if not public_key or not verify_card(scan, public_key):
+        raise BadInput("code.forged")
+    household = household_by_code(session, scan.code)
+    if scan.version < household.card_version:
+        raise BadInput("code.revoked", current=household.card_version)
+    if scan.version > household.card_version:
+        # Signed but newer than anything this kiosk knows: a card issued after the last
+        # sync. Refuse rather than guess; the next sync brings the household up to date.
+        raise BadInput("code.forged")
+    return household
+
+
+def freeze_status(session: Session, household_id: str, today: date) -> FreezeStatus | None:
+    """The redemption freeze in force today, if any: the household's newest freeze record
+    decides (a later "lift" record ends an earlier freeze)."""
+    newest = session.exec(
+        select(Freeze)
+        .where(Freeze.household_id == household_id)
+        .order_by(col(Freeze.created_at).desc(), col(Freeze.origin_seq).desc())
+    ).first()
+    if newest is None or newest.action != "freeze":
+        return None
+    if newest.starts_on <= today <= newest.ends_on:
+        return FreezeStatus(until=newest.ends_on, reason=newest.reason, since=newest.starts_on)
+    return None
+
+
+@dataclass
+class HouseholdSummary:
+    id: str
+    code: str
+    village_id: str
+    village: str
+    group: str
+    head: str
+    members: list[str]
+    balance: int
+    points_year: int
+    frozen: FreezeStatus | None
+    takes_part: bool
+    card_version: int
+    entries: list[EntryView] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "code": self.code,
+            "village": self.village,
+            "group": self.group,
+            "head": self.head,
+            "members": self.members,
+            "balance": self.balance,
+            "points_year": self.points_year,
+            "frozen_until": self.frozen.until.isoformat() if self.frozen else None,
+            "frozen_reason": self.frozen.reason if self.frozen else None,
+            "takes_part": self.takes_part,
+            "card_version": self.card_version,
+            "entries": [entry.__dict__ for entry in self.entries],
+        }
+
+
+def summarize(
+    session: Session, household: Household, now: datetime, *, with_entries: bool = True
+) -> HouseholdSummary:
+    year = points_year(now)
+    village = session.get(Village, household.village_id)
+    return HouseholdSummary(
+        id=household.id,
+        code=household.code,
+        village_id=household.village_id,
+        village=village.name if village else household.village_id,
+        group=household.group_name,
+        head=household.head_name,
+        members=list(household.members),
+        balance=balance(session, household.id, year),
+        points_year=year,
+        frozen=freeze_status(session, household.id, local_date(now)),
+        takes_part=household.takes_part,
+        card_version=household.card_version,
+        entries=[EntryView.of(e) for e in entries_of(session, household.id, year)]
+        if with_entries
+        else [],
+    )
+
+
+def list_households(session: Session, village_id: str | None = None) -> list[Household]:
+    statement = select(Household).order_by(col(Household.code))
+    if village_id is not None:
+        statement = statement.where(Household.village_id == village_id)
+    return list(session.exec(statement))

@@ -1,0 +1,157 @@
+"""The append-only points ledger: writing entries with their origin sequence, and balances.
+
+A balance is never stored: it is the sum of the household's entries for the points year,
+read through a covering index, so it cannot drift from the entries it sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from kiosk.core.clock import as_utc, from_db
+from kiosk.core.ids import new_id
+from kiosk.core.models import LedgerEntry, Meta, OriginCounter
+from rules.engine import PastEntry, points_year
+
+CENTRAL_ORIGIN = "central"
+
+
+def meta_get(session: Session, key: str, default: str | None = None) -> str | None:
+    row = session.get(Meta, key)
+    return row.value if row is not None else default
+
+
+def meta_set(session: Session, key: str, value: str) -> None:
+    row = session.get(Meta, key)
+    if row is None:
+        session.add(Meta(key=key, value=value))
+    else:
+        row.value = value
+        session.add(row)
+
+
+def local_origin(session: Session) -> str:
+    """The origin id of this database: the kiosk id, or "central" at the street office."""
+    return meta_get(session, "origin") or CENTRAL_ORIGIN
+
+
+def next_origin_seq(session: Session, origin: str) -> int:
+    """The next per-origin sequence number, taken inside the caller's write transaction."""
+    statement = select(OriginCounter).where(OriginCounter.origin == origin)
+    if session.get_bind().dialect.name != "sqlite":
+        statement = statement.with_for_update()
+    counter = session.exec(statement).first()
+    if counter is None:
+        counter = OriginCounter(origin=origin, last_seq=0)
+    counter.last_seq += 1
+    session.add(counter)
+    session.flush()
+    return counter.last_seq
+
+
+def append_entry(
+    session: Session,
+    *,
+    household_id: str,
+    points: int,
+    kind: str,
+    at: datetime,
+    origin: str,
+    entry_id: str | None = None,
+    points_year_override: int | None = None,
+    **fields: object,
+) -> LedgerEntry:
+    """Write one ledger entry; the caller's transaction decides whether it lands."""
+    entry = LedgerEntry(
+        id=entry_id or new_id(),
+        household_id=household_id,
+        points_year=points_year_override if points_year_override is not None else points_year(at),
+        points=points,
+        kind=kind,
+        origin=origin,
+        origin_seq=next_origin_seq(session, origin),
+        created_at=as_utc(at),
+        **fields,  # type: ignore[arg-type]
+    )
+    session.add(entry)
+    return entry
+
+
+def balance(session: Session, household_id: str, year: int) -> int:
+    total = session.exec(
+        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+            LedgerEntry.household_id == household_id, LedgerEntry.points_year == year
+        )
+    ).one()
+    return int(total)
+
+
+def entries_of(session: Session, household_id: str, year: int | None = None) -> list[LedgerEntry]:
+    statement = select(LedgerEntry).where(LedgerEntry.household_id == household_id)
+    if year is not None:
+        statement = statement.where(LedgerEntry.points_year == year)
+    statement = statement.order_by(col(LedgerEntry.created_at), col(LedgerEntry.origin_seq))
+    return list(session.exec(statement))
+
+
+def reversed_ids(entries: Sequence[LedgerEntry]) -> set[str]:
+    return {entry.reverses_id for entry in entries if entry.reverses_id}
+
+
+def history_for_rules(session: Session, household_id: str, year: int) -> list[PastEntry]:
+    """The household's entries of the points year as the rules engine sees them."""
+    entries = entries_of(session, household_id, year)
+    undone = reversed_ids(entries)
+    return [
+        PastEntry(
+            rule_id=entry.rule_id,
+            kind=entry.kind,
+            points=entry.points,
+            at=from_db(entry.created_at),
+            reversed=entry.id in undone,
+            helper=entry.helper_for_id is not None,
+        )
+        for entry in entries
+    ]
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """An entry as reports and screens show it."""
+
+    id: str
+    points: int
+    kind: str
+    rule_id: str | None
+    quantity: int | None
+    remainder: int | None
+    order_id: str | None
+    reverses_id: str | None
+    operator_id: str | None
+    origin: str
+    origin_seq: int
+    created_at: datetime
+    note: str | None
+
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> EntryView:
+        return cls(
+            id=entry.id,
+            points=entry.points,
+            kind=entry.kind,
+            rule_id=entry.rule_id,
+            quantity=entry.quantity,
+            remainder=entry.remainder,
+            order_id=entry.order_id,
+            reverses_id=entry.reverses_id,
+            operator_id=entry.operator_id,
+            origin=entry.origin,
+            origin_seq=entry.origin_seq,
+            created_at=from_db(entry.created_at),
+            note=entry.note,
+        )

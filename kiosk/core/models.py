@@ -1,0 +1,279 @@
+"""The database tables of the kiosk and of the central store (SQLModel; SQLite and PostgreSQL).
+
+Everything that happens is recorded as an insert: ledger entries, orders and their lines,
+hand-overs, cancellations, freezes, stock movements. Such records carry the `origin` (the
+kiosk id, or "central") and a per-origin `origin_seq`, which is what the nightly sync pushes
+and acknowledges; nothing recorded is ever updated or deleted. Reference data (villages,
+households, operators, catalogue items, rule sets) is upserted by id, newest `server_seq` wins.
+
+Datetimes are aware and stored in UTC (SQLModel's UTCDateTime).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Role(StrEnum):
+    SHOPKEEPER = "shopkeeper"
+    VILLAGE_ADMIN = "village_admin"
+    STREET_ADMIN = "street_admin"
+
+
+class EntryKind(StrEnum):
+    AWARD = "award"
+    DEDUCTION = "deduction"
+    WARNING = "warning"
+    REDEMPTION = "redemption"
+    REFUND = "refund"
+    BONUS = "bonus"
+    EXPIRY = "expiry"
+    CORRECTION = "correction"
+
+
+class Residency(StrEnum):
+    NATIVE = "native"  # 本村村民
+    RESIDENT = "resident"  # 在本村长期居住的非本村村民
+
+
+# --- reference data -------------------------------------------------------------------
+
+
+class Village(SQLModel, table=True):
+    id: str = Field(primary_key=True)  # pinyin slug, e.g. "heping"
+    name: str = Field(unique=True)  # 和平
+    code_prefix: str = Field(unique=True)  # household short codes start with it, e.g. "HP"
+    server_seq: int | None = Field(default=None, index=True)
+
+
+class ExchangePoint(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    village_id: str = Field(foreign_key="village.id", index=True)
+    name: str
+    server_seq: int | None = Field(default=None, index=True)
+
+
+class Household(SQLModel, table=True):
+    """The unit of scoring (以户为单位): every member's conduct counts for the household."""
+
+    id: str = Field(primary_key=True)
+    code: str = Field(unique=True)  # short code typed by hand, e.g. HP0042
+    village_id: str = Field(foreign_key="village.id", index=True)
+    group_name: str  # 组/社, e.g. "3组"
+    head_name: str
+    members: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    residency: str = Field(default=Residency.NATIVE)
+    # 长期外出 (home under 3 months a year) households take part only if they opted in.
+    long_term_absent: bool = False
+    opted_in: bool = False
+    card_version: int = 1  # bumped when a lost card is reissued; older cards are refused
+    created_at: datetime
+    server_seq: int | None = Field(default=None, index=True)
+
+    @property
+    def takes_part(self) -> bool:
+        return not self.long_term_absent or self.opted_in
+
+
+class Operator(SQLModel, table=True):
+    id: str = Field(primary_key=True)  # login name, e.g. "shop-heping"
+    name: str
+    role: str
+    village_id: str | None = Field(default=None, foreign_key="village.id")
+    exchange_point_id: str | None = Field(default=None, foreign_key="exchangepoint.id")
+    pin_hash: str  # scrypt, see kiosk.core.pins
+    active: bool = True
+    server_seq: int | None = Field(default=None, index=True)
+
+
+class CatalogItem(SQLModel, table=True):
+    no: int = Field(primary_key=True)  # 附件3 序号
+    name: str
+    points: int
+    due_class: str  # "daily" (2 days) or "appliance" (7 days)
+    active: bool = True
+    server_seq: int | None = Field(default=None, index=True)
+
+
+class RuleSetRecord(SQLModel, table=True):
+    """One version of the rule lists: street-wide, or a village's approved adjustment."""
+
+    id: str = Field(primary_key=True)  # "<set id>@<version>"
+    set_id: str
+    version: str
+    scope_village_id: str | None = Field(default=None, foreign_key="village.id")
+    effective_from: date
+    body: str  # the TOML text, parsed by rules.loader
+    server_seq: int | None = Field(default=None, index=True)
+
+
+class Meta(SQLModel, table=True):
+    """Small key/value facts about this database: kiosk id, card public key, sync cursors."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class OriginCounter(SQLModel, table=True):
+    """The last sequence number handed out per origin; bumped inside each writing transaction."""
+
+    origin: str = Field(primary_key=True)
+    last_seq: int = 0
+
+
+# --- recorded events (insert-only) -------------------------------------------------------
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One signed change of a household's points; corrections are reversing entries."""
+
+    __table_args__ = (
+        UniqueConstraint("origin", "origin_seq", name="uq_ledgerentry_origin_seq"),
+        # Covers the balance sum so a lookup never touches the table rows.
+        Index("ix_ledgerentry_balance", "household_id", "points_year", "points"),
+        Index("ix_ledgerentry_rule", "household_id", "rule_id", "created_at"),
+    )
+
+    id: str = Field(primary_key=True)  # UUID made where the entry is created (sync key)
+    household_id: str = Field(foreign_key="household.id")
+    points_year: int
+    points: int
+    kind: str
+    rule_id: str | None = None
+    rule_version: str | None = None
+    quantity: int | None = None
+    remainder: int | None = None  # units of a rate item left unpaid (item 13)
+    order_id: str | None = Field(default=None, index=True)
+    reverses_id: str | None = Field(default=None, index=True)
+    group_id: str | None = None  # entries that belong together (mutual help, one order)
+    helper_for_id: str | None = None  # the household this helper entry was earned helping
+    operator_id: str | None = None
+    origin: str
+    origin_seq: int
+    created_at: datetime
+    note: str | None = None
+    server_seq: int | None = Field(default=None, index=True)
+    received_at: datetime | None = None  # central's own clock, set on ingest
+
+
+class RedemptionOrder(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("origin", "origin_seq", name="uq_order_origin_seq"),)
+
+    id: str = Field(primary_key=True)
+    number: str = Field(unique=True)  # receipt number, e.g. K-HP1-000123
+    household_id: str = Field(foreign_key="household.id", index=True)
+    exchange_point_id: str = Field(foreign_key="exchangepoint.id", index=True)
+    operator_id: str | None = None
+    points_year: int
+    total: int
+    balance_before: int
+    origin: str
+    origin_seq: int
+    created_at: datetime
+    server_seq: int | None = Field(default=None, index=True)
+
+
+class OrderLine(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("order_id", "line_no", name="uq_orderline_no"),)
+
+    id: str = Field(primary_key=True)
+    order_id: str = Field(foreign_key="redemptionorder.id", index=True)
+    line_no: int
+    item_no: int
+    item_name: str
+    qty: int
+    unit_points: int
+    points: int
+    due_class: str
+    due_at: datetime
+
+
+class Handover(SQLModel, table=True):
+    """An order line given to the household; a line is handed over at most once."""
+
+    __table_args__ = (UniqueConstraint("origin", "origin_seq", name="uq_handover_origin_seq"),)
+
+    id: str = Field(primary_key=True)
+    line_id: str = Field(foreign_key="orderline.id", unique=True)
+    operator_id: str | None = None
+    handed_at: datetime
+    origin: str
+    origin_seq: int
+    server_seq: int | None = Field(default=None, index=True)
+
+
+class Cancellation(SQLModel, table=True):
+    """A pending line cancelled; its points came back as the refund entry it names."""
+
+    __table_args__ = (UniqueConstraint("origin", "origin_seq", name="uq_cancel_origin_seq"),)
+
+    id: str = Field(primary_key=True)
+    line_id: str = Field(foreign_key="orderline.id", unique=True)
+    refund_entry_id: str
+    reason: str
+    operator_id: str | None = None
+    cancelled_at: datetime
+    origin: str
+    origin_seq: int
+    server_seq: int | None = Field(default=None, index=True)
+
+
+class StockMovement(SQLModel, table=True):
+    """Goods in or out of an exchange point; stock is the sum of its movements."""
+
+    __table_args__ = (
+        UniqueConstraint("origin", "origin_seq", name="uq_stock_origin_seq"),
+        Index("ix_stock_point_item", "exchange_point_id", "item_no"),
+    )
+
+    id: str = Field(primary_key=True)
+    exchange_point_id: str = Field(foreign_key="exchangepoint.id")
+    item_no: int
+    delta: int
+    reason: str  # "restock", "handover", "adjust"
+    ref_id: str | None = None  # the hand-over a "handover" movement belongs to
+    operator_id: str | None = None
+    created_at: datetime
+    origin: str
+    origin_seq: int
+    server_seq: int | None = Field(default=None, index=True)
+
+
+class Freeze(SQLModel, table=True):
+    """Negative item 9: the household earns but may not redeem from `starts_on` to `ends_on`.
+
+    The newest record of a household decides; lifting a freeze is a new record with
+    action "lift", so the history of who froze and lifted stays.
+    """
+
+    __table_args__ = (UniqueConstraint("origin", "origin_seq", name="uq_freeze_origin_seq"),)
+
+    id: str = Field(primary_key=True)
+    household_id: str = Field(foreign_key="household.id", index=True)
+    action: str = "freeze"  # or "lift"
+    starts_on: date
+    ends_on: date  # inclusive, Asia/Shanghai
+    reason: str
+    operator_id: str | None = None
+    created_at: datetime
+    origin: str
+    origin_seq: int
+    server_seq: int | None = Field(default=None, index=True)
+
+
+class ReceiptJob(SQLModel, table=True):
+    """A receipt or slip waiting for (or already through) this kiosk's printer; local only."""
+
+    id: str = Field(primary_key=True)
+    order_id: str = Field(index=True)
+    kind: str  # "receipt" or "handover"
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: str = Field(default="queued", index=True)  # queued, printed, failed
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime
+    printed_at: datetime | None = None

@@ -1,0 +1,88 @@
+"""Reads rule sets from their TOML text, checking every field so bad data fails loudly."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rules.model import Cadence, Rule, RuleList, RuleSet
+
+STREET_RULESET_FILE = "tangxiang-2022.toml"
+
+
+class RuleDataError(ValueError):
+    """A rule file is malformed."""
+
+
+def _rule(raw: dict[str, Any]) -> Rule:
+    try:
+        cadence = Cadence(raw["cadence"])
+        rule = Rule(
+            id=str(raw["id"]),
+            list=RuleList(raw["list"]),
+            category=str(raw["category"]),
+            matter=str(raw["matter"]),
+            behaviour=str(raw["behaviour"]),
+            text=str(raw["text"]),
+            points=int(raw["points"]),
+            cadence=cadence,
+            per=int(raw["per"]) if "per" in raw else None,
+            unit=raw.get("unit"),
+            material=raw.get("material"),
+            warnings=int(raw.get("warnings", 0)),
+        )
+    except (KeyError, ValueError, TypeError) as error:
+        raise RuleDataError(f"bad rule {raw.get('id', '?')}: {error}") from error
+    if cadence is Cadence.RATE and (rule.per is None or rule.per <= 0):
+        raise RuleDataError(f"rate rule {rule.id} needs a positive `per`")
+    if rule.list is RuleList.POSITIVE and rule.points < 0:
+        raise RuleDataError(f"positive rule {rule.id} has negative points")
+    if rule.list is RuleList.NEGATIVE and rule.points > 0:
+        raise RuleDataError(f"negative rule {rule.id} has positive points")
+    return rule
+
+
+def parse_ruleset(text: str) -> RuleSet:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise RuleDataError(f"rule set is not valid TOML: {error}") from error
+    rules = tuple(_rule(item) for item in raw.get("rule", []))
+    ids = [rule.id for rule in rules]
+    if len(set(ids)) != len(ids):
+        raise RuleDataError("duplicate rule ids")
+    try:
+        effective_from = date.fromisoformat(str(raw["effective_from"]))
+        return RuleSet(
+            id=str(raw["id"]),
+            version=str(raw["version"]),
+            effective_from=effective_from,
+            scope_village=str(raw.get("scope") or "") or None,
+            rules=rules,
+        )
+    except (KeyError, ValueError) as error:
+        raise RuleDataError(f"bad rule set header: {error}") from error
+
+
+def street_ruleset_text() -> str:
+    """The published street-wide lists shipped with the package."""
+    return (Path(__file__).parent / "data" / STREET_RULESET_FILE).read_text(encoding="utf-8")
+
+
+def street_ruleset() -> RuleSet:
+    return parse_ruleset(street_ruleset_text())
+
+
+def effective_ruleset(candidates: list[RuleSet], village: str, on: date) -> RuleSet:
+    """The set in force for `village` on `on`: a village's own set beats the street's,
+    the newest effective date wins."""
+    usable = [
+        ruleset
+        for ruleset in candidates
+        if ruleset.effective_from <= on and ruleset.scope_village in (None, village)
+    ]
+    if not usable:
+        raise LookupError(f"no rule set in force for {village} on {on}")
+    return max(usable, key=lambda r: (r.scope_village is not None, r.effective_from, r.version))
