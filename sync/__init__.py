@@ -1,0 +1,1 @@
+"""The central store at the street office and the nightly sync of kiosks with it."""
