@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import socket
 import threading
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -81,7 +82,7 @@ def _bad(uri: str, why: str) -> ValueError:
     )
 
 
-_HEX_ID = re.compile(r"(?:0x)?([0-9a-fA-F]{1,4})")
+_HEX_ID = re.compile(r"(?:0[xX])?([0-9a-fA-F]{1,4})")
 
 
 def _usb_id(uri: str, text: str, what: str) -> int:
@@ -121,8 +122,8 @@ def parse_printer_uri(uri: str) -> PrinterTarget:
         )
     if scheme == "serial":
         # Device paths under /dev/serial/by-path contain colons: only a numeric tail is a baud rate.
-        device, _, tail = rest.rpartition(":")
-        if device and tail.isdigit():
+        device, colon, tail = rest.rpartition(":")
+        if colon and tail.isdigit():
             baudrate = _number(uri, tail, "baud rate", 1, 4_000_000)
         else:
             device, baudrate = rest, DEFAULT_BAUDRATE
@@ -237,7 +238,11 @@ class EscposPrinter:
             device.device.write_timeout = TIMEOUT_SECONDS
         elif target.kind == "tcp":
             device = printer.Network(host=target.host, port=target.port, timeout=TIMEOUT_SECONDS)
-            device.open()
+            # Network.open is IPv4 only and drops its socket unclosed when the connection
+            # fails; create_connection does both right.
+            device.device = socket.create_connection(
+                (target.host, target.port), timeout=TIMEOUT_SECONDS
+            )
         else:
             raise AssertionError(f"not a device printer: {target.kind}")
         return device
@@ -257,7 +262,9 @@ class EscposPrinter:
             except Exception as error:
                 # Drivers raise OSError, USBError, SerialException, escpos errors and even
                 # AssertionError; to the shopkeeper they all mean "check the printer".
-                detail = f"{type(error).__name__}: {error}".strip()
+                detail = " ".join(f"{type(error).__name__}: {error}".split())
+                if type(error).__name__ == "NoBackendError":
+                    detail += " (libusb is missing: apt-get install libusb-1.0-0)"
                 raise PrinterError(self.uri, self.target.kind, detail) from error
 
 
