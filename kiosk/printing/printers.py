@@ -221,7 +221,9 @@ class EscposPrinter:
         device: Escpos
         if target.kind == "file":
             device = printer.File(devfile=target.path, auto_flush=True)
-            device.open()
+            # Appending, where File.open truncates: a plain file then collects every job
+            # like a paper roll, and a device node (/dev/usb/lp0) behaves the same either way.
+            device.device = open(target.path, "ab")  # noqa: SIM115  (closed by device.close)
         elif target.kind == "usb":
             device = printer.Usb(
                 target.vendor_id, target.product_id, timeout=TIMEOUT_SECONDS * 1000

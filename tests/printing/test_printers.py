@@ -108,6 +108,13 @@ class TestFile:
         open_printer(f"file:{target}").send(data)
         assert target.read_bytes() == data
 
+    def test_appends_job_after_job_like_a_roll(self, tmp_path: Path) -> None:
+        target = tmp_path / "roll.escpos"
+        printer = open_printer(f"file:{target}")
+        printer.send(b"one\n")
+        printer.send(b"two\n")
+        assert target.read_bytes() == b"one\ntwo\n"
+
     def test_full_disk_raises_printer_error(self) -> None:
         printer = open_printer("file:/dev/full")
         with pytest.raises(PrinterError) as caught:
