@@ -9,7 +9,10 @@ from collections.abc import Sequence
 
 # Each module defines `register(subparsers)`; handlers import their heavy dependencies
 # lazily so that `kiosk --help` and quick reports start fast.
-COMMAND_MODULES: tuple[str, ...] = ("kiosk.cli.core_commands",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "kiosk.cli.core_commands",
+    "kiosk.cli.ops_commands",
+)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
