@@ -1,0 +1,253 @@
+"""install.sh and uninstall.sh: lint, installs into a scratch root, dry runs, nginx and foot files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import tomllib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.conftest import (
+    CENTRAL_DB,
+    CENTRAL_URL,
+    INSTALL,
+    KIOSK_ID,
+    SYNC_SECRET,
+    SYSTEMD_DIR,
+    UNINSTALL,
+    install_central,
+    install_kiosk,
+    run_script,
+)
+
+SCRIPTS = [INSTALL, UNINSTALL]
+KIOSK_FILES = [
+    "etc/systemd/system/kiosk.service",
+    "etc/systemd/system/kiosk-sync.service",
+    "etc/systemd/system/kiosk-sync.timer",
+    "etc/systemd/system/kiosk-backup.service",
+    "etc/systemd/system/kiosk-backup.timer",
+    "etc/udev/rules.d/60-tangxiang-kiosk.rules",
+    "etc/tangxiang-kiosk/foot.ini",
+    "etc/tangxiang-kiosk/kiosk.toml",
+]
+CENTRAL_FILES = [
+    "etc/systemd/system/kiosk-central.service",
+    "etc/systemd/system/kiosk-central-backup.service",
+    "etc/systemd/system/kiosk-central-backup.timer",
+    "etc/systemd/system/kiosk-month-close.service",
+    "etc/systemd/system/kiosk-month-close.timer",
+    "etc/systemd/system/kiosk-year-close.service",
+    "etc/systemd/system/kiosk-year-close.timer",
+    "etc/tangxiang-kiosk/central.env",
+]
+# What a real run would call; in a dry run these stand-ins record any call that slips out.
+HOST_COMMANDS = ("apt-get", "useradd", "userdel", "systemctl", "udevadm", "locale-gen", "chown")
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_shellcheck_clean(script: Path) -> None:
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck is not installed (Debian package: shellcheck)")
+    result = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_install_into_scratch_root_writes_the_kiosk(tmp_path: Path) -> None:
+    result = install_kiosk(tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in KIOSK_FILES:
+        assert (tmp_path / name).is_file(), name
+    assert (tmp_path / "var/lib/tangxiang-kiosk").is_dir()
+    assert (tmp_path / "var/backups/tangxiang-kiosk").is_dir()
+    settings_path = tmp_path / "etc/tangxiang-kiosk/kiosk.toml"
+    settings = tomllib.loads(settings_path.read_text())
+    assert settings["kiosk_id"] == KIOSK_ID
+    assert settings["sync_secret"] == SYNC_SECRET
+    assert settings["central_url"] == CENTRAL_URL
+    assert settings["db"] == "sqlite:////var/lib/tangxiang-kiosk/kiosk.db"
+    assert mode(settings_path) == 0o640, "the settings hold the sync secret"
+    assert mode(tmp_path / "etc/systemd/system/kiosk.service") == 0o644
+    assert SYNC_SECRET not in result.stdout + result.stderr
+    # Nothing of the central server on a kiosk.
+    assert not (tmp_path / "etc/systemd/system/kiosk-central.service").exists()
+
+
+def test_install_central_into_scratch_root(tmp_path: Path) -> None:
+    result = install_central(tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in CENTRAL_FILES:
+        assert (tmp_path / name).is_file(), name
+    assert f"KIOSK_DB={CENTRAL_DB}" in (tmp_path / "etc/tangxiang-kiosk/central.env").read_text()
+    assert not (tmp_path / "etc/systemd/system/kiosk.service").exists()
+
+
+def test_secret_from_the_environment_and_settings_kept_on_upgrade(tmp_path: Path) -> None:
+    env = {**os.environ, "KIOSK_SYNC_SECRET": "from-env-secret-0123456789"}
+    first = run_script(
+        INSTALL, "--root", str(tmp_path), "--kiosk-id", KIOSK_ID, "--central", CENTRAL_URL, env=env
+    )
+    assert first.returncode == 0, first.stderr
+    settings_path = tmp_path / "etc/tangxiang-kiosk/kiosk.toml"
+    before = settings_path.read_text()
+    assert tomllib.loads(before)["sync_secret"] == "from-env-secret-0123456789"
+    upgrade = run_script(INSTALL, "--root", str(tmp_path))
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert settings_path.read_text() == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--kiosk-id", 'bad"id', "--sync-secret", SYNC_SECRET, "--central", CENTRAL_URL],
+        ["--kiosk-id", KIOSK_ID, "--sync-secret", "short", "--central", CENTRAL_URL],
+        ["--kiosk-id", KIOSK_ID, "--sync-secret", SYNC_SECRET, "--central", "ftp://x"],
+        ["--kiosk-id", KIOSK_ID],
+        ["--role", "printer"],
+    ],
+)
+def test_bad_arguments_are_refused_before_settings_are_written(
+    tmp_path: Path, args: list[str]
+) -> None:
+    result = run_script(INSTALL, "--root", str(tmp_path), *args)
+    assert result.returncode == 2
+    assert "install.sh:" in result.stderr
+    assert not (tmp_path / "etc/tangxiang-kiosk/kiosk.toml").exists()
+
+
+def test_dry_run_into_scratch_root_changes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "marker").write_text("untouched")
+    result = install_kiosk(tmp_path, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert tree(tmp_path) == ["marker"]
+    for action in ("apt-get install", "useradd", "systemctl enable", "kiosk.toml", "kiosk.service"):
+        assert action in result.stdout, action
+    assert SYNC_SECRET not in result.stdout
+
+
+@pytest.mark.parametrize("role", ["kiosk", "central"])
+def test_dry_run_on_this_machine_calls_nothing(tmp_path: Path, role: str) -> None:
+    stand_ins = tmp_path / "bin"
+    stand_ins.mkdir()
+    calls = tmp_path / "calls.log"
+    for command in HOST_COMMANDS:
+        program = stand_ins / command
+        program.write_text(f'#!/bin/sh\necho "{command} $*" >> "{calls}"\n')
+        program.chmod(0o755)
+    watched = [Path("/etc/tangxiang-kiosk"), Path("/opt/tangxiang-kiosk")]
+    existed = {path: path.exists() for path in watched}
+    env = {**os.environ, "PATH": f"{stand_ins}:{os.environ['PATH']}"}
+    if role == "kiosk":
+        args = ["--kiosk-id", KIOSK_ID, "--sync-secret", SYNC_SECRET, "--central", CENTRAL_URL]
+    else:
+        args = ["--role", "central", "--db", CENTRAL_DB]
+    result = run_script(INSTALL, "--dry-run", *args, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "apt-get" in result.stdout
+    assert not calls.exists(), calls.read_text()
+    assert {path: path.exists() for path in watched} == existed
+    uninstall = run_script(UNINSTALL, "--dry-run", "--purge", env=env)
+    assert uninstall.returncode == 0, uninstall.stderr
+    assert not calls.exists(), calls.read_text()
+
+
+def test_uninstall_keeps_the_database_unless_purged(installed_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(installed_root, root, symlinks=True)
+    database = root / "var/lib/tangxiang-kiosk/kiosk.db"
+    database.write_bytes(b"SQLite format 3\x00")
+    result = run_script(UNINSTALL, "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    for name in KIOSK_FILES + CENTRAL_FILES:
+        if name.startswith("etc/tangxiang-kiosk/") and not name.endswith("foot.ini"):
+            assert (root / name).exists(), f"settings are kept: {name}"
+        else:
+            assert not (root / name).exists(), name
+    assert database.exists()
+    assert (root / "var/backups/tangxiang-kiosk").is_dir()
+
+    result = run_script(UNINSTALL, "--root", str(root), "--purge")
+    assert result.returncode == 0, result.stderr
+    assert not database.exists()
+    assert not (root / "etc/tangxiang-kiosk").exists()
+    assert not (root / "var/backups/tangxiang-kiosk").exists()
+
+
+def test_foot_accepts_its_settings() -> None:
+    if shutil.which("foot") is None:
+        pytest.skip("foot is not installed (Debian package: foot)")
+    result = subprocess.run(
+        ["foot", "--check-config", f"--config={SYSTEMD_DIR / 'foot.ini'}"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_nginx_accepts_the_example(tmp_path: Path) -> None:
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+    if nginx is None:
+        pytest.skip("nginx is not installed (Debian package: nginx-light)")
+    certificate, key = write_self_signed(tmp_path)
+    site = (SYSTEMD_DIR / "nginx-central.conf.example").read_text()
+    site = site.replace("/etc/ssl/tangxiang/fullchain.pem", str(certificate))
+    site = site.replace("/etc/ssl/tangxiang/privkey.pem", str(key))
+    site = site.replace("/var/log/nginx", str(tmp_path))
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n    include {tmp_path}/site.conf;\n}}\n"
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def write_self_signed(directory: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "central.example.org")])
+    start = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    certificate_path = directory / "fullchain.pem"
+    key_path = directory / "privkey.pem"
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return certificate_path, key_path
