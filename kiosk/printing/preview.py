@@ -444,11 +444,13 @@ def preview_png(
     return target
 
 
-def write_receipt_png(data: bytes, path: str | os.PathLike[str], columns: int = 32) -> Path:
+def write_receipt_png(
+    data: bytes, path: str | os.PathLike[str], columns: int = 32, *, encoding: str = "gb18030"
+) -> Path:
     """Export a receipt's ESC/POS bytes as a PNG for checking on screen; makes the folder."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    return preview_png(data, target, columns=columns)
+    return preview_png(data, target, columns=columns, encoding=encoding)
 
 
 def write_receipt_escpos(data: bytes, path: str | os.PathLike[str]) -> Path:
