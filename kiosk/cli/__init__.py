@@ -12,6 +12,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.core_commands",
     "kiosk.cli.ops_commands",
+    "kiosk.cli.receipt_commands",
 )
 
 EXIT_OK = 0
