@@ -12,6 +12,7 @@ from sqlmodel import Session, create_engine
 
 # Schema objects register on import; migrations compare against this metadata.
 from kiosk.core import models  # noqa: F401  (imported for its tables)
+import sync.models  # noqa: F401  (the central store's tables)
 from kiosk.core.errors import BadInput
 
 

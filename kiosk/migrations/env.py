@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from kiosk.core import models  # noqa: F401  (registers the tables)
+import sync.models  # noqa: F401  (the central store's tables)
 
 config = context.config
 target_metadata = SQLModel.metadata

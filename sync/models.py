@@ -1,0 +1,57 @@
+"""The central store's own tables: registered kiosks, the server sequence and sync alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class SyncKiosk(SQLModel, table=True):
+    """A kiosk allowed to sync, its credential (hashes only) and what it last reported."""
+
+    id: str = Field(primary_key=True)  # the kiosk's origin, e.g. K-HP-01
+    village_id: str = Field(foreign_key="village.id", index=True)
+    exchange_point_id: str = Field(foreign_key="exchangepoint.id")
+    # sha256 of the secret for HTTP sign-in; the bundle key is derived separately so the
+    # stored sign-in hash alone cannot forge an offline bundle (see sync.credentials).
+    secret_hash: str
+    bundle_key: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+    # The highest origin_seq of this kiosk the central holds with nothing missing before it.
+    acked_seq: int = 0
+    reported_seq: int = 0  # the kiosk's own last origin_seq, as it said at its last hello
+    last_seen_at: datetime | None = None
+    last_sync_at: datetime | None = None  # the end of its last complete pull
+    clock_skew_s: float | None = None  # kiosk clock minus central clock at its last hello
+
+
+class SyncAlert(SQLModel, table=True):
+    """Something the street office must look at; each (kind, subject) is recorded once."""
+
+    __table_args__ = (UniqueConstraint("kind", "subject", name="uq_syncalert_subject"),)
+
+    id: str = Field(primary_key=True)
+    kind: str = Field(index=True)  # "overdraft", "conflict", "clock_skew"
+    subject: str  # what makes it unique, e.g. "<household id>:<points year>"
+    household_id: str | None = Field(default=None, index=True)
+    points_year: int | None = None
+    balance: int | None = None  # the balance when the alert was raised
+    kiosk_id: str | None = None  # the kiosk whose push raised it
+    detail: str = ""
+    created_at: datetime
+
+
+class ServerSeq(SQLModel, table=True):
+    """The one counter that hands out `server_seq` values, row-locked by each writer.
+
+    A row lock rather than a PostgreSQL SEQUENCE: sequence values are taken at insert time
+    but become visible at commit, in any order, so a puller could move its cursor past a
+    value whose transaction commits later and miss that row for ever. Holding this row
+    until commit makes server_seq order equal commit order.
+    """
+
+    name: str = Field(primary_key=True)
+    value: int = 0
