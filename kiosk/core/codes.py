@@ -74,6 +74,10 @@ def parse_scan(raw: str) -> Scan:
             raw_signature = base64.b32decode(signature + "=" * (-len(signature) % 8))
         except binascii.Error as error:
             raise BadInput("code.garbled") from error
+        # The last base32 character carries padding bits: only the canonical spelling is a
+        # card, so no altered character can still pass as the same signature.
+        if base64.b32encode(raw_signature).decode().rstrip("=") != signature:
+            raise BadInput("code.forged")
         return CardScan(code=code, version=int(version), signature=raw_signature)
     if match := _ORDER.match(text):
         return OrderScan(number=match.group(1))
