@@ -112,6 +112,99 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "数据库已有数据，拒绝重复初始化：{url}",
         "The database already holds data; refusing to seed it: {url}",
     ),
+    # --- administration: declarations, disputes, notice, cards, scans (issue 6) ---
+    "ref.ambiguous": (
+        "编号“{ref}”对应多条记录，请多输入几位",
+        "'{ref}' matches more than one record: type more of it",
+    ),
+    "declaration.unknown": ("找不到这条申报：{ref}", "No such declaration: {ref}"),
+    "declaration.positive_only": (
+        "申报只能选择正面清单中的加分项",
+        "A declaration claims an item of the positive list",
+    ),
+    "declaration.description": (
+        "请写明申报的事情（1到{max}个字）",
+        "Describe the deed (1 to {max} characters)",
+    ),
+    "declaration.reason": (
+        "驳回申报请写明原因（1到{max}个字）",
+        "Give the reason for rejecting (1 to {max} characters)",
+    ),
+    "declaration.decided": (
+        "该申报已处理（{status}，{by}，{at}），不能再次处理",
+        "This declaration was already decided ({status}, {by}, {at})",
+    ),
+    "declaration.status.pending": ("待审核", "pending"),
+    "declaration.status.approved": ("已通过", "approved"),
+    "declaration.status.rejected": ("已驳回", "rejected"),
+    "evidence.unreadable": (
+        "无法读取照片：{name}（请用 JPG 或 PNG 图片）",
+        "Cannot read the photo {name} (use a JPG or PNG picture)",
+    ),
+    "evidence.too_large": (
+        "照片太大：{name}（最大 {max_mb}MB）",
+        "Photo too large: {name} (at most {max_mb} MB)",
+    ),
+    "evidence.too_many": ("每条申报最多 {max} 张照片", "At most {max} photos per declaration"),
+    "evidence.no_dir": (
+        "本机没有设置照片存放目录",
+        "No evidence directory is configured on this terminal",
+    ),
+    "entry.unknown": ("找不到这条积分记录：{ref}", "No such ledger entry: {ref}"),
+    "dispute.unknown": ("找不到这条异议：{ref}", "No such dispute: {ref}"),
+    "dispute.kind": (
+        "这类记录（{kind}）不能提出异议：兑换请办理取消，清零由年度结算处理",
+        "Entries of kind '{kind}' cannot be disputed: cancel order lines instead",
+    ),
+    "dispute.already_corrected": (
+        "这条积分记录已经更正过",
+        "This entry has already been corrected",
+    ),
+    "dispute.open_exists": (
+        "这条积分记录已有待处理的异议（{dispute}）",
+        "This entry already has an open dispute ({dispute})",
+    ),
+    "dispute.past_year": (
+        "{year}年的积分已清零，不能再更正",
+        "Points of {year} have been reset: the entry can no longer be corrected",
+    ),
+    "dispute.decided": (
+        "该异议已处理（{status}，{by}，{at}），不能再次处理",
+        "This dispute was already decided ({status}, {by}, {at})",
+    ),
+    "dispute.raised_by": (
+        "请写明提出异议的村民（1到{max}个字）",
+        "Name the villager raising the dispute (1 to {max} characters)",
+    ),
+    "dispute.description": (
+        "请写明异议内容（1到{max}个字）",
+        "Describe the objection (1 to {max} characters)",
+    ),
+    "dispute.note": (
+        "请写明村支两委的处理意见（1到{max}个字）",
+        "Give the committee's decision note (1 to {max} characters)",
+    ),
+    "dispute.status.open": ("待处理", "open"),
+    "dispute.status.upheld": ("维持原记录", "upheld"),
+    "dispute.status.corrected": ("已更正", "corrected"),
+    "notice.future": ("{quarter} 还没有开始，不能公示", "{quarter} has not begun: nothing to post"),
+    "notice.out_suffix": (
+        "公示文件只能是 .pdf 或 .csv：{path}",
+        "The notice is written as .pdf or .csv: {path}",
+    ),
+    "card.key_mismatch": (
+        "制卡密钥与本数据库的公钥不符，做出的卡会被拒收",
+        "The card-signing key does not match this database's public key: its cards would be refused",
+    ),
+    "card.out_suffix": (
+        "积分卡文件只能是 .png 或 .pdf：{path}",
+        "A card is written as .png or .pdf: {path}",
+    ),
+    "scan.none": (
+        "图片中没有找到二维码或条形码",
+        "No QR code or barcode found in the picture",
+    ),
+    "scan.unreadable": ("无法读取图片：{path}", "Not a readable picture: {path}"),
 }
 
 

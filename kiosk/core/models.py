@@ -277,3 +277,70 @@ class ReceiptJob(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime
     printed_at: datetime | None = None
+
+
+# --- administration: declarations and disputes (issue 6) ---------------------------------
+# These rows are filed, then decided once. The decision re-stamps `origin`/`origin_seq` with
+# the deciding database's next sequence number, so the nightly sync, which pushes rows in
+# `origin_seq` order, carries the decision as well as the filing.
+
+
+class DeclarationStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Declaration(SQLModel, table=True):
+    """A household's own (自主申报) or mutual-help (互助申报) claim of a positive-list deed."""
+
+    __table_args__ = (
+        UniqueConstraint("origin", "origin_seq", name="uq_declaration_origin_seq"),
+        Index("ix_declaration_status", "status", "household_id"),
+    )
+
+    id: str = Field(primary_key=True)
+    household_id: str = Field(foreign_key="household.id", index=True)
+    # The neighbour, relative or administrator's household that helped declare (互助申报).
+    helper_household_id: str | None = Field(default=None, foreign_key="household.id")
+    rule_id: str
+    quantity: int
+    description: str
+    # Content-hash file names under the evidence directory beside the database.
+    evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=DeclarationStatus.PENDING)
+    decided_by: str | None = None  # operator id
+    decided_at: datetime | None = None
+    reason: str | None = None  # why it was rejected
+    entry_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    origin: str
+    origin_seq: int
+    server_seq: int | None = Field(default=None, index=True)
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"  # the entry stands
+    CORRECTED = "corrected"  # the entry was reversed by a correction entry
+
+
+class Dispute(SQLModel, table=True):
+    """A villager's objection (异议) to one ledger entry, and how the village committee decided."""
+
+    __table_args__ = (UniqueConstraint("origin", "origin_seq", name="uq_dispute_origin_seq"),)
+
+    id: str = Field(primary_key=True)
+    entry_id: str = Field(foreign_key="ledgerentry.id", index=True)
+    household_id: str = Field(foreign_key="household.id", index=True)
+    raised_by: str  # the villager's own words for who they are; not an operator
+    description: str
+    status: str = Field(default=DisputeStatus.OPEN)
+    decided_by: str | None = None  # operator id
+    decided_at: datetime | None = None
+    decision_note: str | None = None
+    correction_entry_id: str | None = None
+    created_at: datetime
+    origin: str
+    origin_seq: int
+    server_seq: int | None = Field(default=None, index=True)

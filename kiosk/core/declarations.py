@@ -1,0 +1,354 @@
+"""Self and mutual-help declarations (自主申报 / 互助申报): filing with photos, review, approval.
+
+A declaration only claims a deed; the points come when an administrator approves it, through
+`kiosk.core.awards.award` (the one path for awards), which writes the household's entry and
+the helper's equal one together. Approving an approved declaration writes nothing new, so a
+retried click or a replayed sync can never pay a deed twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from sqlmodel import Session, SQLModel, col, select
+
+from kiosk.core.awards import AWARDING_ROLES, award
+from kiosk.core.clock import as_utc, from_db
+from kiosk.core.errors import BadInput, NotFound, Refused
+from kiosk.core.ids import new_id
+from kiosk.core.ledger import local_origin, next_origin_seq
+from kiosk.core.models import Declaration, DeclarationStatus, Household, LedgerEntry, Operator
+from kiosk.core.reference import require_role, require_village, rule_for, ruleset_for
+from rules.engine import RuleRefusal, price_award
+from rules.model import RuleList
+
+MAX_DESCRIPTION = 500
+MAX_PHOTOS = 9  # what a phone's share sheet sends at once
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
+# A short prefix of a UUID is what people read aloud and type; shorter ones collide.
+MIN_REF_LENGTH = 6
+
+_PHOTO_SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp"}
+
+Record = TypeVar("Record", bound=SQLModel)
+
+
+def record_by_ref(
+    session: Session, model: type[Record], ref: str, unknown_key: str, *, lock: bool = False
+) -> Record:
+    """The row whose id is `ref` or starts with it (at least MIN_REF_LENGTH characters).
+
+    `lock` takes a row lock on PostgreSQL so two street-office terminals deciding the same
+    record queue up; SQLite's IMMEDIATE write transaction already serialises writers.
+    """
+    ref = ref.strip().lower()
+    id_column = model.id  # type: ignore[attr-defined]
+    if len(ref) < MIN_REF_LENGTH:
+        raise NotFound(unknown_key, ref=ref)
+    statement = select(model).where(col(id_column).startswith(ref)).limit(2)
+    if lock and session.get_bind().dialect.name != "sqlite":
+        statement = statement.with_for_update()
+    found = list(session.exec(statement))
+    if not found:
+        raise NotFound(unknown_key, ref=ref)
+    if len(found) > 1:
+        raise BadInput("ref.ambiguous", ref=ref)
+    return found[0]
+
+
+# --- evidence photos -------------------------------------------------------------------------
+
+
+def store_evidence(photo: Path, evidence_dir: Path) -> str:
+    """Copy one photo into `evidence_dir` under its content hash; return that file name.
+
+    Hash names make filing the same photo twice (or a retry after a crash) store it once,
+    and let a photo be checked against its declaration later.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    name = photo.name
+    try:
+        size = photo.stat().st_size
+    except OSError:
+        raise BadInput("evidence.unreadable", name=name) from None
+    if size > MAX_PHOTO_BYTES:
+        raise BadInput("evidence.too_large", name=name, max_mb=MAX_PHOTO_BYTES // (1024 * 1024))
+    data = photo.read_bytes()
+    try:
+        with Image.open(photo) as image:
+            image_format = image.format or ""
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise BadInput("evidence.unreadable", name=name) from None
+    suffix = _PHOTO_SUFFIXES.get(image_format)
+    if suffix is None:
+        raise BadInput("evidence.unreadable", name=name)
+    stored = hashlib.sha256(data).hexdigest() + suffix
+    evidence_dir.mkdir(parents=True, exist_ok=True)
+    target = evidence_dir / stored
+    if not target.exists():
+        # Write then rename: a power cut leaves either no file or the whole photo.
+        handle, temporary = tempfile.mkstemp(dir=evidence_dir, suffix=".part")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    return stored
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeclarationView:
+    """A declaration as lists, screens and the household see it."""
+
+    id: str
+    household_code: str
+    household_head: str
+    village_id: str
+    helper_code: str | None
+    rule_id: str
+    rule_text: str
+    quantity: int
+    description: str
+    evidence: list[str]
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+    entry_ids: list[str]
+    points: int  # what the approval wrote for the household itself (0 until approved)
+    created_at: datetime
+    replayed: bool = field(default=False)  # approving again found it approved: nothing written
+
+    def as_json(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def _view(session: Session, record: Declaration, *, replayed: bool = False) -> DeclarationView:
+    household = session.get(Household, record.household_id)
+    assert household is not None  # a foreign key
+    helper = (
+        session.get(Household, record.helper_household_id) if record.helper_household_id else None
+    )
+    created = from_db(record.created_at)
+    try:
+        rule = ruleset_for(session, household.village_id, created).get(record.rule_id)
+        rule_text = rule.behaviour if rule is not None else record.rule_id
+    except LookupError:
+        rule_text = record.rule_id
+    points = 0
+    if record.entry_ids:
+        own = session.exec(
+            select(LedgerEntry.points).where(
+                col(LedgerEntry.id).in_(record.entry_ids),
+                LedgerEntry.household_id == record.household_id,
+            )
+        ).all()
+        points = sum(own)
+    return DeclarationView(
+        id=record.id,
+        household_code=household.code,
+        household_head=household.head_name,
+        village_id=household.village_id,
+        helper_code=helper.code if helper else None,
+        rule_id=record.rule_id,
+        rule_text=rule_text,
+        quantity=record.quantity,
+        description=record.description,
+        evidence=list(record.evidence),
+        status=record.status,
+        decided_by=record.decided_by,
+        decided_at=from_db(record.decided_at) if record.decided_at else None,
+        reason=record.reason,
+        entry_ids=list(record.entry_ids),
+        points=points,
+        created_at=created,
+        replayed=replayed,
+    )
+
+
+# --- services --------------------------------------------------------------------------------
+
+
+def file_declaration(
+    session: Session,
+    *,
+    household: Household,
+    rule_id: str,
+    quantity: int,
+    description: str,
+    now: datetime,
+    helper: Household | None = None,
+    photos: Sequence[Path] = (),
+    evidence_dir: Path | None = None,
+    declaration_id: str | None = None,
+) -> DeclarationView:
+    """Record a declaration, pending review; its photos are copied into `evidence_dir`.
+
+    `declaration_id` is the caller's idempotency key: filing it again returns the first one.
+    The month's cap is not checked here but at approval, when the points are written.
+    """
+    if declaration_id is not None:
+        existing = session.get(Declaration, declaration_id)
+        if existing is not None:
+            return _view(session, existing, replayed=True)
+    if not household.takes_part:
+        raise Refused("rule.not_participating")
+    rule, _ruleset = rule_for(session, household.village_id, rule_id, now)
+    if rule.list is not RuleList.POSITIVE:
+        raise Refused("declaration.positive_only")
+    try:
+        # An empty history checks only what the deed itself must satisfy (quantity, cadence).
+        price_award(rule, quantity, [], now)
+    except RuleRefusal as refusal:
+        raise Refused(refusal.key, **refusal.params) from None
+    if helper is not None:
+        if helper.id == household.id:
+            raise BadInput("rule.helper_self")
+        if not helper.takes_part:
+            raise Refused("rule.not_participating")
+    text = description.strip()
+    if not 1 <= len(text) <= MAX_DESCRIPTION:
+        raise BadInput("declaration.description", max=MAX_DESCRIPTION)
+    if len(photos) > MAX_PHOTOS:
+        raise BadInput("evidence.too_many", max=MAX_PHOTOS)
+    if photos and evidence_dir is None:
+        raise BadInput("evidence.no_dir")
+    stored = [store_evidence(Path(p), evidence_dir) for p in photos] if evidence_dir else []
+
+    origin = local_origin(session)
+    record = Declaration(
+        id=declaration_id or new_id(),
+        household_id=household.id,
+        helper_household_id=helper.id if helper else None,
+        rule_id=rule.id,
+        quantity=quantity,
+        description=text,
+        evidence=list(dict.fromkeys(stored)),
+        status=DeclarationStatus.PENDING,
+        entry_ids=[],
+        created_at=as_utc(now),
+        origin=origin,
+        origin_seq=next_origin_seq(session, origin),
+    )
+    session.add(record)
+    session.flush()
+    return _view(session, record)
+
+
+def declaration_by_ref(session: Session, ref: str, *, lock: bool = False) -> Declaration:
+    return record_by_ref(session, Declaration, ref, "declaration.unknown", lock=lock)
+
+
+def get_declaration(session: Session, ref: str) -> DeclarationView:
+    return _view(session, declaration_by_ref(session, ref))
+
+
+def list_pending(session: Session, village_id: str | None) -> list[DeclarationView]:
+    """Pending declarations of a village's households (every village's for None), oldest first."""
+    statement = (
+        select(Declaration)
+        .join(Household, col(Household.id) == col(Declaration.household_id))
+        .where(Declaration.status == DeclarationStatus.PENDING)
+        .order_by(col(Declaration.created_at), col(Declaration.id))
+    )
+    if village_id is not None:
+        statement = statement.where(Household.village_id == village_id)
+    return [_view(session, record) for record in session.exec(statement)]
+
+
+def declarations_of(session: Session, household_id: str) -> list[DeclarationView]:
+    """Every declaration a household filed, newest first: what it sees of their status."""
+    statement = (
+        select(Declaration)
+        .where(Declaration.household_id == household_id)
+        .order_by(col(Declaration.created_at).desc(), col(Declaration.id))
+    )
+    return [_view(session, record) for record in session.exec(statement)]
+
+
+def _decided(record: Declaration) -> Refused:
+    decided_at = from_db(record.decided_at) if record.decided_at else None
+    return Refused(
+        "declaration.decided",
+        status=record.status,
+        by=record.decided_by or "-",
+        at=f"{decided_at:%Y-%m-%d %H:%M}" if decided_at else "-",
+    )
+
+
+def _restamp(session: Session, record: Declaration) -> None:
+    origin = local_origin(session)
+    record.origin = origin
+    record.origin_seq = next_origin_seq(session, origin)
+
+
+def approve(session: Session, *, ref: str, operator: Operator, now: datetime) -> DeclarationView:
+    """Approve a pending declaration: award its points (and the helper's) in this transaction.
+
+    An approved declaration is returned as it is (`replayed`), a rejected one is refused.
+    """
+    record = declaration_by_ref(session, ref, lock=True)
+    household = session.get(Household, record.household_id)
+    assert household is not None
+    require_role(operator, *AWARDING_ROLES)
+    require_village(operator, household.village_id)
+    if record.status == DeclarationStatus.APPROVED:
+        return _view(session, record, replayed=True)
+    if record.status != DeclarationStatus.PENDING:
+        raise _decided(record)
+    helper = (
+        session.get(Household, record.helper_household_id) if record.helper_household_id else None
+    )
+    result = award(
+        session,
+        household=household,
+        rule_id=record.rule_id,
+        quantity=record.quantity,
+        operator=operator,
+        now=now,
+        helper=helper,
+    )
+    record.status = DeclarationStatus.APPROVED
+    record.decided_by = operator.id
+    record.decided_at = as_utc(now)
+    record.entry_ids = [entry.id for entry in result.entries]
+    _restamp(session, record)
+    session.add(record)
+    session.flush()
+    return _view(session, record)
+
+
+def reject(
+    session: Session, *, ref: str, reason: str, operator: Operator, now: datetime
+) -> DeclarationView:
+    """Reject a pending declaration with the reason the household will be told."""
+    record = declaration_by_ref(session, ref, lock=True)
+    household = session.get(Household, record.household_id)
+    assert household is not None
+    require_role(operator, *AWARDING_ROLES)
+    require_village(operator, household.village_id)
+    if record.status != DeclarationStatus.PENDING:
+        raise _decided(record)
+    text = reason.strip()
+    if not 1 <= len(text) <= MAX_DESCRIPTION:
+        raise BadInput("declaration.reason", max=MAX_DESCRIPTION)
+    record.status = DeclarationStatus.REJECTED
+    record.decided_by = operator.id
+    record.decided_at = as_utc(now)
+    record.reason = text
+    _restamp(session, record)
+    session.add(record)
+    session.flush()
+    return _view(session, record)

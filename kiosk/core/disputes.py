@@ -1,0 +1,284 @@
+"""Disputes (异议) of ledger entries: recording a villager's objection and the committee's decision.
+
+The committee either upholds the entry (it stands) or corrects it with a reversing entry
+(kind "correction", points negated, `reverses_id` set). Entries are never edited, so the
+disputed entry, the correction and the dispute with who decided and when all stay in the
+household's history. A decided dispute cannot be decided again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from kiosk.core.awards import AWARDING_ROLES
+from kiosk.core.clock import as_utc, from_db
+from kiosk.core.declarations import MAX_DESCRIPTION, record_by_ref
+from kiosk.core.errors import BadInput, Refused
+from kiosk.core.ids import derived_id, new_id
+from kiosk.core.ledger import append_entry, local_origin, next_origin_seq
+from kiosk.core.models import (
+    Dispute,
+    DisputeStatus,
+    EntryKind,
+    Household,
+    LedgerEntry,
+    Operator,
+)
+from kiosk.core.reference import require_role, require_village
+from rules.engine import points_year
+
+# Redemptions and refunds are settled by cancelling order lines, expiry by the year close, and
+# a correction is itself the outcome of a dispute; what a villager disputes is a judgement.
+DISPUTABLE_KINDS = frozenset(
+    {EntryKind.AWARD, EntryKind.DEDUCTION, EntryKind.WARNING, EntryKind.BONUS}
+)
+
+
+@dataclass(frozen=True)
+class DisputeView:
+    id: str
+    entry_id: str
+    household_code: str
+    village_id: str
+    entry_kind: str
+    entry_points: int
+    entry_rule_id: str | None
+    entry_created_at: datetime
+    raised_by: str
+    description: str
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    correction_entry_id: str | None
+    created_at: datetime
+
+    def as_json(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def _view(session: Session, record: Dispute) -> DisputeView:
+    entry = session.get(LedgerEntry, record.entry_id)
+    household = session.get(Household, record.household_id)
+    assert entry is not None and household is not None  # foreign keys
+    return DisputeView(
+        id=record.id,
+        entry_id=entry.id,
+        household_code=household.code,
+        village_id=household.village_id,
+        entry_kind=entry.kind,
+        entry_points=entry.points,
+        entry_rule_id=entry.rule_id,
+        entry_created_at=from_db(entry.created_at),
+        raised_by=record.raised_by,
+        description=record.description,
+        status=record.status,
+        decided_by=record.decided_by,
+        decided_at=from_db(record.decided_at) if record.decided_at else None,
+        decision_note=record.decision_note,
+        correction_entry_id=record.correction_entry_id,
+        created_at=from_db(record.created_at),
+    )
+
+
+def _text(value: str, key: str) -> str:
+    text = value.strip()
+    if not 1 <= len(text) <= MAX_DESCRIPTION:
+        raise BadInput(key, max=MAX_DESCRIPTION)
+    return text
+
+
+def _correction_of(session: Session, entry_id: str) -> LedgerEntry | None:
+    return session.exec(
+        select(LedgerEntry).where(
+            LedgerEntry.reverses_id == entry_id, LedgerEntry.kind == EntryKind.CORRECTION
+        )
+    ).first()
+
+
+def _check_correctable(session: Session, entry: LedgerEntry, now: datetime) -> None:
+    if entry.kind not in DISPUTABLE_KINDS:
+        raise Refused("dispute.kind", kind=entry.kind)
+    if _correction_of(session, entry.id) is not None:
+        raise Refused("dispute.already_corrected")
+    # Points reset every 1 January; a correction dated this year would move this year's
+    # balance for a deed of a year whose points are already gone.
+    if entry.points_year != points_year(now):
+        raise Refused("dispute.past_year", year=entry.points_year)
+
+
+def entry_by_ref(session: Session, ref: str) -> LedgerEntry:
+    return record_by_ref(session, LedgerEntry, ref, "entry.unknown")
+
+
+def raise_dispute(
+    session: Session,
+    *,
+    entry_ref: str,
+    raised_by: str,
+    description: str,
+    now: datetime,
+    dispute_id: str | None = None,
+) -> DisputeView:
+    """Record a villager's objection to one entry; it waits for the village committee.
+
+    `dispute_id` is the caller's idempotency key: recording it again returns the first one.
+    """
+    if dispute_id is not None:
+        existing = session.get(Dispute, dispute_id)
+        if existing is not None:
+            return _view(session, existing)
+    entry = entry_by_ref(session, entry_ref)
+    _check_correctable(session, entry, now)
+    already_open = session.exec(
+        select(Dispute.id).where(Dispute.entry_id == entry.id, Dispute.status == DisputeStatus.OPEN)
+    ).first()
+    if already_open is not None:
+        raise Refused("dispute.open_exists", dispute=already_open[:8])
+    origin = local_origin(session)
+    record = Dispute(
+        id=dispute_id or new_id(),
+        entry_id=entry.id,
+        household_id=entry.household_id,
+        raised_by=_text(raised_by, "dispute.raised_by"),
+        description=_text(description, "dispute.description"),
+        status=DisputeStatus.OPEN,
+        created_at=as_utc(now),
+        origin=origin,
+        origin_seq=next_origin_seq(session, origin),
+    )
+    session.add(record)
+    session.flush()
+    return _view(session, record)
+
+
+def dispute_by_ref(session: Session, ref: str, *, lock: bool = False) -> Dispute:
+    return record_by_ref(session, Dispute, ref, "dispute.unknown", lock=lock)
+
+
+def get_dispute(session: Session, ref: str) -> DisputeView:
+    return _view(session, dispute_by_ref(session, ref))
+
+
+def list_disputes(
+    session: Session,
+    village_id: str | None,
+    *,
+    open_only: bool = True,
+    household_id: str | None = None,
+) -> list[DisputeView]:
+    """Disputes of a village (every village's for None), oldest first."""
+    statement = (
+        select(Dispute)
+        .join(Household, col(Household.id) == col(Dispute.household_id))
+        .order_by(col(Dispute.created_at), col(Dispute.id))
+    )
+    if village_id is not None:
+        statement = statement.where(Household.village_id == village_id)
+    if open_only:
+        statement = statement.where(Dispute.status == DisputeStatus.OPEN)
+    if household_id is not None:
+        statement = statement.where(Dispute.household_id == household_id)
+    return [_view(session, record) for record in session.exec(statement)]
+
+
+def _open_for_decision(session: Session, ref: str, operator: Operator) -> Dispute:
+    record = dispute_by_ref(session, ref, lock=True)
+    household = session.get(Household, record.household_id)
+    assert household is not None
+    require_role(operator, *AWARDING_ROLES)
+    require_village(operator, household.village_id)
+    if record.status != DisputeStatus.OPEN:
+        decided_at = from_db(record.decided_at) if record.decided_at else None
+        raise Refused(
+            "dispute.decided",
+            status=record.status,
+            by=record.decided_by or "-",
+            at=f"{decided_at:%Y-%m-%d %H:%M}" if decided_at else "-",
+        )
+    return record
+
+
+def _close(
+    session: Session,
+    record: Dispute,
+    status: DisputeStatus,
+    note: str,
+    operator: Operator,
+    now: datetime,
+) -> DisputeView:
+    record.status = status
+    record.decision_note = note
+    record.decided_by = operator.id
+    record.decided_at = as_utc(now)
+    # Re-stamped so the nightly sync, which pushes rows in origin_seq order, sends the decision.
+    origin = local_origin(session)
+    record.origin = origin
+    record.origin_seq = next_origin_seq(session, origin)
+    session.add(record)
+    session.flush()
+    return _view(session, record)
+
+
+def resolve_uphold(
+    session: Session, *, ref: str, note: str, operator: Operator, now: datetime
+) -> DisputeView:
+    """The committee checked and the entry stands; the note says why."""
+    record = _open_for_decision(session, ref, operator)
+    return _close(session, record, DisputeStatus.UPHELD, _text(note, "dispute.note"), operator, now)
+
+
+def resolve_correct(
+    session: Session, *, ref: str, note: str, operator: Operator, now: datetime
+) -> DisputeView:
+    """The committee found the entry wrong: write the correction that reverses it.
+
+    A mutual-help award and the helper's equal award stand or fall together, so correcting
+    the household's own entry also reverses the helper entries written with it. Correction
+    ids derive from the corrected entry, so two kiosks correcting the same entry offline
+    produce one entry, not two, when they sync.
+    """
+    record = _open_for_decision(session, ref, operator)
+    text = _text(note, "dispute.note")
+    entry = session.get(LedgerEntry, record.entry_id)
+    assert entry is not None
+    _check_correctable(session, entry, now)
+    reversed_entries = [entry]
+    if entry.group_id and entry.helper_for_id is None:
+        reversed_entries += session.exec(
+            select(LedgerEntry)
+            .where(
+                LedgerEntry.group_id == entry.group_id,
+                LedgerEntry.helper_for_id == entry.household_id,
+            )
+            .order_by(col(LedgerEntry.origin_seq))
+        ).all()
+    origin = local_origin(session)
+    corrections = []
+    for original in reversed_entries:
+        if _correction_of(session, original.id) is not None:
+            continue  # a helper entry corrected on its own earlier
+        corrections.append(
+            append_entry(
+                session,
+                entry_id=derived_id("correction", original.id),
+                household_id=original.household_id,
+                points=-original.points,
+                kind=EntryKind.CORRECTION,
+                at=now,
+                origin=origin,
+                rule_id=original.rule_id,
+                rule_version=original.rule_version,
+                quantity=original.quantity,
+                reverses_id=original.id,
+                group_id=original.group_id,
+                helper_for_id=original.helper_for_id,
+                operator_id=operator.id,
+                note=f"异议更正：{text}",
+            )
+        )
+    record.correction_entry_id = corrections[0].id
+    return _close(session, record, DisputeStatus.CORRECTED, text, operator, now)
