@@ -11,13 +11,17 @@
 #   --sync-secret SECRET  kiosk: its sync secret; env KIOSK_SYNC_SECRET instead keeps it
 #                         out of the process list and the shell history
 #   --central URL         kiosk: the central server's address (https://...)
+#   --printer URI         kiosk, optional: the receipt printer, e.g. usb:0416:5011 or
+#                         serial:/dev/ttyUSB0 (kiosk/settings.py lists the forms)
+#   --exchange-point ID   kiosk, optional: the exchange point it serves
 #   --db URL              central: SQLAlchemy URL of its PostgreSQL database
 #   --root DIR            write the files under DIR instead of /; skip apt, users, the
 #                         Python environment (it cannot be moved) and systemctl
 #   --dry-run             print every action and change nothing
 #
-# Running it again upgrades in place: the code is reinstalled and the units replaced;
-# the settings are kept unless new ones are given. See docs/deployment.md.
+# Running it again upgrades in place: the code is reinstalled and the units replaced.
+# The settings file is kept, or rewritten whole when any kiosk setting is given (then
+# --kiosk-id, the secret and --central are needed again). See docs/deployment.md.
 set -euo pipefail
 
 readonly PREFIX=/opt/tangxiang-kiosk
@@ -39,6 +43,9 @@ role=kiosk
 kiosk_id=
 sync_secret=${KIOSK_SYNC_SECRET:-}
 central_url=
+printer=
+exchange_point=
+settings_given=false
 db_url=
 root=
 dry_run=false
@@ -55,9 +62,11 @@ die() {
 while (($#)); do
     case $1 in
         --role) role=${2:?--role needs a value}; shift ;;
-        --kiosk-id) kiosk_id=${2:?--kiosk-id needs a value}; shift ;;
-        --sync-secret) sync_secret=${2:?--sync-secret needs a value}; shift ;;
-        --central) central_url=${2:?--central needs a value}; shift ;;
+        --kiosk-id) kiosk_id=${2:?--kiosk-id needs a value}; settings_given=true; shift ;;
+        --sync-secret) sync_secret=${2:?--sync-secret needs a value}; settings_given=true; shift ;;
+        --central) central_url=${2:?--central needs a value}; settings_given=true; shift ;;
+        --printer) printer=${2:?--printer needs a value}; settings_given=true; shift ;;
+        --exchange-point) exchange_point=${2:?--exchange-point needs a value}; settings_given=true; shift ;;
         --db) db_url=${2:?--db needs a value}; shift ;;
         --root) root=${2:?--root needs a directory}; shift ;;
         --dry-run) dry_run=true ;;
@@ -187,24 +196,56 @@ install_units() {
     done
 }
 
-write_kiosk_settings() {
-    local settings=$CONFIG_DIR/kiosk.toml
-    if [[ -z $kiosk_id && -z $central_url && -f $root$settings ]]; then
-        echo "keeping $settings"
+# Settings are checked before anything is changed; writing them comes later.
+check_kiosk_settings() {
+    if ! $settings_given && [[ -f $root$CONFIG_DIR/kiosk.toml ]]; then
         return
     fi
     [[ -n $kiosk_id && -n $sync_secret && -n $central_url ]] ||
-        die "a kiosk needs --kiosk-id, --sync-secret (or KIOSK_SYNC_SECRET) and --central"
-    check --kiosk-id "$kiosk_id" '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'
+        die "the kiosk settings need --kiosk-id, --sync-secret (or KIOSK_SYNC_SECRET) and --central"
+    # The forms kiosk/settings.py accepts, so that the kiosk does not refuse to start.
+    check --kiosk-id "$kiosk_id" '^[A-Za-z0-9-]{1,32}$'
     check --sync-secret "$sync_secret" '^[A-Za-z0-9+/=._~-]{16,256}$'
     check --central "$central_url" '^https?://[A-Za-z0-9.:/_~%-]+$'
-    write_file "$settings" 0640 root:kiosk <<EOF
-# Settings of this Tangxiang kiosk, written by install.sh. KIOSK_* variables override them.
+    if [[ -n $printer ]]; then
+        check --printer "$printer" '^(dummy|(usb|serial|tcp|file):[A-Za-z0-9._:/-]+)$'
+    fi
+    if [[ -n $exchange_point ]]; then
+        check --exchange-point "$exchange_point" '^[A-Za-z0-9._-]{1,64}$'
+    fi
+}
+
+write_kiosk_settings() {
+    local settings=$CONFIG_DIR/kiosk.toml optional=
+    if ! $settings_given && [[ -f $root$settings ]]; then
+        echo "keeping $settings"
+        return
+    fi
+    if [[ -n $printer ]]; then
+        optional+="printer = \"$printer\""$'\n'
+    fi
+    if [[ -n $exchange_point ]]; then
+        optional+="exchange_point = \"$exchange_point\""$'\n'
+    fi
+    {
+        cat <<EOF
+# Settings of this Tangxiang kiosk, written by install.sh; KIOSK_* variables override
+# them. kiosk/settings.py describes every setting.
 kiosk_id = "$kiosk_id"
 central_url = "$central_url"
 sync_secret = "$sync_secret"
 db = "sqlite:///$KIOSK_STATE/kiosk.db"
 EOF
+        printf '%s' "$optional"
+    } | write_file "$settings" 0640 root:kiosk
+}
+
+check_central_settings() {
+    if [[ -z $db_url && -f $root$CONFIG_DIR/central.env ]]; then
+        return
+    fi
+    [[ -n $db_url ]] || die "the central server needs --db postgresql+psycopg://..."
+    check --db "$db_url" '^postgresql(\+psycopg)?://[^[:space:]"\\]*$'
 }
 
 write_central_settings() {
@@ -213,8 +254,6 @@ write_central_settings() {
         echo "keeping $settings"
         return
     fi
-    [[ -n $db_url ]] || die "the central server needs --db postgresql+psycopg://..."
-    check --db "$db_url" '^postgresql(\+psycopg)?://[^[:space:]"\\]*$'
     write_file "$settings" 0640 root:kiosk-central <<EOF
 # Environment of the central units, written by install.sh.
 KIOSK_DB=$db_url
@@ -260,6 +299,7 @@ install_central() {
     echo "done: put nginx in front of it (systemd/nginx-central.conf.example)"
 }
 
+"check_${role}_settings"
 if $dry_run; then
     echo "dry run: nothing is changed${root:+ (root $root)}"
 fi

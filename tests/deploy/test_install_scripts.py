@@ -67,7 +67,7 @@ def test_shellcheck_clean(script: Path) -> None:
 
 
 def test_install_into_scratch_root_writes_the_kiosk(tmp_path: Path) -> None:
-    result = install_kiosk(tmp_path)
+    result = install_kiosk(tmp_path, "--printer", "usb:0416:5011")
     assert result.returncode == 0, result.stderr
     for name in KIOSK_FILES:
         assert (tmp_path / name).is_file(), name
@@ -79,9 +79,15 @@ def test_install_into_scratch_root_writes_the_kiosk(tmp_path: Path) -> None:
     assert settings["sync_secret"] == SYNC_SECRET
     assert settings["central_url"] == CENTRAL_URL
     assert settings["db"] == "sqlite:////var/lib/tangxiang-kiosk/kiosk.db"
+    assert settings["printer"] == "usb:0416:5011"
     assert mode(settings_path) == 0o640, "the settings hold the sync secret"
     assert mode(tmp_path / "etc/systemd/system/kiosk.service") == 0o644
     assert SYNC_SECRET not in result.stdout + result.stderr
+    # The kiosk itself must accept the file, or it refuses to start.
+    from kiosk.settings import load_settings
+
+    loaded = load_settings(settings_path, environ={})
+    assert (loaded.kiosk_id, loaded.printer) == (KIOSK_ID, "usb:0416:5011")
     # Nothing of the central server on a kiosk.
     assert not (tmp_path / "etc/systemd/system/kiosk-central.service").exists()
 
@@ -115,17 +121,37 @@ def test_secret_from_the_environment_and_settings_kept_on_upgrade(tmp_path: Path
         ["--kiosk-id", 'bad"id', "--sync-secret", SYNC_SECRET, "--central", CENTRAL_URL],
         ["--kiosk-id", KIOSK_ID, "--sync-secret", "short", "--central", CENTRAL_URL],
         ["--kiosk-id", KIOSK_ID, "--sync-secret", SYNC_SECRET, "--central", "ftp://x"],
+        ["--kiosk-id", "tx.cx_01", "--sync-secret", SYNC_SECRET, "--central", CENTRAL_URL],
+        [
+            "--kiosk-id",
+            KIOSK_ID,
+            "--sync-secret",
+            SYNC_SECRET,
+            "--central",
+            CENTRAL_URL,
+            "--printer",
+            "lpt:1",
+        ],
         ["--kiosk-id", KIOSK_ID],
         ["--role", "printer"],
+        ["--role", "central", "--db", "mysql://x/y"],
     ],
 )
-def test_bad_arguments_are_refused_before_settings_are_written(
-    tmp_path: Path, args: list[str]
-) -> None:
+def test_bad_arguments_are_refused_before_anything_is_done(tmp_path: Path, args: list[str]) -> None:
     result = run_script(INSTALL, "--root", str(tmp_path), *args)
     assert result.returncode == 2
     assert "install.sh:" in result.stderr
-    assert not (tmp_path / "etc/tangxiang-kiosk/kiosk.toml").exists()
+    assert "skipped" not in result.stdout, "no step may run before the arguments are checked"
+    assert tree(tmp_path) == []
+
+
+def test_changing_one_setting_needs_the_whole_set(tmp_path: Path) -> None:
+    assert install_kiosk(tmp_path).returncode == 0
+    settings_path = tmp_path / "etc/tangxiang-kiosk/kiosk.toml"
+    before = settings_path.read_text()
+    result = run_script(INSTALL, "--root", str(tmp_path), "--printer", "usb:0416:5011")
+    assert result.returncode == 2
+    assert settings_path.read_text() == before
 
 
 def test_dry_run_into_scratch_root_changes_nothing(tmp_path: Path) -> None:
