@@ -55,17 +55,27 @@ def resolve_household(session: Session, raw: str) -> Household:
 
 
 def freeze_status(session: Session, household_id: str, today: date) -> FreezeStatus | None:
-    """The redemption freeze in force today, if any: the household's newest freeze record
-    decides (a later "lift" record ends an earlier freeze)."""
-    newest = session.exec(
+    """The redemption freeze in force today, if any: the newest freeze record whose dates
+    cover today, unless a later "lift" record ended it.
+
+    Recording a second freeze for a later period must not end the one in force now, so
+    every record is read, not only the newest. A lift ends the freezes recorded before it
+    that had started by the day of the lift; a freeze recorded after a lift stands.
+    """
+    records = session.exec(
         select(Freeze)
         .where(Freeze.household_id == household_id)
         .order_by(col(Freeze.created_at).desc(), col(Freeze.origin_seq).desc())
-    ).first()
-    if newest is None or newest.action != "freeze":
-        return None
-    if newest.starts_on <= today <= newest.ends_on:
-        return FreezeStatus(until=newest.ends_on, reason=newest.reason, since=newest.starts_on)
+    ).all()
+    lifted_on: date | None = None  # the day of the newest lift (records go newest first)
+    for record in records:
+        if record.action == "lift":
+            lifted_on = lifted_on or record.starts_on
+            continue
+        if lifted_on is not None and record.starts_on <= lifted_on:
+            continue
+        if record.starts_on <= today <= record.ends_on:
+            return FreezeStatus(until=record.ends_on, reason=record.reason, since=record.starts_on)
     return None
 
 

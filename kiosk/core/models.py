@@ -246,8 +246,8 @@ class StockMovement(SQLModel, table=True):
 class Freeze(SQLModel, table=True):
     """Negative item 9: the household earns but may not redeem from `starts_on` to `ends_on`.
 
-    The newest record of a household decides; lifting a freeze is a new record with
-    action "lift", so the history of who froze and lifted stays.
+    Lifting a freeze is a new record with action "lift", so the history of who froze and
+    lifted stays; `kiosk.core.households.freeze_status` says which freeze is in force.
     """
 
     __table_args__ = (UniqueConstraint("origin", "origin_seq", name="uq_freeze_origin_seq"),)
