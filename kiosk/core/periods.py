@@ -267,7 +267,9 @@ def honours(session: Session, village: Village, *, year: int, month: int | None 
             end=start_of_next_month(year, month),
         )
     codes = dict(
-        session.exec(select(Household.id, Household.code).where(Household.village_id == village.id))
+        session.exec(
+            select(Household.id, Household.code).where(Household.village_id == village.id)
+        ).all()
     )
     average, above = above_average(earned)
     return Honours(
