@@ -205,6 +205,97 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No QR code or barcode found in the picture",
     ),
     "scan.unreadable": ("无法读取图片：{path}", "Not a readable picture: {path}"),
+    # --- sync: the central store and the nightly sync (issue 5) ---
+    "sync.bad_request": ("同步请求格式错误：{field}", "Malformed sync request: {field}"),
+    "sync.bad_row": (
+        "同步数据格式错误：表 {table} 字段 {column}",
+        "Malformed sync row: table {table}, column {column}",
+    ),
+    "sync.too_large": (
+        "同步请求过大（上限 {limit} 字节）",
+        "Sync request too large (limit {limit} bytes)",
+    ),
+    "sync.gap": (
+        "同步记录不连续：中心已确认到第 {acked} 条，收到的从第 {first} 条开始；请重新同步",
+        "Sync rows out of sequence: the central holds up to {acked}, this starts at {first}; sync again",
+    ),
+    "sync.conflict": (
+        "同步冲突：{kiosk} 的记录 {row} 与中心已有记录不一致，已报警，请联系街道办",
+        "Sync conflict: row {row} of {kiosk} differs from the central's copy; alert raised, call the street office",
+    ),
+    "sync.foreign_origin": (
+        "{kiosk} 只能上传本机的记录（收到来源 {origin}）",
+        "{kiosk} may push only its own rows (got origin {origin})",
+    ),
+    "sync.foreign_village": (
+        "{kiosk} 只能上传本村的记录（{what} 不属于本村）",
+        "{kiosk} may push only its own village's rows ({what} is not)",
+    ),
+    "sync.unauthorized": (
+        "兑换机编号或同步密钥不对",
+        "Wrong kiosk id or sync secret",
+    ),
+    "sync.revoked": (
+        "兑换机 {kiosk} 的同步密钥已被注销，请联系街道办",
+        "Kiosk {kiosk}'s sync credential was revoked: call the street office",
+    ),
+    "sync.rate_limited": ("同步请求过于频繁，请稍后再试", "Too many sync requests: try again later"),
+    "sync.protocol": (
+        "同步协议版本不符（本机 {got}，中心 {expected}），请升级软件",
+        "Sync protocol mismatch (kiosk {got}, central {expected}): update the software",
+    ),
+    "sync.clock_skew": (
+        "本机时钟与中心相差 {seconds} 秒，请校准时间",
+        "This kiosk's clock is {seconds} s off the central's: set the time",
+    ),
+    "sync.kiosk_id": (
+        "兑换机编号只能用字母、数字和 -（最多 32 位），且不能是保留名：{kiosk}",
+        "A kiosk id is letters, digits and - (up to 32), not a reserved name: {kiosk}",
+    ),
+    "sync.kiosk_exists": (
+        "兑换机 {kiosk} 已登记；如密钥丢失，请先注销再重新登记",
+        "Kiosk {kiosk} is already registered; revoke it first to issue a new secret",
+    ),
+    "sync.kiosk_unknown": ("没有登记这台兑换机：{kiosk}", "No such kiosk: {kiosk}"),
+    "sync.exchange_point": (
+        "{village}村没有兑换点 {point}",
+        "{village} has no exchange point {point}",
+    ),
+    "sync.bad_url": ("中心地址不对：{url}", "Bad central URL: {url}"),
+    "sync.plain_http": (
+        "拒绝用未加密的 http 连接 {url}；请用 https，或确需时加 --insecure",
+        "Refusing plain http to {url}: use https, or --insecure if you must",
+    ),
+    "sync.serve_public": (
+        "中心服务不加密，只监听本机地址；对外请经 nginx 提供 https，或确需时加 --insecure（{host}）",
+        "The server speaks plain HTTP: listen on loopback behind nginx's https, or pass --insecure ({host})",
+    ),
+    "sync.unreachable": (
+        "连不上中心 {url}（{error}），稍后会自动重试",
+        "Cannot reach the central at {url} ({error}); it will be retried",
+    ),
+    "sync.server_error": ("中心出错（HTTP {status}），稍后重试", "Central error (HTTP {status}); retry later"),
+    "sync.origin_mismatch": (
+        "本数据库属于 {db}，不能以 {kiosk} 的身份同步",
+        "This database belongs to {db}; it cannot sync as {kiosk}",
+    ),
+    "sync.not_configured": (
+        "缺少同步设置：{what}（命令参数、设置文件或环境变量 {env}）",
+        "Sync setting missing: {what} (option, settings file or {env})",
+    ),
+    "sync.bundle_tampered": (
+        "同步文件校验失败（被改动或密钥不符），拒绝导入",
+        "The sync bundle fails its check (altered, or another key): refused",
+    ),
+    "sync.bundle_format": ("不是同步文件：{path}", "Not a sync bundle: {path}"),
+    "sync.bundle_kiosk": (
+        "此同步文件属于 {bundle}，不是 {kiosk}",
+        "This bundle belongs to {bundle}, not {kiosk}",
+    ),
+    "sync.not_central": (
+        "这不是中心数据库（来源 {origin}）；请先运行 kiosk central init",
+        "This is not the central database (origin {origin}): run kiosk central init first",
+    ),
 }
 
 

@@ -1,0 +1,425 @@
+"""The kiosk's side of the nightly sync: push its own rows in chunks, pull its village.
+
+`run_sync` talks to a `CentralLink`: `HttpCentral` over the network, or `LocalCentral`
+calling the central's services in-process (offline bundles at the street office, tests).
+Every step is idempotent, so a sync cut at any point is simply run again.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from kiosk.core.clock import as_utc
+from kiosk.core.db import read_session, write_session
+from kiosk.core.errors import BadInput, DomainError, Refused
+from kiosk.core.ledger import meta_get, meta_set
+from kiosk.core.models import OriginCounter
+from sync.protocol import (
+    APPLY_ORDER,
+    CHUNK_SIZE,
+    ORDER_LINES,
+    ORDERS,
+    PROTOCOL_VERSION,
+    PULL_LIMIT,
+    RECORD_TABLES,
+    Row,
+    decode_tables,
+    encode_row,
+)
+from sync.protocol import (
+    field as wire_field,
+)
+
+ACKED_KEY = "sync.acked_seq"
+CURSOR_KEY = "sync.pull_cursor"
+REF_CURSOR_KEY = "sync.pull_ref_cursor"
+LAST_SYNC_KEY = "sync.last_sync_at"
+
+
+class SyncFailed(DomainError):
+    """The sync could not finish (network, server); nothing half-applied stays behind."""
+
+
+class CentralLink(Protocol):
+    """The three calls of the protocol, each a JSON object in and out."""
+
+    def hello(self, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+    def push(self, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+    def pull(self, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+
+# --- links -------------------------------------------------------------------------------------
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_central_url(url: str, *, insecure: bool) -> str:
+    """Plain HTTP only to this machine (or when told --insecure): the secret and the
+    village's data must not cross a network unencrypted."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput("sync.bad_url", url=url)
+    if parts.scheme == "http" and not insecure and not is_loopback_url(url):
+        raise BadInput("sync.plain_http", url=url)
+    return url.rstrip("/")
+
+
+class HttpCentral:
+    """The central store over HTTP(S), signed in with the kiosk's id and secret."""
+
+    def __init__(
+        self,
+        url: str,
+        kiosk_id: str,
+        secret: str,
+        *,
+        insecure: bool = False,
+        timeout: float = 60.0,
+        transport: Any = None,
+    ) -> None:
+        import httpx
+
+        self.url = check_central_url(url, insecure=insecure)
+        self._client = httpx.Client(
+            base_url=self.url,
+            auth=(kiosk_id, secret),
+            timeout=timeout,
+            transport=transport,
+            headers={"User-Agent": f"tangxiang-kiosk-sync/{PROTOCOL_VERSION}"},
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpCentral:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        import httpx
+
+        try:
+            response = self._client.post(path, json=payload)
+        except httpx.HTTPError as error:
+            raise SyncFailed("sync.unreachable", url=self.url, error=type(error).__name__) from None
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code == 200 and isinstance(body, dict):
+            return body
+        if isinstance(body, dict) and isinstance(body.get("error"), str):
+            params = body.get("params") if isinstance(body.get("params"), dict) else {}
+            cls = BadInput if response.status_code in (400, 413, 422) else Refused
+            if response.status_code in (429,) or response.status_code >= 500:
+                cls = SyncFailed
+            raise cls(body["error"], **params)
+        raise SyncFailed("sync.server_error", status=response.status_code)
+
+    def hello(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._call("/v1/hello", payload)
+
+    def push(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._call("/v1/push", payload)
+
+    def pull(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._call("/v1/pull", payload)
+
+
+class LocalCentral:
+    """The central's services called in-process with an already authenticated kiosk."""
+
+    def __init__(self, engine: Engine, kiosk_id: str, now: Callable[[], datetime]) -> None:
+        self.engine = engine
+        self.kiosk_id = kiosk_id
+        self.now = now
+
+    def hello(self, payload: dict[str, Any]) -> dict[str, Any]:
+        from sync import central
+        from sync.models import SyncKiosk
+
+        with write_session(self.engine) as session:
+            kiosk = session.get(SyncKiosk, self.kiosk_id)
+            if kiosk is None or kiosk.revoked_at is not None:
+                raise Refused("sync.unauthorized")
+            return central.hello(session, kiosk, payload, self.now())
+
+    def push(self, payload: dict[str, Any]) -> dict[str, Any]:
+        from sync import central
+
+        return central.receive_push(self.engine, self.kiosk_id, payload, self.now()).as_json()
+
+    def pull(self, payload: dict[str, Any]) -> dict[str, Any]:
+        from sync import central
+
+        return central.serve_pull(self.engine, self.kiosk_id, payload, self.now())
+
+
+# --- the kiosk's state --------------------------------------------------------------------------
+
+
+def local_last_seq(session: Session, origin: str) -> int:
+    counter = session.get(OriginCounter, origin)
+    return counter.last_seq if counter else 0
+
+
+def _meta_int(session: Session, key: str) -> int:
+    return int(meta_get(session, key) or 0)
+
+
+def claim_origin(engine: Engine, kiosk_id: str) -> None:
+    """A fresh database becomes this kiosk; a database of another kiosk (or the central)
+    is refused, since its rows would be pushed under the wrong name."""
+    with write_session(engine) as session:
+        origin = meta_get(session, "origin")
+        if origin is None:
+            meta_set(session, "origin", kiosk_id)
+        elif origin != kiosk_id:
+            raise BadInput("sync.origin_mismatch", db=origin, kiosk=kiosk_id)
+
+
+def read_chunk(
+    session: Session, origin: str, first: int, last: int
+) -> tuple[dict[str, list[Row]], list[int]]:
+    """The kiosk's rows with origin_seq in [first, last], and the seqs no synced table holds
+    (a table the sync does not carry may share the counter)."""
+    rows: dict[str, list[Row]] = {}
+    seen: set[int] = set()
+    for table in RECORD_TABLES:
+        t = table.table
+        found = session.execute(
+            select(t)
+            .where(t.c.origin == origin, t.c.origin_seq >= first, t.c.origin_seq <= last)
+            .order_by(t.c.origin_seq)
+        ).mappings()
+        encoded = [encode_row(table, r) for r in found]
+        if encoded:
+            rows[table.name] = encoded
+            seen.update(r["origin_seq"] for r in encoded)
+    order_ids = [r["id"] for r in rows.get(ORDERS.name, [])]
+    if order_ids:
+        t = ORDER_LINES.table
+        rows[ORDER_LINES.name] = [
+            encode_row(ORDER_LINES, r)
+            for r in session.execute(
+                select(t).where(t.c.order_id.in_(order_ids)).order_by(t.c.order_id, t.c.line_no)
+            ).mappings()
+        ]
+    holes = [seq for seq in range(first, last + 1) if seq not in seen]
+    return rows, holes
+
+
+def _insert(engine_or_session: Session, table: Any) -> Any:
+    dialect = engine_or_session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+def apply_pull(session: Session, page: dict[str, Any], origin: str) -> int:
+    """Apply one pulled page in the caller's transaction: reference rows upserted (the newer
+    server_seq wins), records inserted unless already there. Returns the rows new here."""
+    rows = decode_tables(page.get("rows", {}), APPLY_ORDER, with_seq=True)
+    applied = 0
+    own_max = 0
+    for table in APPLY_ORDER:
+        batch = rows.get(table.name)
+        if not batch:
+            continue
+        t = table.table
+        statement = _insert(session, t)
+        if table.reference:
+            columns = {c.name: statement.excluded[c.name] for c in t.columns if c.name != table.key}
+            statement = statement.on_conflict_do_update(
+                index_elements=[table.key],
+                set_=columns,
+                where=(t.c.server_seq.is_(None)) | (t.c.server_seq < statement.excluded.server_seq),
+            )
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=["id"])
+        result = session.execute(statement, batch)
+        # executemany's rowcount is the rows actually written (repeats do nothing).
+        applied += len(batch) if table.reference else max(0, result.rowcount)  # type: ignore[attr-defined]
+        if "origin" in t.c:
+            own = [r["origin_seq"] for r in batch if r["origin"] == origin]
+            own_max = max(own_max, *own) if own else own_max
+    if own_max:
+        # A kiosk rebuilt from the central got its own old rows back: continue after them.
+        counter = session.get(OriginCounter, origin) or OriginCounter(origin=origin, last_seq=0)
+        counter.last_seq = max(counter.last_seq, own_max)
+        session.add(counter)
+    key = (page.get("meta") or {}).get("card_public_key")
+    if isinstance(key, str) and key:
+        meta_set(session, "card_public_key", key)
+    meta_set(session, CURSOR_KEY, str(wire_field(page, "cursor", int)))
+    meta_set(session, REF_CURSOR_KEY, str(wire_field(page, "ref_cursor", int)))
+    session.flush()
+    return applied
+
+
+# --- the sync ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    kiosk_id: str
+    pushed: int = 0  # rows the central took in this time (repeats not counted)
+    sent: int = 0  # rows sent, repeats included
+    pulled: int = 0  # rows new or changed on the kiosk
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    acked_seq: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """The one line the journal keeps for each sync."""
+        return (
+            f"sync {self.kiosk_id}: pushed {self.pushed}, pulled {self.pulled}, "
+            f"alerts {len(self.alerts) + len(self.warnings)}, {self.seconds:.2f} s"
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kiosk_id": self.kiosk_id,
+            "pushed": self.pushed,
+            "sent": self.sent,
+            "pulled": self.pulled,
+            "alerts": self.alerts,
+            "warnings": self.warnings,
+            "acked_seq": self.acked_seq,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+def hello_payload(session: Session, kiosk_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        "protocol": PROTOCOL_VERSION,
+        "kiosk_id": kiosk_id,
+        "client_time": as_utc(now).isoformat(),
+        "local_seq": local_last_seq(session, kiosk_id),
+    }
+
+
+def push_payloads(
+    engine: Engine, kiosk_id: str, start: int, *, chunk_size: int = CHUNK_SIZE
+) -> Any:
+    """The chunks after `start`, read lazily, each with the seq range it covers."""
+    with read_session(engine) as session:
+        last = local_last_seq(session, kiosk_id)
+    for first in range(start + 1, last + 1, chunk_size):
+        end = min(first + chunk_size - 1, last)
+        with read_session(engine) as session:
+            rows, holes = read_chunk(session, kiosk_id, first, end)
+        yield {"first_seq": first, "last_seq": end, "holes": holes, "rows": rows}, last
+
+
+def run_sync(
+    engine: Engine,
+    link: CentralLink,
+    *,
+    kiosk_id: str,
+    now: datetime,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    pull_limit: int = PULL_LIMIT,
+) -> SyncReport:
+    """One whole sync: hello, push everything the central lacks, pull until up to date."""
+    started = time.perf_counter()
+    report = SyncReport(kiosk_id=kiosk_id)
+    claim_origin(engine, kiosk_id)
+    with read_session(engine) as session:
+        greeting = link.hello(hello_payload(session, kiosk_id, now))
+    report.warnings.extend(greeting.get("warnings") or [])
+    with write_session(engine) as session:
+        if meta_get(session, "exchange_point_id") is None:
+            meta_set(session, "exchange_point_id", str(greeting["exchange_point_id"]))
+    # The central's acknowledgement is the truth; the kiosk's copy may be behind (a lost
+    # reply) or ahead (a central restored from backup), and either way the central's wins.
+    acked = wire_field(greeting, "acked_seq", int)
+    for payload, last in push_payloads(engine, kiosk_id, acked, chunk_size=chunk_size):
+        reply = link.push(payload)
+        acked = wire_field(reply, "acked_seq", int)
+        report.pushed += int(reply.get("inserted", 0))
+        report.sent += sum(len(v) for k, v in payload["rows"].items() if k != ORDER_LINES.name)
+        report.alerts.extend(reply.get("alerts") or [])
+        with write_session(engine) as session:
+            meta_set(session, ACKED_KEY, str(acked))
+        if progress:
+            progress("push", payload["last_seq"], last)
+    with write_session(engine) as session:
+        meta_set(session, ACKED_KEY, str(acked))
+    report.acked_seq = acked
+    report.pulled = pull_all(engine, link, kiosk_id, progress=progress, limit=pull_limit)
+    with write_session(engine) as session:
+        meta_set(session, LAST_SYNC_KEY, as_utc(now).isoformat())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def pull_request(session: Session, kiosk_id: str, limit: int = PULL_LIMIT) -> dict[str, Any]:
+    return {
+        "cursor": _meta_int(session, CURSOR_KEY),
+        "ref_cursor": _meta_int(session, REF_CURSOR_KEY),
+        "own_seq": local_last_seq(session, kiosk_id),
+        "limit": limit,
+    }
+
+
+def pull_all(
+    engine: Engine,
+    link: CentralLink,
+    kiosk_id: str,
+    *,
+    progress: Progress | None = None,
+    limit: int = PULL_LIMIT,
+) -> int:
+    """Pull pages until the central has nothing newer; each page commits with its cursor."""
+    pulled = 0
+    pages = 0
+    while True:
+        with read_session(engine) as session:
+            request = pull_request(session, kiosk_id, limit)
+        page = link.pull(request)
+        with write_session(engine) as session:
+            pulled += apply_pull(session, page, kiosk_id)
+        pages += 1
+        if progress:
+            progress("pull", pages, pages + (1 if page.get("more") else 0))
+        if not page.get("more"):
+            return pulled
+
+
+def sync_state(session: Session) -> dict[str, Any]:
+    """What this kiosk knows of its sync: origin, acknowledged seq, cursors, last sync."""
+    origin = meta_get(session, "origin") or ""
+    return {
+        "origin": origin,
+        "local_seq": local_last_seq(session, origin),
+        "acked_seq": _meta_int(session, ACKED_KEY),
+        "pull_cursor": _meta_int(session, CURSOR_KEY),
+        "last_sync_at": meta_get(session, LAST_SYNC_KEY),
+    }

@@ -1,0 +1,206 @@
+"""The central store's HTTP API (FastAPI on uvicorn): hello, push and pull for kiosks.
+
+Every endpoint signs the kiosk in (HTTP Basic: kiosk id and secret) against the database on
+each request, so a revoked kiosk is refused at once. Bodies are capped and each kiosk (and
+each address failing to sign in) is rate limited; TLS is the reverse proxy's job
+(systemd/nginx-central.conf.example), and the server refuses to listen on a public address
+in plain HTTP unless told --insecure.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+
+from kiosk.core.clock import now as clock_now
+from kiosk.core.db import read_session, write_session
+from kiosk.core.errors import BadInput, DomainError, NotFound
+from sync import central
+from sync.credentials import Unauthorized, authenticate
+from sync.protocol import MAX_BODY_BYTES
+
+Clock = Callable[[], datetime]
+
+
+class RateLimiter:
+    """Token buckets per key: `burst` requests at once, refilled at `per_second`."""
+
+    def __init__(self, burst: float, per_second: float) -> None:
+        self.burst = burst
+        self.per_second = per_second
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def exhausted(self, key: str) -> bool:
+        """True when `key` has no token left (without taking one)."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, stamp = self._buckets.get(key, (self.burst, now))
+            return min(self.burst, tokens + (now - stamp) * self.per_second) < 1
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tokens, stamp = self._buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - stamp) * self.per_second)
+            if tokens < 1:
+                self._buckets[key] = (tokens, now)
+                return False
+            self._buckets[key] = (tokens - 1, now)
+            if len(self._buckets) > 10_000:  # forget idle keys rather than grow without end
+                self._buckets = {k: v for k, v in self._buckets.items() if v[1] > now - 3600}
+            return True
+
+
+def _error(status: int, error: DomainError) -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": error.key,
+            "params": {
+                k: v if isinstance(v, int | float | str) else str(v)
+                for k, v in error.params.items()
+            },
+            "message": str(error),
+        },
+        status_code=status,
+        headers={"Retry-After": "60"} if status == 429 else None,
+    )
+
+
+def _status_of(error: DomainError) -> int:
+    if isinstance(error, Unauthorized):
+        return 403 if error.key == "sync.revoked" else 401
+    if isinstance(error, BadInput):
+        return 400
+    if isinstance(error, NotFound):
+        return 404
+    return 409
+
+
+def _credentials(request: Request) -> tuple[str, str]:
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        raise Unauthorized("sync.unauthorized")
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthorized("sync.unauthorized") from None
+    kiosk_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise Unauthorized("sync.unauthorized")
+    return kiosk_id, secret
+
+
+async def _read_json(request: Request, limit: int) -> dict[str, Any]:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise BadInput("sync.too_large", limit=limit)
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > limit:
+            raise BadInput("sync.too_large", limit=limit)
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadInput("sync.bad_request", field="body") from None
+    if not isinstance(payload, dict):
+        raise BadInput("sync.bad_request", field="body")
+    return payload
+
+
+def create_app(
+    engine: Engine,
+    *,
+    clock: Clock = clock_now,
+    max_body: int = MAX_BODY_BYTES,
+    kiosk_limiter: RateLimiter | None = None,
+    failure_limiter: RateLimiter | None = None,
+) -> FastAPI:
+    """The API over `engine`; tests pass their own clock and limits."""
+    app = FastAPI(title="Tangxiang central sync", docs_url=None, redoc_url=None, openapi_url=None)
+    per_kiosk = kiosk_limiter or RateLimiter(burst=300, per_second=5)
+    failures = failure_limiter or RateLimiter(burst=20, per_second=0.2)
+
+    def sign_in(kiosk_id: str, secret: str) -> str:
+        with read_session(engine) as session:
+            return authenticate(session, kiosk_id, secret).id
+
+    async def handle(
+        request: Request, work: Callable[[str, dict[str, Any]], dict[str, Any]]
+    ) -> Response:
+        address = request.client.host if request.client else "-"
+        try:
+            # An address that keeps failing to sign in is guessing secrets: slow it down.
+            if failures.exhausted(address):
+                raise DomainError("sync.rate_limited")
+            kiosk_id, secret = _credentials(request)
+            try:
+                kiosk_id = await run_in_threadpool(sign_in, kiosk_id, secret)
+            except Unauthorized:
+                failures.allow(address)
+                raise
+            if not per_kiosk.allow(kiosk_id):
+                raise DomainError("sync.rate_limited")
+            payload = await _read_json(request, max_body)
+            result = await run_in_threadpool(work, kiosk_id, payload)
+        except DomainError as error:
+            status = 429 if error.key == "sync.rate_limited" else _status_of(error)
+            return _error(status, error)
+        return JSONResponse(result)
+
+    def do_hello(kiosk_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        from sync.models import SyncKiosk
+
+        with write_session(engine) as session:
+            kiosk = session.get(SyncKiosk, kiosk_id)
+            assert kiosk is not None
+            return central.hello(session, kiosk, payload, clock())
+
+    def do_push(kiosk_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return central.receive_push(engine, kiosk_id, payload, clock()).as_json()
+
+    def do_pull(kiosk_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return central.serve_pull(engine, kiosk_id, payload, clock())
+
+    @app.post("/v1/hello")
+    async def hello_endpoint(request: Request) -> Response:
+        return await handle(request, do_hello)
+
+    @app.post("/v1/push")
+    async def push_endpoint(request: Request) -> Response:
+        return await handle(request, do_push)
+
+    @app.post("/v1/pull")
+    async def pull_endpoint(request: Request) -> Response:
+        return await handle(request, do_pull)
+
+    return app
+
+
+def serve(engine: Engine, host: str, port: int, *, log_level: str = "info") -> None:
+    """Run the API until stopped (the systemd unit's main process)."""
+    import uvicorn
+
+    uvicorn.run(
+        create_app(engine),
+        host=host,
+        port=port,
+        log_level=log_level,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        limit_concurrency=64,
+        timeout_keep_alive=30,
+    )
