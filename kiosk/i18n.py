@@ -107,6 +107,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Not enough '{name}' in stock ({on_hand} on hand, {qty} needed): record the delivery first or leave it pending",
     ),
     "db.missing": ("找不到数据库文件：{path}", "No database file at {path}"),
+    # --- fulfilment: hand-over, cancellation, restock, deadlines (issue 4) ---
+    "order.card_scanned": (
+        "这是积分卡或户号，请扫描兑换凭条上的二维码（JFO:开头）",
+        "That is a household card or code: scan the QR code on the order receipt (JFO:...)",
+    ),
+    "order.line_unknown": (
+        "兑换单 {order} 没有第{no}项（共{count}项）",
+        "Order {order} has no line {no} (it has {count})",
+    ),
+    "handover.nothing_pending": (
+        "兑换单 {order} 没有待交付的物品",
+        "Order {order} has nothing left to hand over",
+    ),
+    "handover.none_chosen": ("请至少选择一项待交付物品", "Choose at least one pending line"),
+    "handover.cancelled": ("“{name}”已取消，不能交付", "'{name}' was cancelled: it cannot be handed over"),
+    "cancel.role": (
+        "取消兑换会退回积分，须由村或街道管理员办理（{operator} 无权）",
+        "Cancelling refunds points: a village or street administrator must do it ({operator} may not)",
+    ),
+    "cancel.reason": (
+        "请写明取消原因（不超过{max}字）",
+        "Give the reason for cancelling (at most {max} characters)",
+    ),
+    "cancel.twice": (
+        "“{name}”已经取消过，积分已退回，不能重复取消",
+        "'{name}' was already cancelled and its points refunded",
+    ),
+    "cancel.handed": (
+        "“{name}”已经交付，不能取消",
+        "'{name}' was already handed over: it cannot be cancelled",
+    ),
+    "exchange_point.unknown": ("没有这个兑换点：{point}", "No such exchange point: {point}"),
+    "exchange_point.none": (
+        "本机没有设置兑换点，请指定 --exchange-point",
+        "This terminal has no exchange point set: give --exchange-point",
+    ),
     # --- seeding ---
     "seed.not_empty": (
         "数据库已有数据，拒绝重复初始化：{url}",
