@@ -335,6 +335,267 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# --- the Textual kiosk app (kiosk/tui): screens, keys, settings -----------------------------
+# Key labels ("key.<binding id>") stay short: the footer must fit 80 columns.
+TUI_MESSAGES: dict[str, tuple[str, str]] = {
+    "settings.invalid": (
+        "设置项 {name} 的值不对：{value}（应为 {expected}）",
+        "Setting {name} has a bad value: {value} (expected {expected})",
+    ),
+    "settings.file": (
+        "设置文件无法读取：{path}（{error}）",
+        "The settings file cannot be read: {path} ({error})",
+    ),
+    "tui.title": ("棠香积分兑换", "Tangxiang points"),
+    "tui.points": ("分", "points"),
+    "role.shopkeeper": ("店员", "shopkeeper"),
+    "role.village_admin": ("村管理员", "village admin"),
+    "role.street_admin": ("街道管理员", "street admin"),
+    "tui.status.printer_down": (
+        "打印机故障，{pending} 张小票待打印（F7 查看）",
+        "printer down, {pending} receipt(s) waiting (F7)",
+    ),
+    "tui.status.pending": ("{pending} 张小票待打印", "{pending} receipt(s) waiting"),
+    # sign-in
+    "tui.signin.title": ("操作员登录", "Operator sign-in"),
+    "tui.signin.choose": ("选择操作员（↑↓ 选择，回车确认）：", "Choose yourself (↑↓, Enter):"),
+    "tui.signin.pin": ("输入密码（PIN）后按回车：", "Type your PIN, then Enter:"),
+    "tui.signin.pin_placeholder": ("PIN", "PIN"),
+    "tui.signin.demo_pins": (
+        "演示数据库：店员 PIN 1111，村管理员 2222，街道管理员 9999；登录后按 F12 模拟扫码",
+        "Demo database: shopkeeper PIN 1111, village admin 2222, street admin 9999; "
+        "after sign-in F12 simulates a scan",
+    ),
+    "tui.signin.choose_first": ("请先选择操作员", "Choose an operator first"),
+    "tui.signin.bad_pin": ("密码不对，请重新输入", "Wrong PIN, try again"),
+    "tui.signin.welcome": ("{name}，您好！请扫描积分卡", "Hello {name}! Scan a points card"),
+    "tui.signout.done": ("已退出登录", "Signed out"),
+    "tui.signout.idle": ("长时间无操作，已自动退出登录", "Signed out after a while without use"),
+    # scanning
+    "tui.scan.signin_first": ("请先登录，再扫码", "Sign in first, then scan"),
+    "tui.scan.finish_dialog": (
+        "请先确认或取消当前对话框，再扫码",
+        "Confirm or cancel the open dialog first, then scan",
+    ),
+    # printing
+    "tui.print.failed": (
+        "小票没有打印出来，兑换已保存；{pending} 张待打印，修好打印机后按 F8 重打。{error}",
+        "The receipt did not print; the order is saved. {pending} waiting: fix the printer, "
+        "then F8 to retry. {error}",
+    ),
+    "tui.print.recovered": ("打印机已恢复，小票已打印", "Printer back: receipts printed"),
+    "tui.print.retrying": ("正在重新打印待打印的小票…", "Retrying the waiting receipts..."),
+    "tui.print.queued": ("待打印", "waiting"),
+    "tui.print.printed": ("已打印", "printed"),
+    "tui.print.none": ("无小票", "no receipt"),
+    # home
+    "tui.home.prompt": (
+        "请扫描积分卡，或输入户号 / 户主姓名 / 拼音首字母：",
+        "Scan a points card, or type a household code / head's name / pinyin initials:",
+    ),
+    "tui.home.placeholder": ("例如 HP0001、张、zxm", "e.g. HP0001, 张, zxm"),
+    "tui.home.menu": ("功能", "Menu"),
+    "menu.find": ("查找农户", "Find a household"),
+    "menu.receipts": ("兑换单与小票", "Orders & receipts"),
+    "menu.settings": ("设置", "Settings"),
+    "menu.help": ("帮助", "Help"),
+    "menu.sign-out": ("退出登录", "Sign out"),
+    # table columns
+    "tui.col.code": ("户号", "Code"),
+    "tui.col.head": ("户主", "Head"),
+    "tui.col.village": ("村", "Village"),
+    "tui.col.group": ("组", "Group"),
+    "tui.col.date": ("日期", "Date"),
+    "tui.col.kind": ("类型", "Kind"),
+    "tui.col.what": ("事项", "What"),
+    "tui.col.points": ("积分", "Points"),
+    "tui.col.item": ("物品", "Item"),
+    "tui.col.qty": ("数量", "Qty"),
+    "tui.col.due": ("应交付", "Due"),
+    "tui.col.no": ("序号", "No"),
+    "tui.col.due_class": ("时限", "Due in"),
+    "tui.col.stock": ("库存", "Stock"),
+    "tui.col.state": ("交付", "Hand-over"),
+    "tui.col.order": ("兑换单号", "Order"),
+    "tui.col.time": ("时间", "Time"),
+    "tui.col.print": ("小票", "Receipt"),
+    "kind.award": ("加分", "award"),
+    "kind.deduction": ("扣分", "deduction"),
+    "kind.warning": ("警告", "warning"),
+    "kind.redemption": ("兑换", "redemption"),
+    "kind.refund": ("退回", "refund"),
+    "kind.bonus": ("奖励", "bonus"),
+    "kind.expiry": ("清零", "expiry"),
+    "kind.correction": ("更正", "correction"),
+    # household
+    "tui.household.head": ("户主", "Head"),
+    "tui.household.where": ("{village}村 {group}", "{village}, {group}"),
+    "tui.household.balance": ("{year}年积分余额", "{year} balance"),
+    "tui.household.frozen": (
+        "冻结兑换至 {until}（{reason}）：只积分，不兑换",
+        "Redemption frozen until {until} ({reason}): earns, may not redeem",
+    ),
+    "tui.household.absent": (
+        "长期外出，未申请参与积分",
+        "Long-term absent, not opted in",
+    ),
+    "tui.household.entries": ("最近积分记录", "Recent entries"),
+    "tui.household.open_lines": ("待交付物品", "Items still to hand over"),
+    "tui.household.overdue": ("{due} 已逾期", "{due} overdue"),
+    "tui.household.none": ("（无）", "(none)"),
+    # redeem
+    "tui.redeem.search": (
+        "输入序号 / 名称 / 拼音首字母（如 yg 牙膏），回车加入",
+        "Item no / name / pinyin initials (yg: 牙膏), Enter adds",
+    ),
+    "tui.redeem.cart": ("本次兑换（Tab 切换到此处）", "This order (Tab to here)"),
+    "tui.redeem.days": ("{days}天", "{days} d"),
+    "tui.redeem.out_of_stock": ("缺货", "none"),
+    "tui.redeem.no_match": ("没有找到这个物品", "No item matches"),
+    "tui.redeem.now_pending": (
+        "“{name}”库存只有 {stock}，改为待交付",
+        "Only {stock} '{name}' in stock: now to be handed over later",
+    ),
+    "tui.redeem.handed": ("当场交付", "now"),
+    "tui.redeem.pending_days": ("待交付（{days}天内）", "later (≤{days} d)"),
+    "tui.redeem.totals": (
+        "{code} {name}  余额 {balance} 分  本次 {total} 分  兑换后 {after} 分",
+        "{code} {name}  balance {balance}  this order {total}  after {after}",
+    ),
+    "tui.redeem.wait_quote": ("正在计算合计，请稍候", "Working out the total, a moment"),
+    "tui.redeem.saving": ("正在保存兑换单…", "Saving the order..."),
+    "tui.redeem.not_saved": (
+        "兑换单没有保存（{error}），请再按 F10 重试，不会重复兑换",
+        "The order was not saved ({error}): press F10 again, it will not be doubled",
+    ),
+    "tui.redeem.done": (
+        "兑换成功：单号 {number}，扣 {total} 分，余额 {after} 分",
+        "Redeemed: order {number}, {total} points, balance now {after}",
+    ),
+    # confirm dialog
+    "tui.confirm.title": ("确认兑换", "Confirm the order"),
+    "tui.confirm.totals": (
+        "合计 {total} 分；余额 {before} → {after} 分",
+        "Total {total}; balance {before} → {after}",
+    ),
+    "tui.confirm.yes": ("确认兑换（回车）", "Confirm (Enter)"),
+    "tui.confirm.no": ("返回修改（Esc）", "Back (Esc)"),
+    # receipts
+    "tui.receipt.loading": ("正在读取…", "Loading..."),
+    "tui.receipt.number": ("兑换单号：{number}", "Order: {number}"),
+    "tui.receipt.household": ("户号：{code}", "Household: {code}"),
+    "tui.receipt.time": ("时间：{at}", "Time: {at}"),
+    "tui.receipt.total": ("合计：{total} 分", "Total: {total} points"),
+    "tui.receipt.balance": ("余额：{before} → {after} 分", "Balance: {before} → {after}"),
+    "tui.receipt.due": ("应于 {due} 前交付", "due by {due}"),
+    "tui.receipt.reprint_queued": ("已补打小票：{number}", "Reprint queued: {number}"),
+    "tui.receipts.title": (
+        "最近的兑换单（回车预览小票，F6 补打，F8 重试打印）",
+        "Recent orders (Enter: preview, F6: reprint, F8: retry printing)",
+    ),
+    # settings
+    "tui.settings.language": ("界面语言", "Interface language"),
+    "tui.settings.fixed": ("本机设置（在设置文件中修改）", "This kiosk (change in the settings file)"),
+    "tui.settings.printer": ("打印机：{printer}", "Printer: {printer}"),
+    "tui.settings.paper": (
+        "纸宽：{width} 毫米（每行 {columns} 字符），编码 {encoding}",
+        "Paper: {width} mm ({columns} columns), encoding {encoding}",
+    ),
+    "tui.settings.point": ("兑换点：{point}", "Exchange point: {point}"),
+    "tui.settings.idle": ("无操作 {minutes} 分钟后自动退出", "Sign out after {minutes} min idle"),
+    "tui.settings.file": ("设置文件：{path}", "Settings file: {path}"),
+    "tui.settings.not_saved": ("语言设置没有保存：{error}", "Language not saved: {error}"),
+    "tui.settings.language_set": ("界面语言已切换", "Interface language changed"),
+    # key labels (footer) and their tooltips
+    "key.help": ("帮助", "Help"),
+    "key.help.tip": ("按键说明和使用方法", "Keys and how the kiosk works"),
+    "key.quit": ("退出", "Quit"),
+    "key.quit.tip": ("关闭程序", "Close the program"),
+    "key.demo-scan": ("模拟扫码", "Demo scan"),
+    "key.demo-scan.tip": (
+        "演示用：像扫码枪一样输入一张演示积分卡",
+        "Demo only: type a demo card's code as a scanner would",
+    ),
+    "key.find": ("查找", "Find"),
+    "key.find.tip": ("按户号、姓名或拼音首字母查找农户", "Find a household by code, name or initials"),
+    "key.menu": ("功能", "Menu"),
+    "key.menu.tip": ("转到功能菜单", "Go to the menu"),
+    "key.receipts": ("小票", "Receipts"),
+    "key.receipts.tip": ("兑换单、小票预览、补打和打印队列", "Orders, receipt preview, reprint, print queue"),
+    "key.sign-out": ("退出登录", "Sign out"),
+    "key.sign-out.tip": ("退出登录，锁定屏幕", "Sign out and lock the screen"),
+    "key.redeem": ("兑换", "Redeem"),
+    "key.redeem.tip": ("为该户兑换物品", "Redeem items for this household"),
+    "key.show-name": ("全名", "Full name"),
+    "key.show-name.tip": (
+        "显示/隐藏户主全名（旁人可能看到屏幕）",
+        "Show/hide the head's full name (others may see the screen)",
+    ),
+    "key.back": ("返回", "Back"),
+    "key.back.tip": ("回到上一屏", "Back to the previous screen"),
+    "key.confirm-order": ("确认兑换", "Confirm"),
+    "key.confirm-order.tip": ("核对后保存兑换单并打印小票", "Check, then save the order and print"),
+    "key.more": ("加一", "More"),
+    "key.more.tip": ("所选物品数量加一", "One more of the selected item"),
+    "key.less": ("减一", "Less"),
+    "key.less.tip": ("所选物品数量减一（减到零即删除）", "One less (zero removes it)"),
+    "key.hand-over": ("当场交付", "Hand over"),
+    "key.hand-over.tip": (
+        "切换：当场交付（有库存）或稍后交付",
+        "Toggle: handed over now (in stock) or later",
+    ),
+    "key.remove": ("删除", "Remove"),
+    "key.remove.tip": ("从本次兑换中删除所选物品", "Remove the selected item"),
+    "key.find-item": ("找物品", "Find item"),
+    "key.find-item.tip": ("回到物品搜索框", "Back to the item search box"),
+    "key.confirm": ("确认", "Confirm"),
+    "key.confirm.tip": ("确认并保存兑换单", "Confirm and save the order"),
+    "key.cancel": ("取消", "Cancel"),
+    "key.cancel.tip": ("返回修改", "Go back and change it"),
+    "key.reprint": ("补打", "Reprint"),
+    "key.reprint.tip": ("补打这张兑换单的小票（标明补打）", "Reprint this order's receipt (marked)"),
+    "key.retry-print": ("重试打印", "Retry print"),
+    "key.retry-print.tip": ("把待打印的小票再送一次打印机", "Send the waiting receipts again"),
+    # help
+    "tui.help.body": (
+        "# 使用说明\n\n"
+        "1. **扫码**：在任何屏幕用扫码枪扫积分卡，直接打开该户；扫小票上的二维码打开兑换单。\n"
+        "   没有卡时，在首页输入户号（如 HP0001）、户主姓名或拼音首字母查找。\n"
+        "2. **农户信息**：显示户主（姓名部分隐藏，F4 显示全名）、村组、本年度积分余额、"
+        "冻结情况、最近积分记录和待交付物品。\n"
+        "3. **兑换**（F5）：输入序号、名称或拼音首字母（如 yg 找牙膏），回车加入；"
+        "Tab 切到右边后，+ / - 改数量，空格切换“当场交付/待交付”，Delete 删除。"
+        "缺货物品也可兑换，在时限内（日用品 2 天，家电 7 天）交付。\n"
+        "4. **确认**（F10）：核对后回车保存，一次确认只生成一张兑换单，然后打印小票。\n"
+        "5. **小票**（F7）：预览、补打（F6）；打印机故障时兑换照样保存，小票排队，"
+        "修好后按 F8 重试。\n\n"
+        "| 按键 | 作用 |\n|---|---|\n"
+        "| F1 | 帮助 |\n| F2 | 查找 |\n| F4 | 显示/隐藏全名 |\n| F5 | 兑换 |\n"
+        "| F6 | 补打小票 |\n| F7 | 兑换单与小票 |\n| F8 | 重试打印 |\n| F10 | 确认兑换 |\n"
+        "| Esc | 返回 |\n| Ctrl+L | 退出登录 |\n",
+        "# How to use the kiosk\n\n"
+        "1. **Scan** a points card on any screen: the household opens. Scan a receipt's QR "
+        "code to open its order. Without a card, type the household code (HP0001), the "
+        "head's name or its pinyin initials on the home screen.\n"
+        "2. **Household**: head (name partly hidden, F4 shows it), village and group, this "
+        "year's balance, any freeze, recent entries and items still to hand over.\n"
+        "3. **Redeem** (F5): type an item's number, name or pinyin initials (yg: 牙膏), Enter "
+        "adds it; Tab to the order, then + / - change the quantity, Space toggles "
+        "handed-over-now / later, Delete removes. Items out of stock can still be redeemed "
+        "and are handed over within 2 days (daily goods) or 7 days (appliances).\n"
+        "4. **Confirm** (F10): check, then Enter. One confirmation makes exactly one order; "
+        "the receipt prints next.\n"
+        "5. **Receipts** (F7): preview, reprint (F6). When the printer fails the order is "
+        "still saved and the receipt waits; fix the printer and press F8.\n\n"
+        "| Key | Does |\n|---|---|\n"
+        "| F1 | Help |\n| F2 | Find |\n| F4 | Show/hide full name |\n| F5 | Redeem |\n"
+        "| F6 | Reprint |\n| F7 | Orders & receipts |\n| F8 | Retry printing |\n"
+        "| F10 | Confirm the order |\n| Esc | Back |\n| Ctrl+L | Sign out |\n",
+    ),
+}
+MESSAGES.update(TUI_MESSAGES)
+
+
 def text(key: str, language: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
     """The message `key` in `language`, with its placeholders filled."""
     chinese, english = MESSAGES.get(key, (key, key))

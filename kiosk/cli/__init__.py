@@ -13,6 +13,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.core_commands",
     "kiosk.cli.ops_commands",
     "kiosk.cli.receipt_commands",
+    "kiosk.cli.app_commands",
     "kiosk.cli.fulfilment_commands",
     "kiosk.cli.sync_commands",
 )

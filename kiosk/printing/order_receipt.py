@@ -1,0 +1,87 @@
+"""The receipt of a committed order, built from the database, and queued for the printer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from kiosk.core.codes import order_payload
+from kiosk.core.models import ExchangePoint, Household, Operator, ReceiptJob, RedemptionOrder
+from kiosk.core.redemption import order_view
+from kiosk.printables.masking import mask_name
+from kiosk.printing.escpos_bytes import render_receipt
+from kiosk.printing.queue import enqueue
+from kiosk.printing.receipt import Receipt, ReceiptLine
+
+
+def receipt_for_order(
+    session: Session, order: RedemptionOrder, *, printed_at: datetime, reprint: bool = False
+) -> Receipt:
+    """What the receipt of `order` prints; a reprint is marked so it never passes for a new order."""
+    view = order_view(session, order)
+    household = session.get(Household, order.household_id)
+    point = session.get(ExchangePoint, order.exchange_point_id)
+    operator = session.get(Operator, order.operator_id) if order.operator_id else None
+    return Receipt(
+        exchange_point=point.name if point else order.exchange_point_id,
+        printed_at=printed_at,
+        operator=operator.name if operator else (order.operator_id or "-"),
+        number=order.number,
+        household_code=view.household_code,
+        masked_name=mask_name(household.head_name) if household else "",
+        lines=tuple(
+            ReceiptLine(
+                no=index,
+                name=line.name,
+                qty=line.qty,
+                points=line.points,
+                due_at=None if line.handed_at else line.due_at,
+                handed=line.handed_at is not None,
+            )
+            for index, line in enumerate(view.lines, start=1)
+        ),
+        total=view.total,
+        balance_before=view.balance_before,
+        balance_after=view.balance_after,
+        qr_payload=order_payload(order.number),
+        reprint=reprint,
+    )
+
+
+def receipt_bytes(
+    session: Session,
+    order: RedemptionOrder,
+    *,
+    printed_at: datetime,
+    columns: int,
+    encoding: str,
+    reprint: bool = False,
+) -> bytes:
+    receipt = receipt_for_order(session, order, printed_at=printed_at, reprint=reprint)
+    return render_receipt(receipt, columns=columns, encoding=encoding)
+
+
+def queue_receipt(
+    session: Session,
+    order: RedemptionOrder,
+    *,
+    now: datetime,
+    columns: int,
+    encoding: str,
+    reprint: bool = False,
+) -> ReceiptJob:
+    """Queue the receipt (or a marked reprint) of `order` in the caller's transaction."""
+    payload = receipt_bytes(
+        session, order, printed_at=now, columns=columns, encoding=encoding, reprint=reprint
+    )
+    return enqueue(session, order.id, "receipt", payload, now)
+
+
+def latest_receipt_job(session: Session, order_id: str) -> ReceiptJob | None:
+    """The newest receipt job of an order (the original, or the latest reprint)."""
+    return session.exec(
+        select(ReceiptJob)
+        .where(ReceiptJob.order_id == order_id, ReceiptJob.kind == "receipt")
+        .order_by(col(ReceiptJob.created_at).desc())
+    ).first()

@@ -1,0 +1,1 @@
+"""The Textual kiosk app: a thin shell over the core's service functions."""

@@ -1,0 +1,263 @@
+"""The kiosk app: who is signed in, where a scan goes, the printer worker, the idle sign-out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+
+from kiosk.core.errors import DomainError
+from kiosk.i18n import text
+from kiosk.settings import Settings
+from kiosk.tui.backend import HouseholdView, KioskBackend, ScanTarget, SignedIn
+from kiosk.tui.bindings import localize_bindings
+from kiosk.tui.scanning import ScanFilter
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from kiosk.printing.printers import Printer
+
+IDLE_CHECK_SECONDS = 5.0
+
+
+class KioskApp(App[None]):
+    """The exchange-point kiosk. Build it with `create_app`; tests do the same."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Tangxiang points kiosk"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "help", id="help", tooltip="help"),
+        Binding("ctrl+q", "quit", "quit", id="quit", tooltip="quit", show=False),
+        Binding("f12", "demo_scan", "demo-scan", id="demo-scan", tooltip="demo-scan"),
+    ]
+
+    def __init__(
+        self, backend: KioskBackend, settings: Settings, *, settings_path: Path | None = None
+    ) -> None:
+        super().__init__()
+        self.backend = backend
+        self.settings = settings
+        self.settings_path = settings_path
+        self.language = settings.language
+        self.operator: SignedIn | None = None
+        self.exchange_point_name = ""
+        self.print_problem: str | None = None  # why the last print failed; None when fine
+        self.pending_receipts = 0
+        self.last_message = ""  # the newest message shown, for tests and the status bar
+        self._last_input = time.monotonic()
+        self._demo_scans = 0
+        self.scan_filter = ScanFilter(
+            gap_seconds=settings.scan_gap_ms / 1000,
+            forward=self._forward_key,
+            on_scan=self.scan,
+            set_timer=lambda delay, callback: self.set_timer(delay, callback),
+            focused=lambda: self.focused,
+        )
+        localize_bindings(self, self.language)
+
+    # --- text and messages ---
+
+    def t(self, key: str, /, **params: object) -> str:
+        return text(key, self.language, **params)
+
+    def say(self, message: str, *, error: bool = False) -> None:
+        """Show `message` to the shopkeeper (a toast) and keep it for the status line."""
+        self.last_message = message
+        self.notify(message, severity="error" if error else "information", timeout=8)
+
+    def say_error(self, error: DomainError) -> None:
+        self.say(error.message(self.language), error=True)
+
+    # --- start, sign-in, sign-out ---
+
+    def on_mount(self) -> None:
+        from kiosk.tui.screens.signin import SignInScreen
+
+        self.exchange_point_name = self.backend.exchange_point()[1]
+        self.push_screen(SignInScreen())
+        self.set_interval(IDLE_CHECK_SECONDS, self.sign_out_if_idle)
+        self.print_receipts()
+
+    def signed_in(self, operator: SignedIn) -> None:
+        from kiosk.tui.screens.home import HomeScreen
+
+        self.operator = operator
+        self._last_input = time.monotonic()
+        self.push_screen(HomeScreen())
+        self.say(self.t("tui.signin.welcome", name=operator.name))
+
+    def sign_out(self, reason_key: str = "tui.signout.done") -> None:
+        """Back to the locked sign-in screen; open dialogs and screens are dropped unsaved."""
+        from kiosk.tui.screens.signin import SignInScreen
+
+        self.operator = None
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, SignInScreen):
+            self.pop_screen()
+        self.say(self.t(reason_key))
+        self.refresh_status()
+
+    def sign_out_if_idle(self, now: float | None = None) -> bool:
+        """Sign out after the idle time; returns True when it did."""
+        moment = time.monotonic() if now is None else now
+        if (
+            self.operator is not None
+            and moment - self._last_input > self.settings.idle_minutes * 60
+        ):
+            self.sign_out("tui.signout.idle")
+            return True
+        return False
+
+    def home(self) -> None:
+        """Pop back to the home screen (the one under everything but the sign-in)."""
+        from kiosk.tui.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def set_language(self, language: str) -> None:
+        """Switch the interface language; screens are rebuilt so every label follows."""
+        from kiosk.tui.screens.home import HomeScreen
+
+        self.language = language
+        localize_bindings(self, language)
+        self.home()
+        if isinstance(self.screen, HomeScreen):
+            self.switch_screen(HomeScreen())
+        self.refresh_bindings()
+
+    # --- keys: scans are caught before the focused widget sees them ---
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_input = time.monotonic()
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and await self.scan_filter.filter(event)
+        ):
+            return
+        await super().on_event(event)
+
+    async def _forward_key(self, event: events.Key) -> None:
+        await super().on_event(event)
+
+    def scan(self, payload: str) -> None:
+        """A scanner burst: open the household or order it names, from any screen."""
+        from kiosk.tui.screens.signin import SignInScreen
+
+        if self.operator is None or isinstance(self.screen, SignInScreen):
+            self.say(self.t("tui.scan.signin_first"), error=True)
+            return
+        if isinstance(self.screen, ModalScreen):
+            self.say(self.t("tui.scan.finish_dialog"), error=True)
+            return
+        self._open_scan(payload)
+
+    @work(thread=True, exclusive=True, group="scan")
+    def _open_scan(self, payload: str) -> None:
+        try:
+            target = self.backend.open_scan(payload)
+        except DomainError as error:
+            self.call_from_thread(self.say_error, error)
+            return
+        self.call_from_thread(self.open_target, target)
+
+    def open_target(self, target: ScanTarget) -> None:
+        from kiosk.tui.screens.receipt import ReceiptScreen
+
+        if self.operator is None:
+            return  # signed out while the lookup ran
+        if target.household is not None:
+            self.open_household(target.household)
+        elif target.order is not None:
+            self.home()
+            self.push_screen(ReceiptScreen(target.order.number))
+
+    def open_household(self, household: HouseholdView) -> None:
+        from kiosk.tui.screens.household import HouseholdScreen
+
+        self.home()
+        self.push_screen(HouseholdScreen(household))
+
+    # --- printing ---
+
+    @work(thread=True, exclusive=True, group="printer")
+    def print_receipts(self) -> None:
+        """Print whatever is queued; a failing printer leaves the jobs queued and says why."""
+        result = self.backend.print_queue()
+        self.call_from_thread(self._printed, result.pending, result.error)
+
+    def _printed(self, pending: int, error: str | None) -> None:
+        self.pending_receipts = pending
+        previous = self.print_problem
+        self.print_problem = error
+        if error is not None:
+            self.say(self.t("tui.print.failed", pending=pending, error=error), error=True)
+        elif previous is not None:
+            self.say(self.t("tui.print.recovered"))
+        self.refresh_status()
+        from kiosk.tui.screens.receipts import ReceiptsScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ReceiptsScreen):
+                screen.reload()
+
+    def refresh_status(self) -> None:
+        from kiosk.tui.widgets.status_bar import StatusBar
+
+        for screen in self.screen_stack:
+            for bar in screen.query(StatusBar):
+                bar.refresh()
+
+    # --- app-wide actions ---
+
+    def action_help(self) -> None:
+        from kiosk.tui.screens.help import HelpScreen
+
+        if self.operator is not None and not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_demo_scan(self) -> None:
+        """Demo only: scan the next demo household's card, as a scanner would type it."""
+        payload = self.backend.demo_payload(self._demo_scans)
+        self._demo_scans += 1
+        if payload:
+            self.scan(payload)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "demo_scan":
+            return self.settings.demo and self.operator is not None
+        if action == "help":
+            return self.operator is not None
+        return True
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    printer: Printer | None = None,
+    clock: Callable[[], datetime] | None = None,
+    settings_path: Path | None = None,
+) -> KioskApp:
+    """The kiosk app on `settings`; tests pass their own engine, printer and clock."""
+    from kiosk.core.clock import now
+    from kiosk.core.db import open_database
+    from kiosk.printing.printers import open_printer
+
+    backend = KioskBackend(
+        engine or open_database(settings.db_url),
+        settings,
+        printer or open_printer(settings.printer),
+        clock or now,
+    )
+    return KioskApp(backend, settings, settings_path=settings_path)

@@ -1,0 +1,120 @@
+"""One household: who, where, this year's balance, freeze, recent entries and open orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Label
+
+from kiosk.core.clock import local
+from kiosk.core.errors import DomainError
+from kiosk.tui.backend import HouseholdView
+from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.widgets.household_card import HouseholdCard
+from kiosk.tui.widgets.status_bar import StatusBar
+
+
+class HouseholdScreen(KioskScreen):
+    CSS_PATH = "household.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5", "redeem", "redeem", id="redeem", tooltip="redeem"),
+        Binding("f4", "toggle_name", "show-name", id="show-name", tooltip="show-name"),
+        Binding("f7", "receipts", "receipts", id="receipts", tooltip="receipts"),
+        Binding("escape", "back", "back", id="back", tooltip="back"),
+    ]
+
+    @dataclass
+    class Reloaded(Message):
+        household: HouseholdView
+
+    def __init__(self, household: HouseholdView) -> None:
+        super().__init__()
+        self.household = household
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield HouseholdCard(self.household, id="card")
+        with Horizontal(id="household-tables"):
+            with Vertical(id="entries-pane"):
+                yield Label(self.t("tui.household.entries"), classes="pane-title")
+                entries: DataTable[str] = DataTable(id="entries", cursor_type="row")
+                yield entries
+            with Vertical(id="open-pane"):
+                yield Label(self.t("tui.household.open_lines"), classes="pane-title")
+                open_lines: DataTable[str] = DataTable(id="open-lines", cursor_type="row")
+                yield open_lines
+        yield Footer()
+
+    def on_mount(self) -> None:
+        entries = self.query_one("#entries", DataTable)
+        entries.add_columns(
+            self.t("tui.col.date"),
+            self.t("tui.col.kind"),
+            self.t("tui.col.what"),
+            self.t("tui.col.points"),
+        )
+        open_lines = self.query_one("#open-lines", DataTable)
+        open_lines.add_columns(self.t("tui.col.item"), self.t("tui.col.qty"), self.t("tui.col.due"))
+        self._fill()
+        entries.focus()
+
+    def _fill(self) -> None:
+        h = self.household
+        entries = self.query_one("#entries", DataTable)
+        entries.clear()
+        for entry in h.entries:
+            entries.add_row(
+                f"{local(entry.at):%m-%d}",
+                self.t(f"kind.{entry.kind}"),
+                entry.what,
+                f"{entry.points:+d}",
+            )
+        open_lines = self.query_one("#open-lines", DataTable)
+        open_lines.clear()
+        for line in h.open_lines:
+            due = f"{local(line.due_at):%m-%d}"
+            if line.overdue:
+                due = self.t("tui.household.overdue", due=due)
+            open_lines.add_row(line.name, str(line.qty), due)
+        if not h.open_lines:
+            open_lines.add_row(self.t("tui.household.none"), "", "")
+
+    def show(self, household: HouseholdView) -> None:
+        self.household = household
+        self.query_one("#card", HouseholdCard).show(household)
+        self._fill()
+
+    def reload(self) -> None:
+        self._reload()
+
+    @work(thread=True, exclusive=True, group="household")
+    def _reload(self) -> None:
+        try:
+            self.post_message(self.Reloaded(self.backend.household(self.household.id)))
+        except DomainError as error:
+            self.app.call_from_thread(self.kiosk.say_error, error)
+
+    def on_household_screen_reloaded(self, message: Reloaded) -> None:
+        self.show(message.household)
+
+    def action_redeem(self) -> None:
+        from kiosk.tui.screens.redeem import RedeemScreen
+
+        self.app.push_screen(RedeemScreen(self.household))
+
+    def action_toggle_name(self) -> None:
+        self.query_one("#card", HouseholdCard).toggle_name()
+
+    def action_receipts(self) -> None:
+        from kiosk.tui.screens.receipts import ReceiptsScreen
+
+        self.app.push_screen(ReceiptsScreen(household_code=self.household.code))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,379 @@
+"""Redeeming: pick items from the catalogue, see the total against the balance, confirm once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from kiosk.core.errors import DomainError
+from kiosk.core.ids import new_id
+from kiosk.core.redemption import MAX_LINE_QTY, Quote, RedeemLine, RedeemResult
+from kiosk.tui.backend import CatalogueRow, HouseholdView
+from kiosk.tui.dialogs.confirm_redeem import ConfirmLine, ConfirmRedeemDialog
+from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.widgets.status_bar import StatusBar
+
+
+@dataclass
+class CartLine:
+    item: CatalogueRow
+    qty: int
+    hand_over: bool
+
+    @property
+    def points(self) -> int:
+        return self.item.points * self.qty
+
+
+class RedeemScreen(KioskScreen):
+    CSS_PATH = "redeem.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f10", "confirm", "confirm-order", id="confirm-order", tooltip="confirm-order"),
+        Binding("plus", "more", "more", id="more", tooltip="more"),
+        Binding("minus", "less", "less", id="less", tooltip="less"),
+        Binding("space", "toggle_hand_over", "hand-over", id="hand-over", tooltip="hand-over"),
+        Binding("delete", "remove", "remove", id="remove", tooltip="remove", show=False),
+        Binding("f2", "focus_search", "find-item", id="find-item", tooltip="find-item"),
+        Binding("escape", "back", "back", id="back", tooltip="back"),
+    ]
+
+    @dataclass
+    class CatalogueLoaded(Message):
+        rows: list[CatalogueRow]
+
+    @dataclass
+    class Quoted(Message):
+        signature: tuple[tuple[int, int, bool], ...]
+        quote: Quote | None
+        error: DomainError | None
+
+    @dataclass
+    class Redeemed(Message):
+        result: RedeemResult
+
+    @dataclass
+    class RedeemFailed(Message):
+        message: str
+
+    def __init__(self, household: HouseholdView) -> None:
+        super().__init__()
+        self.household = household
+        self.catalogue: list[CatalogueRow] = []
+        self.shown: list[CatalogueRow] = []
+        self.cart: dict[int, CartLine] = {}
+        self.quote: Quote | None = None
+        self.busy = False
+        # The order id made when the confirm dialog opened, kept while the cart is unchanged,
+        # so a retry after a failed commit can never write a second order.
+        self.pending_order: tuple[tuple[tuple[int, int, bool], ...], str] | None = None
+
+    # --- layout ---
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static("", id="totals")
+        yield Static("", id="refusal")
+        with Horizontal(id="redeem-panes"):
+            with Vertical(id="catalogue-pane"):
+                yield Input(placeholder=self.t("tui.redeem.search"), id="item-search")
+                catalogue: DataTable[str] = DataTable(id="catalogue", cursor_type="row")
+                yield catalogue
+            with Vertical(id="cart-pane"):
+                yield Label(self.t("tui.redeem.cart"), classes="pane-title")
+                cart: DataTable[str] = DataTable(id="cart", cursor_type="row")
+                yield cart
+        yield Footer()
+
+    def on_mount(self) -> None:
+        catalogue = self.query_one("#catalogue", DataTable)
+        catalogue.add_column(self.t("tui.col.no"), key="no")
+        catalogue.add_column(self.t("tui.col.item"), key="name")
+        catalogue.add_column(self.t("tui.col.points"), key="points")
+        catalogue.add_column(self.t("tui.col.due_class"), key="due")
+        catalogue.add_column(self.t("tui.col.stock"), key="stock")
+        cart = self.query_one("#cart", DataTable)
+        cart.add_column(self.t("tui.col.item"), key="name")
+        cart.add_column(self.t("tui.col.qty"), key="qty")
+        cart.add_column(self.t("tui.col.points"), key="points")
+        cart.add_column(self.t("tui.col.state"), key="state")
+        self._show_totals()
+        self.query_one("#item-search", Input).focus()
+        self._load_catalogue()
+
+    @work(thread=True, exclusive=True, group="catalogue")
+    def _load_catalogue(self) -> None:
+        self.post_message(self.CatalogueLoaded(self.backend.catalogue(self.household.village_id)))
+
+    def on_redeem_screen_catalogue_loaded(self, message: CatalogueLoaded) -> None:
+        self.catalogue = message.rows
+        self._filter(self.query_one("#item-search", Input).value)
+
+    # --- the catalogue ---
+
+    def _filter(self, query: str) -> None:
+        self.shown = self.backend.search_catalogue(query, self.catalogue)
+        table = self.query_one("#catalogue", DataTable)
+        table.clear()
+        for row in self.shown:
+            table.add_row(
+                str(row.no),
+                row.name,
+                str(row.points),
+                self.t("tui.redeem.days", days=row.due_days),
+                str(row.stock) if row.stock > 0 else self.t("tui.redeem.out_of_stock"),
+                key=str(row.no),
+            )
+
+    @on(Input.Changed, "#item-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self._filter(event.value)
+
+    @on(Input.Submitted, "#item-search")
+    def _search_submitted(self) -> None:
+        table = self.query_one("#catalogue", DataTable)
+        if not self.shown:
+            self.kiosk.say(self.t("tui.redeem.no_match"), error=True)
+            return
+        self._add(self.shown[min(table.cursor_row, len(self.shown) - 1)])
+        self.query_one("#item-search", Input).value = ""
+
+    @on(DataTable.RowSelected, "#catalogue")
+    def _catalogue_chosen(self, event: DataTable.RowSelected) -> None:
+        self._add(next(row for row in self.catalogue if str(row.no) == event.row_key.value))
+
+    def key_up(self) -> None:
+        self._move_catalogue(-1)
+
+    def key_down(self) -> None:
+        self._move_catalogue(1)
+
+    def _move_catalogue(self, step: int) -> None:
+        # Arrows in the search box move through the matches, so the hands stay on the keys.
+        if self.focused is self.query_one("#item-search", Input):
+            table = self.query_one("#catalogue", DataTable)
+            table.move_cursor(row=max(0, table.cursor_row + step))
+
+    # --- the cart ---
+
+    def _add(self, row: CatalogueRow) -> None:
+        line = self.cart.get(row.no)
+        if line is None:
+            # In stock: handed over at the counter unless the shopkeeper says otherwise.
+            self.cart[row.no] = CartLine(row, 1, hand_over=row.stock >= 1)
+        else:
+            self._set_qty(line, line.qty + 1)
+        self._cart_changed(select=row.no)
+
+    def _set_qty(self, line: CartLine, qty: int) -> None:
+        if qty > MAX_LINE_QTY:
+            self.kiosk.say(self.t("qty.range", low=1, high=MAX_LINE_QTY, qty=qty), error=True)
+            return
+        if qty <= 0:
+            del self.cart[line.item.no]
+            return
+        line.qty = qty
+        if line.hand_over and line.item.stock < qty:
+            line.hand_over = False
+            self.kiosk.say(
+                self.t("tui.redeem.now_pending", name=line.item.name, stock=line.item.stock)
+            )
+
+    def _selected_line(self) -> CartLine | None:
+        cart = self.query_one("#cart", DataTable)
+        if not self.cart or cart.row_count == 0:
+            return None
+        key = cart.coordinate_to_cell_key((cart.cursor_row, 0)).row_key.value
+        return self.cart.get(int(str(key)))
+
+    def action_more(self) -> None:
+        if line := self._selected_line():
+            self._set_qty(line, line.qty + 1)
+            self._cart_changed(select=line.item.no)
+
+    def action_less(self) -> None:
+        if line := self._selected_line():
+            self._set_qty(line, line.qty - 1)
+            self._cart_changed(select=line.item.no)
+
+    def action_remove(self) -> None:
+        if line := self._selected_line():
+            del self.cart[line.item.no]
+            self._cart_changed()
+
+    def action_toggle_hand_over(self) -> None:
+        line = self._selected_line()
+        if line is None:
+            return
+        if not line.hand_over and line.item.stock < line.qty:
+            self.kiosk.say(
+                self.t("stock.short", name=line.item.name, on_hand=line.item.stock, qty=line.qty),
+                error=True,
+            )
+            return
+        line.hand_over = not line.hand_over
+        self._cart_changed(select=line.item.no)
+
+    def _signature(self) -> tuple[tuple[int, int, bool], ...]:
+        return tuple((line.item.no, line.qty, line.hand_over) for line in self.cart.values())
+
+    def _lines(self) -> list[RedeemLine]:
+        return [RedeemLine(line.item.no, line.qty, line.hand_over) for line in self.cart.values()]
+
+    def _cart_changed(self, select: int | None = None) -> None:
+        cart = self.query_one("#cart", DataTable)
+        cart.clear()
+        for line in self.cart.values():
+            state = (
+                self.t("tui.redeem.handed")
+                if line.hand_over
+                else self.t("tui.redeem.pending_days", days=line.item.due_days)
+            )
+            cart.add_row(
+                line.item.name, str(line.qty), str(line.points), state, key=str(line.item.no)
+            )
+        if select is not None and select in self.cart:
+            cart.move_cursor(row=list(self.cart).index(select))
+        self.quote = None
+        self._show_totals()
+        self._quote(self._signature(), self._lines())
+
+    @work(thread=True, exclusive=True, group="quote")
+    def _quote(self, signature: tuple[tuple[int, int, bool], ...], lines: list[RedeemLine]) -> None:
+        try:
+            self.post_message(
+                self.Quoted(signature, self.backend.quote(self.household.id, lines), None)
+            )
+        except DomainError as error:
+            self.post_message(self.Quoted(signature, None, error))
+
+    def on_redeem_screen_quoted(self, message: Quoted) -> None:
+        if message.signature != self._signature():
+            return  # the cart changed again meanwhile; a newer quote is on its way
+        self.quote = message.quote
+        self._show_totals(message.error)
+
+    def _show_totals(self, error: DomainError | None = None) -> None:
+        h = self.household
+        total = sum(line.points for line in self.cart.values())
+        balance = self.quote.balance if self.quote else h.balance
+        self.query_one("#totals", Static).update(
+            self.t(
+                "tui.redeem.totals",
+                code=h.code,
+                name=h.masked_head,
+                balance=balance,
+                total=total,
+                after=balance - total,
+            )
+        )
+        refusal = self.query_one("#refusal", Static)
+        problem = error or (self.quote.refusal if self.quote and self.cart else None)
+        text = problem.message(self.kiosk.language) if problem else ""
+        if not text and h.frozen_until is not None:
+            # Say so before any item is picked, not only at the end.
+            text = self.t("redeem.frozen", until=h.frozen_until.isoformat(), reason=h.frozen_reason)
+        refusal.update(text)
+        refusal.set_class(bool(text), "-shown")
+
+    # --- confirming ---
+
+    def action_confirm(self) -> None:
+        if self.busy:
+            return
+        if not self.cart:
+            self.kiosk.say(self.t("redeem.empty"), error=True)
+            return
+        if self.quote is None:
+            self.kiosk.say(self.t("tui.redeem.wait_quote"))
+            return
+        if self.quote.refusal is not None:
+            self.kiosk.say(self.quote.refusal.message(self.kiosk.language), error=True)
+            return
+        signature = self._signature()
+        if self.pending_order is None or self.pending_order[0] != signature:
+            self.pending_order = (signature, new_id())
+        order_id = self.pending_order[1]
+        lines = [
+            ConfirmLine(line.item.name, line.qty, line.points, line.hand_over, line.item.due_days)
+            for line in self.cart.values()
+        ]
+        dialog = ConfirmRedeemDialog(
+            f"{self.household.code}  {self.household.masked_head}  "
+            f"{self.household.village} {self.household.group}",
+            lines,
+            sum(line.points for line in self.cart.values()),
+            self.quote.balance,
+        )
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.busy = True
+                self.kiosk.say(self.t("tui.redeem.saving"))
+                self._redeem(order_id, self._lines())
+
+        self.app.push_screen(dialog, confirmed)
+
+    @work(thread=True, exclusive=True, group="redeem")
+    def _redeem(self, order_id: str, lines: list[RedeemLine]) -> None:
+        operator = self.kiosk.operator
+        if operator is None:
+            self.post_message(self.RedeemFailed(self.t("tui.signout.done")))
+            return
+        try:
+            result = self.backend.redeem(self.household.id, lines, operator.id, order_id)
+        except DomainError as error:
+            self.post_message(self.RedeemFailed(error.message(self.kiosk.language)))
+            return
+        except Exception as error:  # the database: locked, disk full... nothing was committed
+            self.post_message(
+                self.RedeemFailed(self.t("tui.redeem.not_saved", error=type(error).__name__))
+            )
+            return
+        self.post_message(self.Redeemed(result))
+
+    def on_redeem_screen_redeem_failed(self, message: RedeemFailed) -> None:
+        self.busy = False
+        self.kiosk.say(message.message, error=True)
+
+    def on_redeem_screen_redeemed(self, message: Redeemed) -> None:
+        from kiosk.tui.screens.household import HouseholdScreen
+
+        result = message.result
+        self.busy = False
+        self.pending_order = None
+        self.cart.clear()
+        self.app.pop_screen()
+        if isinstance(self.app.screen, HouseholdScreen):
+            self.app.screen.reload()
+        self.kiosk.say(
+            self.t(
+                "tui.redeem.done",
+                number=result.number,
+                total=result.total,
+                after=result.balance_after,
+            )
+        )
+        self.kiosk.print_receipts()
+
+    # --- moving around ---
+
+    def action_focus_search(self) -> None:
+        self.query_one("#item-search", Input).focus()
+
+    def action_back(self) -> None:
+        if not self.busy:
+            self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("more", "less", "toggle_hand_over", "remove"):
+            # Shown (and working) while the cart has the focus; in the search box these
+            # keys are typing.
+            return self.focused is self.query_one("#cart", DataTable) or None
+        return True

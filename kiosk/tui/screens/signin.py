@@ -1,0 +1,121 @@
+"""The locked screen: choose an operator, type the PIN; nothing else works until then."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kiosk.core.errors import DomainError
+from kiosk.tui.backend import OperatorChoice, SignedIn
+from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.widgets.status_bar import StatusBar
+
+MAX_PIN_LENGTH = 8
+
+
+class SignInScreen(KioskScreen):
+    CSS_PATH = "signin.tcss"
+
+    @dataclass
+    class Verified(Message):
+        operator: SignedIn
+
+    @dataclass
+    class Rejected(Message):
+        error: DomainError
+
+    @dataclass
+    class OperatorsLoaded(Message):
+        operators: list[OperatorChoice]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical(id="signin-box"):
+            yield Label(self.t("tui.signin.title"), id="signin-title")
+            yield Label(self.t("tui.signin.choose"))
+            yield OptionList(id="operators")
+            yield Label(self.t("tui.signin.pin"))
+            yield Input(
+                password=True,
+                max_length=MAX_PIN_LENGTH,
+                restrict=r"[0-9]*",
+                id="pin",
+                placeholder=self.t("tui.signin.pin_placeholder"),
+            )
+            yield Static("", id="signin-message")
+            if self.kiosk.settings.demo:
+                yield Static(self.t("tui.signin.demo_pins"), id="demo-pins")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#operators", OptionList).focus()
+        self._load_operators()
+
+    @work(thread=True, exclusive=True)
+    def _load_operators(self) -> None:
+        self.post_message(self.OperatorsLoaded(self.backend.operators()))
+
+    def on_sign_in_screen_operators_loaded(self, message: OperatorsLoaded) -> None:
+        options = self.query_one("#operators", OptionList)
+        options.clear_options()
+        for choice in message.operators:
+            label = f"{choice.name}  {self.t(f'role.{choice.role}')}"
+            if choice.village:
+                label += f"  {choice.village}"
+            if choice.demo_pin:
+                label += f"  (PIN {choice.demo_pin})"
+            options.add_option(Option(label, id=choice.id))
+        if message.operators:
+            options.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#operators")
+    def _operator_chosen(self) -> None:
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    def _pin_entered(self, event: Input.Submitted) -> None:
+        options = self.query_one("#operators", OptionList)
+        if options.highlighted is None:
+            self._show(self.t("tui.signin.choose_first"))
+            options.focus()
+            return
+        option = options.get_option_at_index(options.highlighted)
+        assert option.id is not None
+        self._verify(option.id, event.value)
+
+    @work(thread=True, exclusive=True, group="signin")
+    def _verify(self, operator_id: str, pin: str) -> None:
+        # scrypt is deliberately slow: off the UI thread.
+        try:
+            operator = self.backend.sign_in(operator_id, pin)
+        except DomainError as error:
+            self.post_message(self.Rejected(error))
+            return
+        self.post_message(self.Verified(operator))
+
+    def on_sign_in_screen_verified(self, message: Verified) -> None:
+        pin = self.query_one("#pin", Input)
+        pin.value = ""
+        self._show("")
+        self.kiosk.signed_in(message.operator)
+
+    def on_sign_in_screen_rejected(self, message: Rejected) -> None:
+        pin = self.query_one("#pin", Input)
+        pin.value = ""
+        pin.focus()
+        self._show(message.error.message(self.kiosk.language))
+
+    def _show(self, text: str) -> None:
+        self.query_one("#signin-message", Static).update(text)
+        if text:
+            self.kiosk.last_message = text
+
+    def on_screen_resume(self) -> None:
+        self.query_one("#pin", Input).value = ""
+        self.query_one("#operators", OptionList).focus()

@@ -1,0 +1,44 @@
+"""The top line of every screen: exchange point, who is signed in, and the printer's state."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
+
+
+class StatusBar(Widget):
+    """Reads the app's state when drawn; the app refreshes it when that state changes."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        dock: top;
+        height: 1;
+        background: $primary;
+        color: $text;
+        padding: 0 1;
+    }
+    StatusBar.-problem {
+        background: $error;
+    }
+    """
+
+    def render(self) -> Text:
+        app = cast("KioskApp", self.app)
+        line = Text()
+        line.append(app.t("tui.title"), style="bold")
+        if app.exchange_point_name:
+            line.append(f" · {app.exchange_point_name}")
+        if app.operator is not None:
+            role = app.t(f"role.{app.operator.role}")
+            line.append(f" · {role} {app.operator.name}")
+        self.set_class(app.print_problem is not None, "-problem")
+        if app.print_problem is not None:
+            line.append(" · " + app.t("tui.status.printer_down", pending=app.pending_receipts))
+        elif app.pending_receipts:
+            line.append(" · " + app.t("tui.status.pending", pending=app.pending_receipts))
+        return line
