@@ -148,6 +148,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "数据库已有数据，拒绝重复初始化：{url}",
         "The database already holds data; refusing to seed it: {url}",
     ),
+    # --- card sheets: kiosk cards --village (issue 2) ---
+    "cards.none": ("{village}村没有农户，没有卡可印", "{village} has no households: no cards to print"),
+    "cards.out_dir": ("输出目录不存在：{out}", "The output folder does not exist: {out}"),
     # --- administration: declarations, disputes, notice, cards, scans (issue 6) ---
     "ref.ambiguous": (
         "编号“{ref}”对应多条记录，请多输入几位",

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 # lazily so that `kiosk --help` and quick reports start fast.
 COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.core_commands",
+    "kiosk.cli.cards_commands",
     "kiosk.cli.ops_commands",
     "kiosk.cli.receipt_commands",
     "kiosk.cli.app_commands",

@@ -1,0 +1,70 @@
+"""`kiosk cards`: printable sheets of signed household cards for one village (street office)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from kiosk.cli.context import add_db_option, database_url, open_engine
+from kiosk.core.errors import BadInput
+
+
+def register(subparsers: Any) -> None:
+    help_text = "print a village's household cards as A4 sheets (.pdf, or .png per page)"
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "cards", help=help_text, description=help_text
+    )
+    add_db_option(parser)
+    parser.add_argument("--village", required=True, help="village name or id, e.g. 和平")
+    parser.add_argument("--out", required=True, type=Path, help="FILE.pdf or FILE.png")
+    parser.set_defaults(handler=cards)
+
+
+def cards(args: argparse.Namespace) -> int:
+    from sqlmodel import col, select
+
+    from kiosk.cli.core_commands import signing_key_path
+    from kiosk.core.codes import CardSigner
+    from kiosk.core.db import read_session
+    from kiosk.core.ledger import meta_get
+    from kiosk.core.models import Household
+    from kiosk.core.reference import village_by_name
+    from kiosk.printables.cards import CardFace, render_sheet
+
+    out: Path = args.out
+    if out.suffix.lower() not in (".pdf", ".png"):
+        raise BadInput("card.out_suffix", path=str(out))
+    # Only the street office holds the private key; a kiosk must not be able to mint cards.
+    key_path = signing_key_path(database_url(args))
+    if key_path is None or not key_path.exists():
+        raise BadInput("code.no_signing_key")
+    signer = CardSigner.from_file(key_path)
+    with read_session(open_engine(args, create=False)) as session:
+        # Cards signed with a key the kiosks do not trust would all be refused at the counter.
+        if meta_get(session, "card_public_key") != signer.public_key_hex():
+            raise BadInput("card.key_mismatch")
+        village = village_by_name(session, args.village)
+        households = session.exec(
+            select(Household)
+            .where(Household.village_id == village.id)
+            .order_by(col(Household.code))
+        ).all()
+        faces = [
+            CardFace(
+                payload=signer.payload(household.code, household.card_version),
+                code=household.code,
+                village=village.name,
+                group=household.group_name,
+                head_name=household.head_name,
+                card_version=household.card_version,
+            )
+            for household in households
+        ]
+    if not faces:
+        raise BadInput("cards.none", village=village.name)
+    if not out.parent.is_dir():
+        raise BadInput("cards.out_dir", out=str(out))
+    written = render_sheet(faces, out)
+    print(f"{village.name}村 {len(faces)} 张积分卡 cards -> {', '.join(str(p) for p in written)}")
+    return 0
