@@ -170,7 +170,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Give the reason for rejecting (1 to {max} characters)",
     ),
     "declaration.decided": (
-        "该申报已处理（{status}，{by}，{at}），不能再次处理",
+        "该申报已处理（{status_zh}，{by}，{at}），不能再次处理",
         "This declaration was already decided ({status}, {by}, {at})",
     ),
     "declaration.status.pending": ("待审核", "pending"),
@@ -208,7 +208,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Points of {year} have been reset: the entry can no longer be corrected",
     ),
     "dispute.decided": (
-        "该异议已处理（{status}，{by}，{at}），不能再次处理",
+        "该异议已处理（{status_zh}，{by}，{at}），不能再次处理",
         "This dispute was already decided ({status}, {by}, {at})",
     ),
     "dispute.raised_by": (

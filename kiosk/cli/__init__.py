@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.app_commands",
     "kiosk.cli.fulfilment_commands",
     "kiosk.cli.sync_commands",
+    "kiosk.cli.admin_commands",
 )
 
 EXIT_OK = 0

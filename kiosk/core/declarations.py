@@ -20,12 +20,13 @@ from typing import TypeVar
 from sqlmodel import Session, SQLModel, col, select
 
 from kiosk.core.awards import AWARDING_ROLES, award
-from kiosk.core.clock import as_utc, from_db
+from kiosk.core.clock import as_utc, from_db, local
 from kiosk.core.errors import BadInput, NotFound, Refused
 from kiosk.core.ids import new_id
 from kiosk.core.ledger import local_origin, next_origin_seq
 from kiosk.core.models import Declaration, DeclarationStatus, Household, LedgerEntry, Operator
 from kiosk.core.reference import require_role, require_village, rule_for, ruleset_for
+from kiosk.i18n import text
 from rules.engine import RuleRefusal, price_award
 from rules.model import RuleList
 
@@ -284,7 +285,8 @@ def _decided(record: Declaration) -> Refused:
         "declaration.decided",
         status=record.status,
         by=record.decided_by or "-",
-        at=f"{decided_at:%Y-%m-%d %H:%M}" if decided_at else "-",
+        at=f"{local(decided_at):%Y-%m-%d %H:%M}" if decided_at else "-",
+        status_zh=text(f"declaration.status.{record.status}"),
     )
 
 

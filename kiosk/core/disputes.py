@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from kiosk.core.awards import AWARDING_ROLES
-from kiosk.core.clock import as_utc, from_db
+from kiosk.core.clock import as_utc, from_db, local
 from kiosk.core.declarations import MAX_DESCRIPTION, record_by_ref
 from kiosk.core.errors import BadInput, Refused
 from kiosk.core.ids import derived_id, new_id
@@ -28,6 +28,7 @@ from kiosk.core.models import (
     Operator,
 )
 from kiosk.core.reference import require_role, require_village
+from kiosk.i18n import text
 from rules.engine import points_year
 
 # Redemptions and refunds are settled by cancelling order lines, expiry by the year close, and
@@ -197,7 +198,8 @@ def _open_for_decision(session: Session, ref: str, operator: Operator) -> Disput
             "dispute.decided",
             status=record.status,
             by=record.decided_by or "-",
-            at=f"{decided_at:%Y-%m-%d %H:%M}" if decided_at else "-",
+            at=f"{local(decided_at):%Y-%m-%d %H:%M}" if decided_at else "-",
+            status_zh=text(f"dispute.status.{record.status}"),
         )
     return record
 

@@ -1,0 +1,543 @@
+"""Subcommands of village administrators and the street office: declarations, disputes,
+freezes, the quarterly notice, honours, cards and codes in pictures."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from kiosk.cli.context import (
+    add_db_option,
+    add_json_option,
+    database_url,
+    now,
+    open_engine,
+    print_json,
+)
+from kiosk.core.errors import BadInput
+
+
+def _command(subparsers: Any, name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=help_text, description=help_text
+    )
+    add_db_option(parser)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def register(subparsers: Any) -> None:
+    declaration = subparsers.add_parser(
+        "declaration", help="自主/互助申报 declarations: file, list, show, approve, reject"
+    )
+    sub = declaration.add_subparsers(dest="declaration_command", required=True)
+    p = _command(sub, "file", declaration_file, "file a declaration of a positive-list deed")
+    p.add_argument("code", help="the household whose deed it is (short code or card payload)")
+    p.add_argument("rule_id", help="positive-list rule, e.g. P08 or P13.1")
+    p.add_argument("--qty", type=int, default=1)
+    p.add_argument("--helper", help="the helping household of a mutual-help declaration")
+    p.add_argument("--description", required=True)
+    p.add_argument("--photo", type=Path, action="append", default=[], help="evidence (repeat)")
+    add_json_option(p)
+    p = _command(sub, "list", declaration_list, "pending declarations, or one household's")
+    p.add_argument("--village")
+    p.add_argument("--household", help="every declaration of this household, with its status")
+    add_json_option(p)
+    p = _command(sub, "show", declaration_show, "one declaration")
+    p.add_argument("ref", help="declaration id (or its first 6+ characters)")
+    add_json_option(p)
+    p = _command(sub, "approve", declaration_approve, "approve: write the points (and helper's)")
+    p.add_argument("ref")
+    p.add_argument("--operator", required=True)
+    add_json_option(p)
+    p = _command(sub, "reject", declaration_reject, "reject with a reason")
+    p.add_argument("ref")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--operator", required=True)
+    add_json_option(p)
+
+    dispute = subparsers.add_parser("dispute", help="异议 disputes: raise, list, uphold, correct")
+    sub = dispute.add_subparsers(dest="dispute_command", required=True)
+    p = _command(sub, "raise", dispute_raise, "record a villager's dispute of a ledger entry")
+    p.add_argument("entry", help="ledger entry id (or its first 6+ characters)")
+    p.add_argument("--by", required=True, help="the villager raising it")
+    p.add_argument("--description", required=True)
+    add_json_option(p)
+    p = _command(sub, "list", dispute_list, "open disputes (or all with --all)")
+    p.add_argument("--village")
+    p.add_argument("--all", action="store_true", help="decided ones too")
+    add_json_option(p)
+    p = _command(sub, "uphold", dispute_uphold, "the entry stands")
+    p.add_argument("ref")
+    p.add_argument("--note", required=True)
+    p.add_argument("--operator", required=True)
+    add_json_option(p)
+    p = _command(sub, "correct", dispute_correct, "reverse the entry with a correction")
+    p.add_argument("ref")
+    p.add_argument("--note", required=True)
+    p.add_argument("--operator", required=True)
+    add_json_option(p)
+
+    p = _command(subparsers, "freezes", freezes, "households frozen today: until when and why")
+    p.add_argument("--village")
+    add_json_option(p)
+
+    p = _command(subparsers, "notice", notice, "quarterly public notice (公示) as PDF or CSV")
+    p.add_argument("--village", required=True)
+    p.add_argument("--quarter", required=True, help="e.g. 2026Q4")
+    p.add_argument("--out", type=Path, help="FILE.pdf or FILE.csv")
+    add_json_option(p)
+
+    p = _command(subparsers, "honours", honours, "top five and above-average households")
+    p.add_argument("--village", required=True)
+    period = p.add_mutually_exclusive_group(required=True)
+    period.add_argument("--month", help="YYYY-MM")
+    period.add_argument("--year", help="YYYY")
+    add_json_option(p)
+
+    card = subparsers.add_parser("card", help="one household's card: reissue, print")
+    sub = card.add_subparsers(dest="card_command", required=True)
+    p = _command(sub, "reissue", card_reissue, "replace a lost card; the old one is refused")
+    p.add_argument("code")
+    p.add_argument("--operator", required=True)
+    p.add_argument("--out", type=Path, help="also write the new card (.png or .pdf)")
+    add_json_option(p)
+    p = _command(sub, "print", card_print, "write one household's current card")
+    p.add_argument("code")
+    p.add_argument("--out", type=Path, required=True, help="FILE.png (the card) or FILE.pdf (A4)")
+
+    p = _command(subparsers, "scan-image", scan_image, "read household/order codes from a photo")
+    p.add_argument("file", type=Path)
+    add_json_option(p)
+
+
+# --- shared -------------------------------------------------------------------------------
+
+
+def evidence_dir(url: str) -> Path:
+    """Where declaration photos go: KIOSK_EVIDENCE_DIR, else beside an SQLite database file,
+    else the user's data directory (the central server's PostgreSQL has no file to sit by)."""
+    override = os.environ.get("KIOSK_EVIDENCE_DIR")
+    if override:
+        return Path(override)
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return Path(f"{parsed.database}.evidence")
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("tangxiang-kiosk", appauthor=False)) / "evidence"
+
+
+def _local(at: Any) -> Any:
+    from kiosk.core.clock import local
+
+    return local(at)
+
+
+def _status_text(kind: str, status: str) -> str:
+    from kiosk.i18n import text
+
+    return text(f"{kind}.status.{status}")
+
+
+def _village_id(session: Any, name: str | None) -> str | None:
+    from kiosk.core.reference import village_by_name
+
+    return village_by_name(session, name).id if name else None
+
+
+def _signer(args: argparse.Namespace) -> Any:
+    from kiosk.cli.core_commands import signing_key_path
+    from kiosk.core.codes import CardSigner
+
+    key_path = signing_key_path(database_url(args))
+    if key_path is None or not key_path.exists():
+        raise BadInput("code.no_signing_key")
+    return CardSigner.from_file(key_path)
+
+
+# --- declarations ---------------------------------------------------------------------------
+
+
+def _print_declaration(view: Any) -> None:
+    helper = f" 互助 helper {view.helper_code}" if view.helper_code else ""
+    print(
+        f"{view.id[:8]} {view.household_code} {view.household_head} {view.rule_id} "
+        f"{view.rule_text} x{view.quantity}{helper} [{_status_text('declaration', view.status)}]"
+    )
+    print(f"    {_local(view.created_at):%Y-%m-%d %H:%M} {view.description}")
+    if view.evidence:
+        print(f"    照片 photos: {', '.join(view.evidence)}")
+    if view.status == "approved":
+        print(
+            f"    +{view.points} 分 by {view.decided_by} {_local(view.decided_at):%Y-%m-%d %H:%M}"
+        )
+    elif view.status == "rejected":
+        print(f"    驳回 rejected by {view.decided_by}: {view.reason}")
+
+
+def declaration_file(args: argparse.Namespace) -> int:
+    from kiosk.core.db import write_session
+    from kiosk.core.declarations import file_declaration
+    from kiosk.core.households import resolve_household
+
+    url = database_url(args)
+    with write_session(open_engine(args)) as session:
+        household = resolve_household(session, args.code)
+        helper = resolve_household(session, args.helper) if args.helper else None
+        view = file_declaration(
+            session,
+            household=household,
+            rule_id=args.rule_id,
+            quantity=args.qty,
+            description=args.description,
+            now=now(),
+            helper=helper,
+            photos=args.photo,
+            evidence_dir=evidence_dir(url),
+        )
+    if args.json:
+        print_json(view.as_json())
+    else:
+        print("申报已登记，待审核 / declaration filed, pending review:")
+        _print_declaration(view)
+    return 0
+
+
+def declaration_list(args: argparse.Namespace) -> int:
+    from kiosk.core.db import read_session
+    from kiosk.core.declarations import declarations_of, list_pending
+    from kiosk.core.households import resolve_household
+
+    with read_session(open_engine(args)) as session:
+        if args.household:
+            views = declarations_of(session, resolve_household(session, args.household).id)
+        else:
+            views = list_pending(session, _village_id(session, args.village))
+    if args.json:
+        print_json([view.as_json() for view in views])
+    else:
+        if not views:
+            print("没有申报 / no declarations")
+        for view in views:
+            _print_declaration(view)
+    return 0
+
+
+def declaration_show(args: argparse.Namespace) -> int:
+    from kiosk.core.db import read_session
+    from kiosk.core.declarations import get_declaration
+
+    with read_session(open_engine(args)) as session:
+        view = get_declaration(session, args.ref)
+    if args.json:
+        print_json(view.as_json())
+    else:
+        _print_declaration(view)
+    return 0
+
+
+def declaration_approve(args: argparse.Namespace) -> int:
+    from kiosk.core.db import write_session
+    from kiosk.core.declarations import approve
+    from kiosk.core.reference import operator_by_id
+
+    with write_session(open_engine(args)) as session:
+        operator = operator_by_id(session, args.operator)
+        view = approve(session, ref=args.ref, operator=operator, now=now())
+    if args.json:
+        print_json(view.as_json())
+    else:
+        if view.replayed:
+            print("该申报此前已通过，未重复计分 / already approved: nothing written again")
+        else:
+            print("申报已通过 / declaration approved:")
+        _print_declaration(view)
+    return 0
+
+
+def declaration_reject(args: argparse.Namespace) -> int:
+    from kiosk.core.db import write_session
+    from kiosk.core.declarations import reject
+    from kiosk.core.reference import operator_by_id
+
+    with write_session(open_engine(args)) as session:
+        operator = operator_by_id(session, args.operator)
+        view = reject(session, ref=args.ref, reason=args.reason, operator=operator, now=now())
+    if args.json:
+        print_json(view.as_json())
+    else:
+        print("申报已驳回 / declaration rejected:")
+        _print_declaration(view)
+    return 0
+
+
+# --- disputes -------------------------------------------------------------------------------
+
+
+def _print_dispute(view: Any) -> None:
+    print(
+        f"{view.id[:8]} {view.household_code} 记录 entry {view.entry_id[:8]} "
+        f"({view.entry_kind} {view.entry_points:+d} {view.entry_rule_id or ''}) "
+        f"[{_status_text('dispute', view.status)}]"
+    )
+    print(f"    {_local(view.created_at):%Y-%m-%d %H:%M} {view.raised_by}: {view.description}")
+    if view.decided_at:
+        correction = (
+            f" 更正记录 correction {view.correction_entry_id[:8]}"
+            if view.correction_entry_id
+            else ""
+        )
+        print(
+            f"    {view.decided_by} {_local(view.decided_at):%Y-%m-%d %H:%M}: "
+            f"{view.decision_note}{correction}"
+        )
+
+
+def dispute_raise(args: argparse.Namespace) -> int:
+    from kiosk.core.db import write_session
+    from kiosk.core.disputes import raise_dispute
+
+    with write_session(open_engine(args)) as session:
+        view = raise_dispute(
+            session,
+            entry_ref=args.entry,
+            raised_by=args.by,
+            description=args.description,
+            now=now(),
+        )
+    if args.json:
+        print_json(view.as_json())
+    else:
+        print("异议已登记，待村支两委处理 / dispute recorded:")
+        _print_dispute(view)
+    return 0
+
+
+def dispute_list(args: argparse.Namespace) -> int:
+    from kiosk.core.db import read_session
+    from kiosk.core.disputes import list_disputes
+
+    with read_session(open_engine(args)) as session:
+        views = list_disputes(session, _village_id(session, args.village), open_only=not args.all)
+    if args.json:
+        print_json([view.as_json() for view in views])
+    else:
+        if not views:
+            print("没有异议 / no disputes")
+        for view in views:
+            _print_dispute(view)
+    return 0
+
+
+def _resolve(args: argparse.Namespace, correct: bool) -> int:
+    from kiosk.core.db import write_session
+    from kiosk.core.disputes import resolve_correct, resolve_uphold
+    from kiosk.core.reference import operator_by_id
+
+    resolve = resolve_correct if correct else resolve_uphold
+    with write_session(open_engine(args)) as session:
+        operator = operator_by_id(session, args.operator)
+        view = resolve(session, ref=args.ref, note=args.note, operator=operator, now=now())
+    if args.json:
+        print_json(view.as_json())
+    else:
+        print("异议已处理 / dispute decided:")
+        _print_dispute(view)
+    return 0
+
+
+def dispute_uphold(args: argparse.Namespace) -> int:
+    return _resolve(args, correct=False)
+
+
+def dispute_correct(args: argparse.Namespace) -> int:
+    return _resolve(args, correct=True)
+
+
+# --- freezes, notice, honours ---------------------------------------------------------------
+
+
+def freezes(args: argparse.Namespace) -> int:
+    from kiosk.core.clock import local_date
+    from kiosk.core.db import read_session
+    from kiosk.core.notice import frozen_households
+
+    with read_session(open_engine(args)) as session:
+        found = frozen_households(session, local_date(now()), _village_id(session, args.village))
+    if args.json:
+        print_json([f.as_json() for f in found])
+    else:
+        if not found:
+            print("没有冻结兑换的农户 / no household is frozen")
+        for f in found:
+            print(
+                f"{f.code:<8} {f.head:<6} {f.since} .. {f.until}  {f.reason}"
+                f"  ({f.operator_id or '-'})"
+            )
+    return 0
+
+
+def notice(args: argparse.Namespace) -> int:
+    from kiosk.core.db import read_session
+    from kiosk.core.notice import build_notice, notice_json, parse_quarter
+    from kiosk.core.reference import village_by_name
+    from kiosk.printables.notice import write_notice_csv, write_notice_pdf
+
+    quarter = parse_quarter(args.quarter)
+    suffix = args.out.suffix.lower() if args.out else None
+    if args.out is not None and suffix not in (".pdf", ".csv"):
+        raise BadInput("notice.out_suffix", path=args.out)
+    with read_session(open_engine(args)) as session:
+        built = build_notice(session, village_by_name(session, args.village), quarter, now())
+    if args.out is not None:
+        if suffix == ".pdf":
+            layout = write_notice_pdf(built, args.out)
+            pages = f", {layout.pages} 页 pages"
+        else:
+            write_notice_csv(built, args.out)
+            pages = ""
+        if not args.json:
+            print(f"{built.title}: {len(built.rows)} 户 households{pages} -> {args.out}")
+    if args.json:
+        print_json(notice_json(built))
+    elif args.out is None:
+        print(built.title)
+        print(f"全村户均本季度得分 village average {built.village_average:.1f}")
+        for row in built.rows:
+            print(
+                f"{row.rank:>3} {row.code:<8} {row.masked_name:<5} {row.group:<4} "
+                f"{row.earned_quarter:>5} {row.earned_year:>6} {row.balance:>6}"
+            )
+    return 0
+
+
+def honours(args: argparse.Namespace) -> int:
+    from kiosk.core.db import read_session
+    from kiosk.core.notice import village_honours
+    from kiosk.core.periods import parse_month, parse_year
+    from kiosk.core.reference import village_by_name
+
+    if args.month:
+        year, month = parse_month(args.month)
+    else:
+        year, month = parse_year(args.year), None
+    with read_session(open_engine(args)) as session:
+        view = village_honours(
+            session, village_by_name(session, args.village), year=year, month=month
+        )
+    if args.json:
+        print_json(view.as_json())
+    else:
+        print(f"{view.village} {view.period} 户均得分 average {view.average:.1f}")
+        print("前五名 top five:")
+        for h in view.top:
+            print(f"  {h.code:<8} {h.masked_name:<5} {h.earned:>5}")
+        print("高于平均分 above average:")
+        for h in view.above_average:
+            print(f"  {h.code:<8} {h.masked_name:<5} {h.earned:>5}")
+    return 0
+
+
+# --- cards and pictures ---------------------------------------------------------------------
+
+
+def _write_card(session: Any, household: Any, payload: str, out: Path) -> list[Path]:
+    from kiosk.core.models import Village
+    from kiosk.printables.cards import CardFace, render_card, render_sheet
+
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".pdf"):
+        raise BadInput("card.out_suffix", path=out)
+    if not out.parent.is_dir():
+        raise BadInput("cards.out_dir", out=str(out))
+    village = session.get(Village, household.village_id)
+    face = CardFace(
+        payload=payload,
+        code=household.code,
+        village=village.name if village else household.village_id,
+        group=household.group_name,
+        head_name=household.head_name,
+        card_version=household.card_version,
+    )
+    if suffix == ".png":
+        from kiosk.printables.cards import DPI
+
+        render_card(face).save(out, dpi=(DPI, DPI))
+        return [out]
+    return render_sheet([face], out)
+
+
+def card_reissue(args: argparse.Namespace) -> int:
+    from kiosk.core.cards import reissue_card
+    from kiosk.core.db import write_session
+    from kiosk.core.households import resolve_household
+    from kiosk.core.reference import operator_by_id
+
+    signer = _signer(args)
+    if args.out is not None and args.out.suffix.lower() not in (".png", ".pdf"):
+        raise BadInput("card.out_suffix", path=args.out)
+    with write_session(open_engine(args)) as session:
+        operator = operator_by_id(session, args.operator)
+        household = resolve_household(session, args.code)
+        issued = reissue_card(session, household=household, operator=operator, signer=signer)
+        written = _write_card(session, household, issued.payload, args.out) if args.out else []
+    if args.json:
+        print_json({**issued.__dict__, "files": [str(p) for p in written]})
+    else:
+        print(
+            f"{issued.code} 已补办第{issued.version}版积分卡，旧卡作废 / "
+            f"card version {issued.version} issued, older cards refused"
+        )
+        print(issued.payload)
+        for path in written:
+            print(f"  -> {path}")
+    return 0
+
+
+def card_print(args: argparse.Namespace) -> int:
+    from kiosk.core.cards import card_payload
+    from kiosk.core.db import read_session
+    from kiosk.core.households import resolve_household
+
+    signer = _signer(args)
+    with read_session(open_engine(args)) as session:
+        household = resolve_household(session, args.code)
+        written = _write_card(
+            session, household, card_payload(session, household, signer), args.out
+        )
+    for path in written:
+        print(f"{household.code} 第{household.card_version}版 -> {path}")
+    return 0
+
+
+def scan_image(args: argparse.Namespace) -> int:
+    from kiosk.core.cards import identify_codes
+    from kiosk.core.db import read_session
+    from kiosk.printables.scan_image import decode_codes
+
+    try:
+        texts = decode_codes(args.file)
+    except ValueError:
+        raise BadInput("scan.unreadable", path=args.file) from None
+    if not texts:
+        raise BadInput("scan.none")
+    with read_session(open_engine(args)) as session:
+        found = identify_codes(session, texts)
+    if args.json:
+        print_json([code.as_json() for code in found])
+    else:
+        for code in found:
+            if code.kind == "household":
+                print(f"农户 household {code.household_code} {code.masked_name}")
+            elif code.kind == "order":
+                print(f"兑换单 order {code.order_number} ({code.household_code})")
+            else:
+                print(f"拒收 refused: {code.message_zh} / {code.message_en}", file=sys.stderr)
+    # Any refused code (a forged or replaced card) is a failure a script must notice.
+    return 0 if all(code.ok for code in found) else 2
