@@ -148,6 +148,8 @@ class KioskApp(App[None]):
         await super().on_event(event)
 
     async def _forward_key(self, event: events.Key) -> None:
+        if not self.screen_stack:
+            return  # held keys released while the app shuts down: nobody to type into
         await super().on_event(event)
 
     def scan(self, payload: str) -> None:

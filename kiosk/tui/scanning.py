@@ -23,11 +23,20 @@ from textual import events
 from textual.timer import Timer
 from textual.widgets import Input
 
-from kiosk.core.codes import looks_like_payload
+from kiosk.core.codes import CARD_PREFIX, ORDER_PREFIX, looks_like_payload
 
 # Shortest burst taken as a scan even when it does not validate (a damaged or foreign code):
 # PINs (4-6 digits) and short codes (HP0001) typed quickly stay typing.
 MIN_SCAN_LENGTH = 8
+
+
+def payload_suffix(line: str) -> str | None:
+    """The whole card or order code that `line` ends with, if any (typing may precede it)."""
+    upper = line.upper()
+    start = max(upper.rfind(CARD_PREFIX + ":"), upper.rfind(ORDER_PREFIX + ":"))
+    if start >= 0 and looks_like_payload(line[start:]):
+        return line[start:]
+    return None
 
 
 class ScanFilter:
@@ -55,6 +64,11 @@ class ScanFilter:
         self._line = ""  # printable characters since the last Enter or other key
 
     @property
+    def holding(self) -> bool:
+        """Keys are held back, waiting to be told scan or typing."""
+        return bool(self._held)
+
+    @property
     def held_text(self) -> str:
         return "".join(event.character or "" for event in self._held)
 
@@ -80,12 +94,14 @@ class ScanFilter:
     async def _enter(self) -> bool:
         self._stop_timer()
         burst = self.held_text
-        line = self._line
+        scanned = payload_suffix(self._line)
         self._line = ""
-        if looks_like_payload(line):
+        if scanned is not None:
             self._held.clear()
-            self._take_back(line[: len(line) - len(burst)])
-            self._on_scan(line)
+            # What came slowly reached the input before it could be told from typing.
+            reached = scanned[: max(0, len(scanned) - len(burst))]
+            self._take_back(reached)
+            self._on_scan(scanned)
             return True
         if burst and len(burst) >= MIN_SCAN_LENGTH:
             self._held.clear()
@@ -102,14 +118,17 @@ class ScanFilter:
             await self._forward(event)
 
     async def _timeout(self) -> None:
+        # Keys stopped coming without Enter: a scanner set to send no suffix, or typing.
         self._timer = None
         burst = self.held_text
-        if burst and looks_like_payload(burst):
-            self._held.clear()
-            self._line = ""
-            self._on_scan(burst)
-        else:
+        scanned = payload_suffix(self._line) if burst else None
+        if scanned is None:
             await self._release()
+            return
+        self._held.clear()
+        self._line = ""
+        self._take_back(scanned[: max(0, len(scanned) - len(burst))])
+        self._on_scan(scanned)
 
     def _restart_timer(self) -> None:
         self._stop_timer()

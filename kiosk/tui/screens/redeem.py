@@ -84,6 +84,8 @@ class RedeemScreen(KioskScreen):
             with Vertical(id="catalogue-pane"):
                 yield Input(placeholder=self.t("tui.redeem.search"), id="item-search")
                 catalogue: DataTable[str] = DataTable(id="catalogue", cursor_type="row")
+                # The search box drives it (arrows, Enter): Tab goes straight to the cart.
+                catalogue.can_focus = False
                 yield catalogue
             with Vertical(id="cart-pane"):
                 yield Label(self.t("tui.redeem.cart"), classes="pane-title")
