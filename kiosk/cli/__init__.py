@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.fulfilment_commands",
     "kiosk.cli.sync_commands",
     "kiosk.cli.admin_commands",
+    "kiosk.cli.doctor_commands",
 )
 
 EXIT_OK = 0

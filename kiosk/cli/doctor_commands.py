@@ -1,0 +1,130 @@
+"""`kiosk doctor`: runs the checks of kiosk.ops.doctor and reports them; exits 1 when one fails."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.cli.context import add_db_option, add_json_option, now, print_json
+
+if TYPE_CHECKING:
+    from kiosk.ops.doctor import Check
+
+_MARKS = {"ok": ("正常", "OK"), "warn": ("注意", "WARN"), "fail": ("故障", "FAIL")}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    doctor = subparsers.add_parser(
+        "doctor",
+        help="自检：数据库、打印机、扫码枪、磁盘、时钟、字体、同步、备份 / check the kiosk's health",
+        description="Check the database, printer, scanner, disk space, clock, font, last sync "
+        "and backup, and say what to do about each problem. Prints nothing on the printer and "
+        "changes nothing. Exit status 0: healthy (warnings allowed), 1: a check failed. "
+        "On a kiosk run it as the kiosk user, so that access is checked as the kiosk sees it "
+        "and no root-owned database companions (-wal, -shm) are left behind: "
+        "runuser -u kiosk -- /opt/tangxiang-kiosk/bin/kiosk doctor",
+    )
+    add_db_option(doctor)
+    add_json_option(doctor)
+    doctor.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default=None,
+        help="language of the report (default: the kiosk's language setting, else zh)",
+    )
+    doctor.add_argument(
+        "--backup-dir",
+        type=Path,
+        default=None,
+        help="where the nightly backups are (default /var/backups/tangxiang-kiosk when it "
+        "exists, else 'backups' beside the database)",
+    )
+    doctor.set_defaults(handler=run_doctor)
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    from kiosk.cli import EXIT_FAILURE, EXIT_OK
+    from kiosk.core.errors import BadInput
+    from kiosk.fonts import FontMissingError, cjk_font_path
+    from kiosk.ops import doctor
+    from kiosk.settings import load_settings
+
+    config = doctor.settings_path(os.environ)
+    settings = None
+    error = None
+    try:
+        settings = load_settings(config)
+    except BadInput as bad:
+        error = str(bad)
+    settings_check = doctor.check_settings(config if config and config.exists() else None, error)
+    # Unreadable settings still leave the database and printer to check where the
+    # environment names them, as the kiosk itself would take them.
+    db_url = args.db or (settings.db_url if settings else None) or _fallback_db_url()
+    printer_uri = settings.printer if settings else os.environ.get("KIOSK_PRINTER")
+    language = args.lang or (settings.language if settings else "zh")
+    try:
+        font_path: Path | None = cjk_font_path()
+    except FontMissingError:
+        font_path = None
+    rules = doctor.INSTALLED_RULES if doctor.INSTALLED_RULES.exists() else doctor.REPO_RULES
+    vendors = doctor.scanner_vendor_ids(rules.read_text()) if rules.exists() else frozenset()
+    checked_at = now()
+    checks = doctor.run_checks(
+        db_url=db_url,
+        printer_uri=printer_uri,
+        backup_dir=args.backup_dir or doctor.default_backup_dir(doctor.sqlite_path(db_url)),
+        now=checked_at,
+        font_path=font_path,
+        font_override=os.environ.get("KIOSK_CJK_FONT"),
+        settings=settings_check,
+        scanner_vendors=vendors,
+    )
+    healthy = doctor.healthy(checks)
+    if args.json:
+        print_json(
+            {
+                "healthy": healthy,
+                "checked_at": checked_at,
+                "checks": [check.as_json() for check in checks],
+            }
+        )
+    else:
+        print(_render(checks, language, healthy))
+    return EXIT_OK if healthy else EXIT_FAILURE
+
+
+def _fallback_db_url() -> str:
+    from kiosk.cli.context import default_db_url
+
+    return os.environ.get("KIOSK_DB") or default_db_url()
+
+
+def _render(checks: Sequence[Check], language: str, healthy: bool) -> str:
+    from kiosk.ops.doctor import Status
+
+    english = language == "en"
+    lines = ["Kiosk health check" if english else "自助机自检"]
+    for check in checks:
+        zh, en = _MARKS[str(check.status)]
+        lines.append(
+            f"[{en if english else zh}] {check.label(language)}: {check.message(language)}"
+        )
+    failed = sum(1 for check in checks if check.status is Status.FAIL)
+    warned = sum(1 for check in checks if check.status is Status.WARN)
+    if english:
+        verdict = (
+            f"Healthy ({warned} warnings)."
+            if healthy
+            else f"Not healthy: {failed} failed, {warned} warnings. Fix the failures first."
+        )
+    else:
+        verdict = (
+            f"可以正常使用（{warned} 项注意）。"
+            if healthy
+            else f"有 {failed} 项故障、{warned} 项注意，请先处理故障。"
+        )
+    lines.append(verdict)
+    return "\n".join(lines)
