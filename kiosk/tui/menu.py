@@ -54,10 +54,26 @@ def _sign_out(app: KioskApp) -> None:
     app.sign_out()
 
 
+def _admin(opener: str) -> Callable[[KioskApp], None]:
+    """An administration screen's opener (issue 6), imported only when chosen."""
+
+    def open_screen(app: KioskApp) -> None:
+        from kiosk.tui.screens import admin
+
+        getattr(admin, opener)(app)
+
+    return open_screen
+
+
 MENU: list[MenuEntry] = [
     MenuEntry("find", EVERYONE, _find_household),
     MenuEntry("receipts", EVERYONE, _receipts),
     # Award, freeze and administration screens (village and street administrators) go here.
+    MenuEntry("award", ADMINS, _admin("open_award")),
+    MenuEntry("declarations", ADMINS, _admin("open_declarations")),
+    MenuEntry("disputes", ADMINS, _admin("open_disputes")),
+    MenuEntry("freezes", ADMINS, _admin("open_freezes")),
+    MenuEntry("notice", ADMINS, _admin("open_notice")),
     MenuEntry("settings", EVERYONE, _settings),
     MenuEntry("help", EVERYONE, _help),
     MenuEntry("sign-out", EVERYONE, _sign_out),

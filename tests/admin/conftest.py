@@ -7,10 +7,11 @@ gets its own copy of the file (and of the card-signing key beside it).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -24,6 +25,9 @@ from kiosk.core.ledger import balance, meta_set
 from kiosk.core.models import Household, Operator, Role
 from kiosk.core.pins import hash_pin
 from kiosk.core.seed import seed_reference
+
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
 
 # A working morning in the fourth quarter of 2026, Chongqing time.
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=SHANGHAI)
@@ -165,3 +169,73 @@ def dump(path: Path) -> list[str]:
         return list(connection.iterdump())
     finally:
         connection.close()
+
+
+# --- the kiosk app on the test database (Pilot tests) -----------------------------------------
+
+AppFactory = Callable[..., "KioskApp"]
+
+
+@pytest.fixture
+def make_app(db: Db) -> Iterator[AppFactory]:
+    """The kiosk app as `kiosk run` builds it, on this test's database, at NOW."""
+    from kiosk.printing.printers import DummyPrinter
+    from kiosk.settings import Settings
+    from kiosk.tui.app import create_app
+
+    engines: list[Engine] = []
+
+    def factory(**settings: Any) -> KioskApp:
+        values: dict[str, Any] = {"db": db.url, "idle_minutes": 30.0}
+        values.update(settings)
+        engine = open_database(db.url)
+        engines.append(engine)
+        return create_app(
+            Settings(**values), engine=engine, printer=DummyPrinter(), clock=lambda: NOW
+        )
+
+    yield factory
+    for engine in engines:
+        engine.dispose()
+
+
+async def settle(pilot: Any) -> None:
+    """Let workers finish and their messages land (a worker may start another)."""
+    for _ in range(5):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+# Sign-in lists this kiosk's (和平) operators: shopkeeper, village admin, then street admin.
+SIGN_IN_ROWS = {"shop-heping": 0, "admin-heping": 1, "street-admin": 2}
+
+
+async def sign_in_as(pilot: Any, operator_id: str) -> None:
+    await settle(pilot)
+    await pilot.press(*(["down"] * SIGN_IN_ROWS[operator_id]), "enter")
+    await pilot.press(*PIN, "enter")
+    await settle(pilot)
+    assert pilot.app.operator is not None and pilot.app.operator.id == operator_id
+
+
+def menu_ids(app: KioskApp) -> list[str]:
+    menu = app.screen.query_one("#menu")
+    return [str(menu.get_option_at_index(i).id) for i in range(menu.option_count)]
+
+
+async def open_menu(pilot: Any, entry_id: str) -> None:
+    """Choose a home-menu entry by keys: F3 to the menu, down to the entry, Enter."""
+    index = menu_ids(pilot.app).index(entry_id)
+    await pilot.press("f3", "home", *(["down"] * index), "enter")
+    await settle(pilot)
+
+
+async def type_into(pilot: Any, selector: str, text: str, *, submit: bool = True) -> None:
+    """Focus a field by clicking it, replace its text by typing, then Enter."""
+    field = pilot.app.screen.query_one(selector)
+    field.focus()
+    field.value = ""
+    await pilot.press(*text)
+    if submit:
+        await pilot.press("enter")
+    await settle(pilot)

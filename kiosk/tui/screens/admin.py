@@ -1,0 +1,462 @@
+"""What the administration screens ask of the database, as plain values, and their menu entries.
+
+Each function opens one session and calls the core's service functions (awards, declarations,
+disputes, freezes, the notice), so the screens, the `kiosk` command and the sync share one
+path per action. The screens call these from thread workers, never on the UI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, col, select
+
+from catalog.search import search
+from kiosk.core.awards import AWARDING_ROLES, award, freeze, lift_freeze
+from kiosk.core.cards import household_from_codes
+from kiosk.core.clock import local, local_date
+from kiosk.core.db import read_session, write_session
+from kiosk.core.declarations import (
+    DeclarationView,
+    approve,
+    file_declaration,
+    list_pending,
+    reject,
+)
+from kiosk.core.disputes import (
+    DisputeView,
+    list_disputes,
+    raise_dispute,
+    resolve_correct,
+    resolve_uphold,
+)
+from kiosk.core.errors import BadInput, DomainError, Refused
+from kiosk.core.households import freeze_status, resolve_household
+from kiosk.core.ledger import EntryView, balance, entries_of, history_for_rules
+from kiosk.core.models import Household, Operator, Village
+from kiosk.core.notice import (
+    FrozenHousehold,
+    HonoursView,
+    Quarter,
+    build_notice,
+    frozen_households,
+    village_honours,
+)
+from kiosk.core.reference import (
+    operator_by_id,
+    require_role,
+    require_village,
+    rule_for,
+    ruleset_for,
+    village_by_name,
+)
+from kiosk.printables.masking import mask_name
+from kiosk.printables.notice import Notice
+from rules.engine import RuleRefusal, helper_entry, points_year, price_award
+from rules.model import Rule
+
+if TYPE_CHECKING:
+    from kiosk.tui.app import KioskApp
+    from kiosk.tui.backend import KioskBackend
+
+# The four 大类 of the lists, in the document's order; the award screen groups rules so.
+CATEGORIES = ("平安建设", "道德建设", "美丽建设", "激励引导")
+
+
+def operator_village(app: KioskApp) -> str | None:
+    """The village an administrator may see: its own; None (every village) for the street."""
+    operator = app.operator
+    if operator is None:
+        raise Refused("tui.admin.signin")
+    return operator.village_id if operator.role != "street_admin" else None
+
+
+def _operator(session: Session, app_operator_id: str) -> Operator:
+    operator = operator_by_id(session, app_operator_id)
+    require_role(operator, *AWARDING_ROLES)
+    return operator
+
+
+# --- households ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdminHousehold:
+    id: str
+    code: str
+    masked_head: str
+    village_id: str
+    group: str
+    balance: int
+    frozen_until: date | None
+    takes_part: bool
+
+
+def find_household(backend: KioskBackend, raw: str, operator_id: str) -> AdminHousehold:
+    """A household the operator may act for, from a typed code or a scanned card."""
+    now = backend.clock()
+    with read_session(backend.engine) as session:
+        operator = _operator(session, operator_id)
+        household = resolve_household(session, raw)
+        require_village(operator, household.village_id)
+        return _admin_household(session, household, now)
+
+
+def household_from_photo(backend: KioskBackend, photo: Path, operator_id: str) -> AdminHousehold:
+    """The household whose card is in a photo (a villager's phone picture, a screenshot)."""
+    from kiosk.printables.scan_image import decode_codes
+
+    try:
+        texts = decode_codes(photo)
+    except ValueError:
+        raise BadInput("scan.unreadable", path=str(photo)) from None
+    with read_session(backend.engine) as session:
+        household = household_from_codes(session, texts)
+    return find_household(backend, household.code, operator_id)
+
+
+def _admin_household(session: Session, household: Household, now: datetime) -> AdminHousehold:
+    frozen = freeze_status(session, household.id, local_date(now))
+    return AdminHousehold(
+        id=household.id,
+        code=household.code,
+        masked_head=mask_name(household.head_name),
+        village_id=household.village_id,
+        group=household.group_name,
+        balance=balance(session, household.id, points_year(now)),
+        frozen_until=frozen.until if frozen else None,
+        takes_part=household.takes_part,
+    )
+
+
+# --- awards ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleChoice:
+    id: str
+    category: str
+    list: str  # positive / negative
+    label: str  # what the operator reads: id, matter, the rule's words
+    points: int
+    takes_quantity: bool
+    unit: str | None
+
+    @property
+    def search_text(self) -> str:
+        return self.label
+
+
+def rule_choices(backend: KioskBackend, village_id: str) -> list[RuleChoice]:
+    """The rules an administrator awards by hand (no bonuses, no freezes), in list order."""
+    with read_session(backend.engine) as session:
+        ruleset = ruleset_for(session, village_id, backend.clock())
+    return [_choice(rule) for rule in ruleset.rules if rule.awardable_by_hand]
+
+
+def _choice(rule: Rule) -> RuleChoice:
+    return RuleChoice(
+        id=rule.id,
+        category=rule.category,
+        list=str(rule.list),
+        label=f"{rule.id} {rule.behaviour}：{rule.text}",
+        points=rule.points,
+        takes_quantity=rule.takes_quantity,
+        unit=rule.unit,
+    )
+
+
+def search_rules(query: str, choices: list[RuleChoice]) -> list[RuleChoice]:
+    """By words of the rule or the pinyin initials of them; grouped by 大类 in list order."""
+    found = search(query, choices, lambda c: c.search_text) if query.strip() else choices
+    rank = {category: index for index, category in enumerate(CATEGORIES)}
+    position = {choice.id: index for index, choice in enumerate(choices)}
+    return sorted(found, key=lambda c: (rank.get(c.category, 99), position[c.id]))
+
+
+@dataclass(frozen=True)
+class AwardPreview:
+    """What confirming would write, or why it would be refused (`refusal`)."""
+
+    points: int = 0
+    kind: str = ""
+    note: str = ""
+    helper_points: int | None = None
+    refusal: DomainError | None = None
+
+
+def preview_award(
+    backend: KioskBackend,
+    *,
+    household_id: str,
+    rule_id: str,
+    quantity: int,
+    helper_id: str | None,
+    operator_id: str,
+) -> AwardPreview:
+    """The entries award() would write now, priced by the rules engine on the household's
+    history, without writing anything; refusals come back as values to show."""
+    now = backend.clock()
+    try:
+        with read_session(backend.engine) as session:
+            operator = _operator(session, operator_id)
+            household = session.get(Household, household_id)
+            if household is None:
+                raise BadInput("code.unknown", code=household_id)
+            require_village(operator, household.village_id)
+            if not household.takes_part:
+                raise Refused("rule.not_participating")
+            rule, _ruleset = rule_for(session, household.village_id, rule_id, now)
+            history = history_for_rules(session, household.id, points_year(now))
+            try:
+                draft = price_award(rule, quantity, history, now)
+                helper_draft = helper_entry(draft, rule) if helper_id else None
+            except RuleRefusal as refusal:
+                raise Refused(refusal.key, **refusal.params) from None
+            if helper_id == household.id:
+                raise BadInput("rule.helper_self")
+        return AwardPreview(
+            points=draft.points,
+            kind=draft.kind,
+            note=draft.note,
+            helper_points=helper_draft.points if helper_draft else None,
+        )
+    except DomainError as error:
+        return AwardPreview(refusal=error)
+
+
+def confirm_award(
+    backend: KioskBackend,
+    *,
+    household_id: str,
+    rule_id: str,
+    quantity: int,
+    helper_id: str | None,
+    operator_id: str,
+) -> list[EntryView]:
+    """award() itself: the one path for awards, deductions, warnings and helper awards."""
+    now = backend.clock()
+    with write_session(backend.engine) as session:
+        household = session.get(Household, household_id)
+        helper = session.get(Household, helper_id) if helper_id else None
+        if household is None:
+            raise BadInput("code.unknown", code=household_id)
+        result = award(
+            session,
+            household=household,
+            rule_id=rule_id,
+            quantity=quantity,
+            operator=operator_by_id(session, operator_id),
+            now=now,
+            helper=helper,
+        )
+    return result.entries
+
+
+# --- declarations ----------------------------------------------------------------------------
+
+
+def pending_declarations(backend: KioskBackend, village_id: str | None) -> list[DeclarationView]:
+    with read_session(backend.engine) as session:
+        return list_pending(session, village_id)
+
+
+def file_new_declaration(
+    backend: KioskBackend,
+    *,
+    household_id: str,
+    rule_id: str,
+    quantity: int,
+    description: str,
+    helper_id: str | None,
+    photos: list[Path],
+    evidence_dir: Path,
+) -> DeclarationView:
+    now = backend.clock()
+    with write_session(backend.engine) as session:
+        household = session.get(Household, household_id)
+        if household is None:
+            raise BadInput("code.unknown", code=household_id)
+        return file_declaration(
+            session,
+            household=household,
+            rule_id=rule_id,
+            quantity=quantity,
+            description=description,
+            now=now,
+            helper=session.get(Household, helper_id) if helper_id else None,
+            photos=photos,
+            evidence_dir=evidence_dir,
+        )
+
+
+def decide_declaration(
+    backend: KioskBackend, ref: str, operator_id: str, *, reason: str | None = None
+) -> DeclarationView:
+    """Approve (reason None) or reject with the reason."""
+    now = backend.clock()
+    with write_session(backend.engine) as session:
+        operator = operator_by_id(session, operator_id)
+        if reason is None:
+            return approve(session, ref=ref, operator=operator, now=now)
+        return reject(session, ref=ref, reason=reason, operator=operator, now=now)
+
+
+def evidence_dir_for(backend: KioskBackend) -> Path:
+    from kiosk.cli.admin_commands import evidence_dir
+
+    return evidence_dir(backend.settings.db_url)
+
+
+# --- disputes --------------------------------------------------------------------------------
+
+
+def disputes(
+    backend: KioskBackend, village_id: str | None, *, open_only: bool
+) -> list[DisputeView]:
+    with read_session(backend.engine) as session:
+        return list_disputes(session, village_id, open_only=open_only)
+
+
+def household_entries(backend: KioskBackend, household_id: str) -> list[EntryView]:
+    """This year's entries a villager may dispute, newest first."""
+    now = backend.clock()
+    with read_session(backend.engine) as session:
+        found = entries_of(session, household_id, points_year(now))
+    return [EntryView.of(entry) for entry in reversed(found)]
+
+
+def record_dispute(
+    backend: KioskBackend, entry_id: str, raised_by: str, description: str
+) -> DisputeView:
+    now = backend.clock()
+    with write_session(backend.engine) as session:
+        return raise_dispute(
+            session, entry_ref=entry_id, raised_by=raised_by, description=description, now=now
+        )
+
+
+def decide_dispute(
+    backend: KioskBackend, ref: str, operator_id: str, *, note: str, correct: bool
+) -> DisputeView:
+    now = backend.clock()
+    resolve = resolve_correct if correct else resolve_uphold
+    with write_session(backend.engine) as session:
+        operator = operator_by_id(session, operator_id)
+        return resolve(session, ref=ref, note=note, operator=operator, now=now)
+
+
+# --- freezes ---------------------------------------------------------------------------------
+
+
+def frozen(backend: KioskBackend, village_id: str | None) -> list[FrozenHousehold]:
+    with read_session(backend.engine) as session:
+        return frozen_households(session, local_date(backend.clock()), village_id)
+
+
+def set_freeze(
+    backend: KioskBackend, household_id: str, until: date, reason: str, operator_id: str
+) -> None:
+    now = backend.clock()
+    with write_session(backend.engine) as session:
+        household = session.get(Household, household_id)
+        if household is None:
+            raise BadInput("code.unknown", code=household_id)
+        freeze(
+            session,
+            household=household,
+            until=until,
+            reason=reason,
+            operator=operator_by_id(session, operator_id),
+            now=now,
+        )
+
+
+def lift(backend: KioskBackend, code: str, reason: str, operator_id: str) -> bool:
+    """Lift the freeze in force; False when there was none."""
+    now = backend.clock()
+    with write_session(backend.engine) as session:
+        household = resolve_household(session, code)
+        record = lift_freeze(
+            session,
+            household=household,
+            reason=reason,
+            operator=operator_by_id(session, operator_id),
+            now=now,
+        )
+    return record is not None
+
+
+# --- notice and honours ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticeBoard:
+    notice: Notice
+    month: HonoursView
+    year: HonoursView
+
+
+def notice_board(backend: KioskBackend, village: str, quarter: Quarter) -> NoticeBoard:
+    """The quarter's notice and the honours of the current month and year of that village."""
+    now = backend.clock()
+    with read_session(backend.engine) as session:
+        found = village_by_name(session, village)
+        notice = build_notice(session, found, quarter, now)
+        if now < quarter.end:
+            moment = local(now)
+            year, month = moment.year, moment.month
+        else:
+            # A past quarter: the honours of its last month.
+            year, month = quarter.year, quarter.number * 3
+        return NoticeBoard(
+            notice=notice,
+            month=village_honours(session, found, year=year, month=month),
+            year=village_honours(session, found, year=quarter.year),
+        )
+
+
+def village_name(backend: KioskBackend, village_id: str | None) -> str:
+    """The village a screen opens on: the operator's, else this kiosk's, else the first."""
+    with read_session(backend.engine) as session:
+        chosen = village_id or backend.kiosk_village()
+        found = session.get(Village, chosen) if chosen else None
+        if found is None:
+            found = session.exec(select(Village).order_by(col(Village.id))).first()
+        return found.name if found else ""
+
+
+# --- the home menu ---------------------------------------------------------------------------
+
+
+def open_award(app: KioskApp) -> None:
+    from kiosk.tui.screens.award import AwardScreen
+
+    app.push_screen(AwardScreen())
+
+
+def open_declarations(app: KioskApp) -> None:
+    from kiosk.tui.screens.declarations import DeclarationsScreen
+
+    app.push_screen(DeclarationsScreen())
+
+
+def open_disputes(app: KioskApp) -> None:
+    from kiosk.tui.screens.disputes import DisputesScreen
+
+    app.push_screen(DisputesScreen())
+
+
+def open_freezes(app: KioskApp) -> None:
+    from kiosk.tui.screens.freeze import FreezeScreen
+
+    app.push_screen(FreezeScreen())
+
+
+def open_notice(app: KioskApp) -> None:
+    from kiosk.tui.screens.notice import NoticeScreen
+
+    app.push_screen(NoticeScreen())
