@@ -427,12 +427,18 @@ def _bulk_insert(session: Session, table: SyncedTable, rows: Sequence[Row]) -> N
     if is_sqlite(session.get_bind()):  # type: ignore[arg-type]
         session.execute(insert(table.table), list(rows))
         return
+    import psycopg
+
     names = list(rows[0].keys())
     raw = session.connection().connection.driver_connection
     statement = f"COPY {table.table.name} ({', '.join(names)}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row([row[name] for name in names])
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row([row[name] for name in names])
+    except psycopg.IntegrityError as error:
+        # The raw connection bypasses SQLAlchemy's wrapping; give callers the one type.
+        raise IntegrityError(statement, None, error) from None
 
 
 # --- alerts ------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from kiosk.core.clock import now as clock_now
 from kiosk.core.db import read_session, write_session
@@ -82,7 +83,7 @@ def _status_of(error: DomainError) -> int:
     if isinstance(error, Unauthorized):
         return 403 if error.key == "sync.revoked" else 401
     if isinstance(error, BadInput):
-        return 400
+        return 413 if error.key == "sync.too_large" else 400
     if isinstance(error, NotFound):
         return 404
     return 409
@@ -156,6 +157,9 @@ def create_app(
                 raise DomainError("sync.rate_limited")
             payload = await _read_json(request, max_body)
             result = await run_in_threadpool(work, kiosk_id, payload)
+        except ClientDisconnect:
+            # The kiosk went away mid-request; nothing was applied, it will push again.
+            return Response(status_code=400)
         except DomainError as error:
             status = 429 if error.key == "sync.rate_limited" else _status_of(error)
             return _error(status, error)

@@ -82,6 +82,8 @@ class LiveServer:
             log_level="warning",
             lifespan="off",
             timeout_keep_alive=5,
+            # A killed client's half-sent request must not hold the test's shutdown.
+            timeout_graceful_shutdown=1,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
@@ -212,6 +214,9 @@ class FaultyProxy:
     stall: bool = False
     transferred: int = 0
     tripped: threading.Event = field(default_factory=threading.Event)
+    # (direction, first byte offset, end offset) of each run of bytes one way: the
+    # requests ("up") and replies ("down") of the conversation, in order.
+    segments: list[tuple[str, int, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -240,10 +245,10 @@ class FaultyProxy:
             upstream = socket.create_connection(("127.0.0.1", self.target_port))
             with self._lock:
                 self._sockets += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+            for source, sink, way in ((client, upstream, "up"), (upstream, client, "down")):
+                threading.Thread(target=self._pump, args=(source, sink, way), daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, way: str) -> None:
         try:
             while True:
                 data = source.recv(4096)
@@ -253,6 +258,17 @@ class FaultyProxy:
                     allowed = len(data)
                     if self.cut_after is not None:
                         allowed = max(0, min(allowed, self.cut_after - self.transferred))
+                    if allowed:
+                        if self.segments and self.segments[-1][0] == way:
+                            self.segments[-1] = (
+                                way,
+                                self.segments[-1][1],
+                                self.transferred + allowed,
+                            )
+                        else:
+                            self.segments.append(
+                                (way, self.transferred, self.transferred + allowed)
+                            )
                     self.transferred += allowed
                 if allowed:
                     sink.sendall(data[:allowed])
