@@ -1,0 +1,288 @@
+"""Disputes (异议): the village's open disputes to uphold or correct, and recording a new one
+against an entry of the household's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from kiosk.core.clock import local
+from kiosk.core.disputes import DisputeView
+from kiosk.core.errors import DomainError
+from kiosk.core.ledger import EntryView
+from kiosk.tui.screens.admin import (
+    AdminHousehold,
+    decide_dispute,
+    disputes,
+    find_household,
+    household_entries,
+    operator_village,
+    record_dispute,
+)
+from kiosk.tui.screens.award import AdminScreen
+from kiosk.tui.widgets.status_bar import StatusBar
+
+
+class DisputesScreen(AdminScreen):
+    CSS_PATH = "disputes.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f9", "uphold", "uphold", id="uphold", tooltip="uphold"),
+        Binding("f10", "correct", "correct", id="correct", tooltip="correct"),
+        Binding("f2", "raise_dispute", "raise-dispute", id="raise-dispute", tooltip="raise"),
+        Binding("f6", "show_all", "show-all", id="show-all", tooltip="show-all"),
+        Binding("escape", "back", "back", id="back", tooltip="back"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        disputes: list[DisputeView]
+
+    @dataclass
+    class Decided(Message):
+        dispute: DisputeView | None
+        error: DomainError | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.disputes: list[DisputeView] = []
+        self.open_only = True
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Label(self.t("tui.disp.title"), id="disputes-title")
+        table: DataTable[str] = DataTable(id="disputes", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id="disputes-empty")
+        yield Input(placeholder=self.t("tui.disp.note"), id="note")
+        yield Footer()
+
+    def start(self) -> None:
+        self.query_one("#disputes", DataTable).add_columns(
+            self.t("tui.col.date"),
+            self.t("tui.col.code"),
+            self.t("tui.col.entry"),
+            self.t("tui.col.raised_by"),
+            self.t("tui.col.description"),
+            self.t("tui.col.status"),
+        )
+        self.query_one("#disputes", DataTable).focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._load(operator_village(self.kiosk), self.open_only)
+
+    @work(thread=True, exclusive=True, group="disputes")
+    def _load(self, village_id: str | None, open_only: bool) -> None:
+        self.post_message(self.Loaded(disputes(self.backend, village_id, open_only=open_only)))
+
+    def on_disputes_screen_loaded(self, message: Loaded) -> None:
+        self.disputes = message.disputes
+        table = self.query_one("#disputes", DataTable)
+        table.clear()
+        for d in message.disputes:
+            entry = (
+                f"{local(d.entry_created_at):%m-%d} {self.t(f'kind.{d.entry_kind}')} "
+                f"{d.entry_points:+d} {d.entry_rule_id or ''}"
+            )
+            table.add_row(
+                f"{local(d.created_at):%m-%d}",
+                d.household_code,
+                entry,
+                d.raised_by,
+                d.description,
+                self.t(f"dispute.status.{d.status}"),
+                key=d.id,
+            )
+        self.query_one("#disputes-empty", Static).update(
+            "" if message.disputes else self.t("tui.disp.empty")
+        )
+
+    def selected(self) -> DisputeView | None:
+        table = self.query_one("#disputes", DataTable)
+        if not self.disputes or table.cursor_row < 0:
+            return None
+        return self.disputes[min(table.cursor_row, len(self.disputes) - 1)]
+
+    def action_uphold(self) -> None:
+        self._decide(correct=False)
+
+    def action_correct(self) -> None:
+        self._decide(correct=True)
+
+    def _decide(self, *, correct: bool) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            self.kiosk.say(self.t("tui.admin.pick"), error=True)
+            return
+        if self.busy:
+            return
+        self.busy = True
+        self._decide_worker(chosen.id, self.query_one("#note", Input).value, correct)
+
+    @work(thread=True, exclusive=True, group="dispute-decide")
+    def _decide_worker(self, ref: str, note: str, correct: bool) -> None:
+        try:
+            decided = decide_dispute(
+                self.backend, ref, self.operator_id, note=note, correct=correct
+            )
+        except DomainError as error:
+            self.post_message(self.Decided(None, error))
+            return
+        self.post_message(self.Decided(decided))
+
+    def on_disputes_screen_decided(self, message: Decided) -> None:
+        self.busy = False
+        if message.dispute is None:
+            if message.error is not None:
+                self.kiosk.say_error(message.error)
+            return
+        status = self.t(f"dispute.status.{message.dispute.status}")
+        self.kiosk.say(self.t("tui.disp.decided", status=status))
+        self.query_one("#note", Input).value = ""
+        self.reload()
+
+    def action_show_all(self) -> None:
+        self.open_only = not self.open_only
+        self.reload()
+
+    def action_raise_dispute(self) -> None:
+        self.app.push_screen(RaiseDisputeScreen())
+
+
+class RaiseDisputeScreen(AdminScreen):
+    """Recording a villager's objection: find the household, pick the entry, say who and why."""
+
+    CSS_PATH = "disputes.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f9", "confirm", "confirm", id="confirm", tooltip="confirm"),
+        Binding("escape", "back", "back", id="back", tooltip="back"),
+    ]
+
+    @dataclass
+    class EntriesLoaded(Message):
+        household: AdminHousehold | None
+        entries: list[EntryView]
+        error: DomainError | None = None
+
+    @dataclass
+    class Raised(Message):
+        dispute: DisputeView | None
+        error: DomainError | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[EntryView] = []
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Label(self.t("tui.disp.raise_title"), id="disputes-title")
+        yield Input(placeholder=self.t("tui.award.code_placeholder"), id="household")
+        yield Static("", id="household-info")
+        table: DataTable[str] = DataTable(id="entries", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Input(placeholder=self.t("tui.disp.raised_by"), id="raised-by")
+        yield Input(placeholder=self.t("tui.disp.description"), id="description")
+        yield Footer()
+
+    def start(self) -> None:
+        self.query_one("#entries", DataTable).add_columns(
+            self.t("tui.col.date"),
+            self.t("tui.col.kind"),
+            self.t("tui.col.points"),
+            self.t("tui.col.rule"),
+            self.t("tui.col.description"),
+        )
+        self.query_one("#household", Input).focus()
+
+    def accept_scan(self, payload: str) -> bool:
+        self.query_one("#household", Input).value = payload
+        self._load(payload)
+        return True
+
+    @on(Input.Submitted, "#household")
+    def _household(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self._load(event.value.strip())
+
+    @work(thread=True, exclusive=True, group="dispute-entries")
+    def _load(self, raw: str) -> None:
+        try:
+            found = find_household(self.backend, raw, self.operator_id)
+            entries = household_entries(self.backend, found.id)
+        except DomainError as error:
+            self.post_message(self.EntriesLoaded(None, [], error))
+            return
+        self.post_message(self.EntriesLoaded(found, entries))
+
+    def on_raise_dispute_screen_entries_loaded(self, message: EntriesLoaded) -> None:
+        info = self.query_one("#household-info", Static)
+        table = self.query_one("#entries", DataTable)
+        table.clear()
+        self.entries = message.entries
+        if message.household is None:
+            info.update(f"✗ {message.error.message(self.kiosk.language) if message.error else ''}")
+            return
+        h = message.household
+        info.update(
+            self.t(
+                "tui.award.household_line",
+                code=h.code,
+                head=h.masked_head,
+                group=h.group,
+                balance=h.balance,
+            )
+        )
+        for entry in message.entries:
+            table.add_row(
+                f"{local(entry.created_at):%m-%d}",
+                self.t(f"kind.{entry.kind}"),
+                f"{entry.points:+d}",
+                entry.rule_id or "",
+                entry.note or "",
+                key=entry.id,
+            )
+        table.focus()
+
+    def action_confirm(self) -> None:
+        table = self.query_one("#entries", DataTable)
+        if not self.entries or table.cursor_row < 0:
+            self.kiosk.say(self.t("tui.admin.pick"), error=True)
+            return
+        if self.busy:
+            return
+        self.busy = True
+        entry = self.entries[min(table.cursor_row, len(self.entries) - 1)]
+        self._raise(
+            entry.id,
+            self.query_one("#raised-by", Input).value,
+            self.query_one("#description", Input).value,
+        )
+
+    @work(thread=True, exclusive=True, group="dispute-raise")
+    def _raise(self, entry_id: str, raised_by: str, description: str) -> None:
+        try:
+            raised = record_dispute(self.backend, entry_id, raised_by, description)
+        except DomainError as error:
+            self.post_message(self.Raised(None, error))
+            return
+        self.post_message(self.Raised(raised))
+
+    def on_raise_dispute_screen_raised(self, message: Raised) -> None:
+        self.busy = False
+        if message.dispute is None:
+            if message.error is not None:
+                self.kiosk.say_error(message.error)
+            return
+        self.kiosk.say(self.t("tui.disp.raised"))
+        self.app.pop_screen()

@@ -1,0 +1,151 @@
+"""Redemption freezes (negative item 9): who is frozen until when and why; freeze and lift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from kiosk.core.errors import BadInput, DomainError
+from kiosk.core.notice import FrozenHousehold
+from kiosk.printables.masking import mask_name
+from kiosk.tui.screens.admin import find_household, frozen, lift, operator_village, set_freeze
+from kiosk.tui.screens.award import AdminScreen
+from kiosk.tui.widgets.status_bar import StatusBar
+
+
+class FreezeScreen(AdminScreen):
+    CSS_PATH = "freeze.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f9", "freeze", "freeze", id="freeze", tooltip="freeze"),
+        Binding("f8", "lift", "lift", id="lift", tooltip="lift"),
+        Binding("escape", "back", "back", id="back", tooltip="back"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        frozen: list[FrozenHousehold]
+
+    @dataclass
+    class Done(Message):
+        message: str
+        error: DomainError | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frozen: list[FrozenHousehold] = []
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Label(self.t("tui.freeze.title"), id="freeze-title")
+        table: DataTable[str] = DataTable(id="frozen", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id="frozen-empty")
+        with Horizontal(id="freeze-form"):
+            yield Input(placeholder=self.t("tui.freeze.code"), id="code")
+            yield Input(placeholder=self.t("tui.freeze.until"), id="until")
+        yield Input(placeholder=self.t("tui.freeze.reason"), id="reason")
+        yield Footer()
+
+    def start(self) -> None:
+        self.query_one("#frozen", DataTable).add_columns(
+            self.t("tui.col.code"),
+            self.t("tui.col.head"),
+            self.t("tui.col.since"),
+            self.t("tui.col.until"),
+            self.t("tui.col.reason"),
+            self.t("tui.col.operator"),
+        )
+        self.query_one("#code", Input).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self._load(operator_village(self.kiosk))
+
+    @work(thread=True, exclusive=True, group="freezes")
+    def _load(self, village_id: str | None) -> None:
+        self.post_message(self.Loaded(frozen(self.backend, village_id)))
+
+    def on_freeze_screen_loaded(self, message: Loaded) -> None:
+        self.frozen = message.frozen
+        table = self.query_one("#frozen", DataTable)
+        table.clear()
+        for f in message.frozen:
+            table.add_row(
+                f.code,
+                mask_name(f.head),
+                f.since.isoformat(),
+                f.until.isoformat(),
+                f.reason,
+                f.operator_id or "",
+                key=f.code,
+            )
+        self.query_one("#frozen-empty", Static).update(
+            "" if message.frozen else self.t("tui.freeze.empty")
+        )
+
+    def action_freeze(self) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        self._freeze(
+            self.query_one("#code", Input).value.strip(),
+            self.query_one("#until", Input).value.strip(),
+            self.query_one("#reason", Input).value,
+        )
+
+    @work(thread=True, exclusive=True, group="freeze-write")
+    def _freeze(self, code: str, until_text: str, reason: str) -> None:
+        try:
+            try:
+                until = date.fromisoformat(until_text)
+            except ValueError:
+                raise BadInput("date.invalid", value=until_text, expected="YYYY-MM-DD") from None
+            household = find_household(self.backend, code, self.operator_id)
+            set_freeze(self.backend, household.id, until, reason, self.operator_id)
+        except DomainError as error:
+            self.post_message(self.Done("", error))
+            return
+        self.post_message(self.Done(self.t("tui.freeze.done", code=household.code, until=until)))
+
+    def action_lift(self) -> None:
+        if self.busy:
+            return
+        code = self.query_one("#code", Input).value.strip()
+        table = self.query_one("#frozen", DataTable)
+        if not code and self.frozen and table.cursor_row >= 0:
+            code = self.frozen[min(table.cursor_row, len(self.frozen) - 1)].code
+        if not code:
+            self.kiosk.say(self.t("tui.admin.pick"), error=True)
+            return
+        self.busy = True
+        self._lift(code, self.query_one("#reason", Input).value)
+
+    @work(thread=True, exclusive=True, group="freeze-write")
+    def _lift(self, code: str, reason: str) -> None:
+        try:
+            household = find_household(self.backend, code, self.operator_id)
+            lifted = lift(self.backend, household.code, reason, self.operator_id)
+        except DomainError as error:
+            self.post_message(self.Done("", error))
+            return
+        key = "tui.freeze.lifted" if lifted else "tui.freeze.none"
+        self.post_message(self.Done(self.t(key, code=household.code)))
+
+    def on_freeze_screen_done(self, message: Done) -> None:
+        self.busy = False
+        if message.error is not None:
+            self.kiosk.say_error(message.error)
+            return
+        self.kiosk.say(message.message)
+        for field in ("#code", "#until", "#reason"):
+            self.query_one(field, Input).value = ""
+        self.reload()
