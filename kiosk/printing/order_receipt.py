@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import literal_column
 from sqlmodel import Session, col, select
 
 from kiosk.core.codes import order_payload
@@ -80,8 +81,12 @@ def queue_receipt(
 
 def latest_receipt_job(session: Session, order_id: str) -> ReceiptJob | None:
     """The newest receipt job of an order (the original, or the latest reprint)."""
-    return session.exec(
+    statement = (
         select(ReceiptJob)
         .where(ReceiptJob.order_id == order_id, ReceiptJob.kind == "receipt")
         .order_by(col(ReceiptJob.created_at).desc())
-    ).first()
+    )
+    if session.get_bind().dialect.name == "sqlite":
+        # Jobs queued within one clock tick (a drill's fixed KIOSK_NOW): the later insert.
+        statement = statement.order_by(literal_column("receiptjob.rowid").desc())
+    return session.exec(statement).first()

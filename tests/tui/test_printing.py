@@ -1,0 +1,126 @@
+"""A failing printer never loses or doubles an order: one order, a queued receipt, a working
+screen; the queue is retried and any receipt reprinted from the receipts screens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kiosk.core.models import ReceiptJob, RedemptionOrder
+from kiosk.printing.preview import preview_text
+from kiosk.printing.printers import DummyPrinter, PrinterError, open_printer
+from kiosk.tui.screens.household import HouseholdScreen
+from kiosk.tui.screens.receipt import ReceiptScreen
+from kiosk.tui.screens.receipts import ReceiptsScreen
+from kiosk.tui.widgets.status_bar import StatusBar
+from tests.tui.conftest import AppFactory, Ledger, scan_burst, settle, sign_in
+
+
+class UnpluggedPrinter:
+    """A USB printer pulled out mid-receipt: the driver's error, as EscposPrinter raises it."""
+
+    uri = "usb:0416:5011"
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def send(self, data: bytes) -> None:
+        self.attempts += 1
+        raise PrinterError(self.uri, "usb", "USBError: [Errno 19] No such device")
+
+
+async def _redeem_toothpaste(app, pilot, payload: str) -> None:
+    await sign_in(pilot)
+    await scan_burst(pilot, payload)
+    await pilot.press("f5")
+    await settle(pilot)
+    await pilot.press("y", "g", "enter", "f10")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("printer_kind", ["unplugged", "disk-full"])
+async def test_failing_printer_keeps_one_order_and_a_queued_receipt(
+    make_app: AppFactory,
+    payload_of: Callable[[str], str],
+    ledger: Ledger,
+    printer_kind: str,
+) -> None:
+    if printer_kind == "disk-full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    printer = UnpluggedPrinter() if printer_kind == "unplugged" else open_printer("file:/dev/full")
+    before = ledger.balance("HP0001")
+    app = make_app(printer=printer)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _redeem_toothpaste(app, pilot, payload_of("HP0001"))
+        # the screen goes on: the household, with its new balance, and says what happened
+        assert isinstance(app.screen, HouseholdScreen)
+        assert app.screen.household.balance == before - 3
+        assert app.print_problem is not None
+        assert app.last_message.startswith("小票没有打印出来，兑换已保存")
+        bar = app.screen.query_one(StatusBar)
+        assert "打印机故障，1 张小票待打印" in str(bar.render())
+
+        orders = ledger.rows(RedemptionOrder)
+        jobs = ledger.rows(ReceiptJob)
+        assert len(orders) == 1
+        assert [(job.status, job.order_id, job.attempts) for job in jobs] == [
+            ("queued", orders[0].id, 1)
+        ]
+        assert jobs[0].last_error
+
+        # the next customer is served while the printer is still down
+        await scan_burst(pilot, payload_of("HP0002"))
+        assert isinstance(app.screen, HouseholdScreen)
+        assert app.screen.household.code == "HP0002"
+
+        # the printer is fixed; the shopkeeper retries from the receipts screen
+        fixed = DummyPrinter()
+        app.backend.printer = fixed
+        await pilot.press("escape", "f7")  # home, then every order of the kiosk
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptsScreen)
+        await pilot.press("f8")
+        await settle(pilot)
+        assert app.print_problem is None
+        assert app.last_message == "打印机已恢复，小票已打印"
+        assert fixed.output == jobs[0].payload
+        table = app.screen.query_one("#orders")
+        assert table.get_row_at(0)[-1] == "已打印"
+    assert [job.status for job in ledger.rows(ReceiptJob)] == ["printed"]
+    assert len(ledger.rows(RedemptionOrder)) == 1
+    assert ledger.balance("HP0001") == before - 3
+
+
+async def test_reprint_is_marked_and_previewed(
+    make_app: AppFactory, payload_of: Callable[[str], str], ledger: Ledger
+) -> None:
+    printer = DummyPrinter()
+    app = make_app(printer=printer)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _redeem_toothpaste(app, pilot, payload_of("HP0001"))
+        number = ledger.rows(RedemptionOrder)[0].number
+        first = printer.output
+        printer.clear()
+        await pilot.press("f7")  # this household's orders
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+        assert "【补打】" not in app.screen.paper
+        assert number in app.screen.paper and "牙膏" in app.screen.paper
+        await pilot.press("f6")
+        await settle(pilot)
+        assert app.last_message == f"已补打小票：{number}"
+        assert "【补打】" in app.screen.paper  # the preview follows the newest receipt
+        reprint = preview_text(printer.output)
+        assert "【补打】" in reprint and number in reprint
+        assert printer.output != first
+        await pilot.press("escape", "f6")  # reprint from the list too
+        await settle(pilot)
+    jobs = ledger.rows(ReceiptJob)
+    assert len(jobs) == 3 and {job.status for job in jobs} == {"printed"}
+    assert len(ledger.rows(RedemptionOrder)) == 1
