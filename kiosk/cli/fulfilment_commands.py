@@ -136,11 +136,10 @@ def _printing(args: argparse.Namespace) -> tuple[str | None, int, str]:
 
 def handover(args: argparse.Namespace) -> int:
     from kiosk.core.db import read_session, write_session
-    from kiosk.core.fulfilment import hand_over, handover_slip, resolve_order
+    from kiosk.core.fulfilment import hand_over_and_queue_slip, resolve_order
     from kiosk.core.reference import operator_by_id
-    from kiosk.printing.escpos_bytes import render_handover_slip
     from kiosk.printing.printers import open_printer
-    from kiosk.printing.queue import enqueue, print_pending
+    from kiosk.printing.queue import print_pending
 
     uri, columns, encoding = _printing(args)
     moment = now()
@@ -148,11 +147,15 @@ def handover(args: argparse.Namespace) -> int:
     with write_session(engine) as session:
         operator = operator_by_id(session, args.operator)
         order = resolve_order(session, args.order)
-        result = hand_over(session, order, args.line_nos or None, operator, moment)
-        # Queued in the hand-over's own transaction: the slip is never lost, nor printed
-        # for a hand-over that did not happen.
-        slip = render_handover_slip(handover_slip(result), columns=columns, encoding=encoding)
-        enqueue(session, order.id, "handover", slip, moment)
+        result = hand_over_and_queue_slip(
+            session,
+            order,
+            args.line_nos or None,
+            operator,
+            moment,
+            columns=columns,
+            encoding=encoding,
+        )
     printed = None
     if uri is not None:
         with read_session(engine) as session:

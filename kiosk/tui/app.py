@@ -181,8 +181,14 @@ class KioskApp(App[None]):
         if target.household is not None:
             self.open_household(target.household)
         elif target.order is not None:
+            from kiosk.tui.screens.handover import HandoverScreen
+
             self.home()
-            self.push_screen(ReceiptScreen(target.order.number))
+            if any(line.handed_at is None for line in target.order.lines):
+                # Goods still owed: the receipt was scanned to hand them over.
+                self.push_screen(HandoverScreen(target.order.number))
+            else:
+                self.push_screen(ReceiptScreen(target.order.number))
 
     def open_household(self, household: HouseholdView) -> None:
         from kiosk.tui.screens.household import HouseholdScreen

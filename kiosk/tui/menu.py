@@ -40,6 +40,12 @@ def _receipts(app: KioskApp) -> None:
     app.push_screen(ReceiptsScreen())
 
 
+def _deadlines(app: KioskApp) -> None:
+    from kiosk.tui.screens.deadlines import open_deadlines
+
+    open_deadlines(app)
+
+
 def _settings(app: KioskApp) -> None:
     from kiosk.tui.screens.settings import SettingsScreen
 
@@ -68,6 +74,7 @@ def _admin(opener: str) -> Callable[[KioskApp], None]:
 MENU: list[MenuEntry] = [
     MenuEntry("find", EVERYONE, _find_household),
     MenuEntry("receipts", EVERYONE, _receipts),
+    MenuEntry("deadlines", EVERYONE, _deadlines),
     # Award, freeze and administration screens (village and street administrators) go here.
     MenuEntry("award", ADMINS, _admin("open_award")),
     MenuEntry("declarations", ADMINS, _admin("open_declarations")),

@@ -17,6 +17,7 @@ from kiosk.core.errors import DomainError
 from kiosk.tui.backend import HouseholdHit, HouseholdView
 from kiosk.tui.menu import entries_for
 from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.screens.deadlines import DeadlineCountsBar
 from kiosk.tui.widgets.status_bar import StatusBar
 
 
@@ -44,6 +45,7 @@ class HomeScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
+        yield DeadlineCountsBar()
         with Horizontal(id="home"):
             with Vertical(id="find-pane"):
                 yield Label(self.t("tui.home.prompt"), id="home-prompt")

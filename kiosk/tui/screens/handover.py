@@ -1,0 +1,250 @@
+"""Handing an order's goods over: choose its pending lines, hand them over, print the slip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Label, Static
+
+from kiosk.core.clock import local
+from kiosk.core.db import read_session, write_session
+from kiosk.core.errors import DomainError
+from kiosk.core.fulfilment import (
+    FulfilmentLine,
+    HandoverResult,
+    LineStatus,
+    OrderRecord,
+    board,
+    hand_over_and_queue_slip,
+    order_record,
+    resolve_order,
+)
+from kiosk.core.reference import operator_by_id
+from kiosk.printables.masking import mask_name
+from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.screens.deadlines import refresh_counts
+from kiosk.tui.widgets.status_bar import StatusBar
+
+STATUS_STYLE = {
+    LineStatus.OVERDUE: "bold red",
+    LineStatus.PENDING: "",
+    LineStatus.HANDED: "dim",
+    LineStatus.CANCELLED: "dim strike",
+}
+
+
+class HandoverScreen(KioskScreen):
+    CSS_PATH = "handover.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_line", "pick-line", id="pick-line", tooltip="pick-line"),
+        Binding("f9", "deliver", "deliver", id="deliver", tooltip="deliver"),
+        Binding(
+            "f7", "order_receipt", "order-receipt", id="order-receipt", tooltip="order-receipt"
+        ),
+        Binding("escape", "back", "back", id="back", tooltip="back"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        record: OrderRecord
+        ready: set[str]  # line ids the shelf holds goods for
+
+    @dataclass
+    class Delivered(Message):
+        result: HandoverResult
+
+    @dataclass
+    class Failed(Message):
+        error: DomainError
+
+    def __init__(self, order_number: str) -> None:
+        super().__init__()
+        self.order_number = order_number
+        self.record: OrderRecord | None = None
+        self.chosen: set[int] = set()  # line numbers ticked for handing over
+        self.ready: set[str] = set()
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Label(self.t("tui.handover.title", number=self.order_number), id="handover-title")
+        yield Static(self.t("tui.receipt.loading"), id="handover-order")
+        table: DataTable[Text] = DataTable(id="handover-lines", cursor_type="row")
+        yield table
+        yield Label(self.t("tui.handover.help"), id="handover-help")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#handover-lines", DataTable)
+        table.add_columns(
+            self.t("tui.col.pick"),
+            self.t("tui.col.no"),
+            self.t("tui.col.item"),
+            self.t("tui.col.qty"),
+            self.t("tui.col.due"),
+            self.t("tui.col.status"),
+            self.t("tui.col.ready"),
+        )
+        table.focus()
+        self._load()
+
+    # --- loading ---
+
+    @work(thread=True, exclusive=True, group="handover-load")
+    def _load(self) -> None:
+        backend = self.backend
+        now = backend.clock()
+        try:
+            with read_session(backend.engine) as session:
+                record = order_record(session, resolve_order(session, self.order_number), now)
+                # "Ready" as the board says it: stock goes to the line due first.
+                ready = {
+                    row.line.line_id
+                    for row in board(session, now, household=record.household_code)
+                    if row.order_id == record.order_id and row.ready
+                }
+        except DomainError as error:
+            self.post_message(self.Failed(error))
+            return
+        self.post_message(self.Loaded(record, ready))
+
+    def on_handover_screen_loaded(self, message: Loaded) -> None:
+        first = self.record is None
+        self.record = message.record
+        self.ready = message.ready
+        open_nos = {line.line_no for line in message.record.open_lines}
+        if first:
+            # What is on the shelf is what the shopkeeper most likely hands over now.
+            self.chosen = {
+                line.line_no for line in message.record.open_lines if line.line_id in message.ready
+            }
+        self.chosen &= open_nos
+        record = message.record
+        self.query_one("#handover-order", Static).update(
+            self.t(
+                "tui.handover.order",
+                code=record.household_code,
+                head=mask_name(record.head_name),
+                at=f"{local(record.created_at):%Y-%m-%d %H:%M}",
+                total=record.total,
+            )
+        )
+        self._fill()
+        if not open_nos:
+            self.query_one("#handover-help", Label).update(
+                self.t("handover.nothing_pending", order=record.number)
+            )
+
+    def _fill(self) -> None:
+        if self.record is None:
+            return
+        table = self.query_one("#handover-lines", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for line in self.record.lines:
+            style = STATUS_STYLE[line.status]
+            cells = (
+                "[x]" if line.line_no in self.chosen else ("[ ]" if line.open else ""),
+                str(line.line_no),
+                line.name,
+                str(line.qty),
+                f"{local(line.due_at):%m-%d %H:%M}",
+                self._status_text(line),
+                ""
+                if not line.open
+                else self.t(
+                    "tui.deadlines.ready" if line.line_id in self.ready else "tui.deadlines.waiting"
+                ),
+            )
+            table.add_row(*(Text(cell, style=style) for cell in cells), key=str(line.line_no))
+        if self.record.lines:
+            table.move_cursor(row=min(row, len(self.record.lines) - 1))
+
+    def _status_text(self, line: FulfilmentLine) -> str:
+        if line.status == LineStatus.HANDED and line.handed_at is not None:
+            key = "tui.handover.handed_late" if line.late else "tui.handover.handed"
+            return self.t(key, at=f"{local(line.handed_at):%m-%d %H:%M}")
+        return self.t(f"tui.handover.status.{line.status}")
+
+    def on_handover_screen_failed(self, message: Failed) -> None:
+        self.saving = False
+        self.kiosk.say_error(message.error)
+        if self.record is None:
+            self.query_one("#handover-order", Static).update(
+                message.error.message(self.kiosk.language)
+            )
+
+    # --- choosing lines ---
+
+    def _line_under_cursor(self) -> FulfilmentLine | None:
+        if self.record is None or not self.record.lines:
+            return None
+        table = self.query_one("#handover-lines", DataTable)
+        return self.record.lines[min(table.cursor_row, len(self.record.lines) - 1)]
+
+    def action_toggle_line(self) -> None:
+        line = self._line_under_cursor()
+        if line is None or not line.open:
+            return
+        self.chosen ^= {line.line_no}
+        self._fill()
+
+    @on(DataTable.RowSelected, "#handover-lines")
+    def _row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_toggle_line()
+
+    # --- handing over ---
+
+    def action_deliver(self) -> None:
+        if self.record is None or self.saving:
+            return
+        self.saving = True
+        self.kiosk.say(self.t("tui.handover.saving"))
+        self._deliver(sorted(self.chosen))
+
+    @work(thread=True, exclusive=True, group="handover-save")
+    def _deliver(self, line_nos: list[int]) -> None:
+        kiosk = self.kiosk
+        backend = self.backend
+        if kiosk.operator is None:
+            return
+        try:
+            with write_session(backend.engine) as session:
+                result = hand_over_and_queue_slip(
+                    session,
+                    resolve_order(session, self.order_number),
+                    line_nos,  # empty: the service says to choose at least one
+                    operator_by_id(session, kiosk.operator.id),
+                    backend.clock(),
+                    columns=backend.settings.columns,
+                    encoding=backend.settings.encoding,
+                )
+        except DomainError as error:
+            self.post_message(self.Failed(error))
+            return
+        self.post_message(self.Delivered(result))
+
+    def on_handover_screen_delivered(self, message: Delivered) -> None:
+        self.saving = False
+        result = message.result
+        self.kiosk.say(
+            self.t("tui.handover.done", count=len(result.handed), late=result.late_count)
+        )
+        self.kiosk.print_receipts()
+        refresh_counts(self.kiosk)
+        self.chosen = set()
+        self._load()
+
+    def action_order_receipt(self) -> None:
+        from kiosk.tui.screens.receipt import ReceiptScreen
+
+        self.app.push_screen(ReceiptScreen(self.order_number))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
