@@ -25,9 +25,9 @@ def preview(app: Any) -> str:
     return str(app.screen.query_one("#preview").render())
 
 
-async def choose_rule(pilot: Any, rule_id: str) -> None:
-    """Search the lists by the rule's number and pick the first match, by keys."""
-    await type_into(pilot, "#rule-search", rule_id)  # Enter moves to the list
+async def choose_rule(pilot: Any, rule_id: str, query: str | None = None) -> None:
+    """Search the lists (by the rule's number unless a query is given), pick the first match."""
+    await type_into(pilot, "#rule-search", query or rule_id)  # Enter moves to the list
     await pilot.press("enter")
     await settle(pilot)
     assert pilot.app.screen.rule is not None and pilot.app.screen.rule.id == rule_id
@@ -65,7 +65,7 @@ async def test_award_45_cigarette_boxes_with_preview_then_confirm(
 
         await type_into(pilot, "#household", "HP0001")
         assert "HP0001 林*禾" in str(app.screen.query_one("#household-info").render())
-        await choose_rule(pilot, "P13.1")
+        await choose_rule(pilot, "P13.1", query="yh")  # 烟盒 by its pinyin initials
         await type_into(pilot, "#qty", "45", submit=False)
         assert "将加 10 分" in preview(app) and "余5个未计分" in preview(app)
         assert points_of(engine, "HP0001") == 0  # a preview writes nothing

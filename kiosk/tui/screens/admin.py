@@ -7,6 +7,7 @@ path per action. The screens call these from thread workers, never on the UI thr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from catalog.search import search
+from catalog.search import pinyin_initials
 from kiosk.core.awards import AWARDING_ROLES, award, freeze, lift_freeze
 from kiosk.core.cards import household_from_codes
 from kiosk.core.clock import local, local_date
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 
 # The four 大类 of the lists, in the document's order; the award screen groups rules so.
 CATEGORIES = ("平安建设", "道德建设", "美丽建设", "激励引导")
+_WORD_BREAKS = r"[\s，：、,:（）()]+"
 
 
 def operator_village(app: KioskApp) -> str | None:
@@ -140,14 +142,11 @@ class RuleChoice:
     id: str
     category: str
     list: str  # positive / negative
-    label: str  # what the operator reads: id, matter, the rule's words
+    label: str  # what the operator reads: the rule's number and words
+    short_name: str  # what pinyin initials are matched against
     points: int
     takes_quantity: bool
     unit: str | None
-
-    @property
-    def search_text(self) -> str:
-        return self.label
 
 
 def rule_choices(backend: KioskBackend, village_id: str) -> list[RuleChoice]:
@@ -158,20 +157,43 @@ def rule_choices(backend: KioskBackend, village_id: str) -> list[RuleChoice]:
 
 
 def _choice(rule: Rule) -> RuleChoice:
+    text = rule.text if rule.text.startswith(rule.behaviour) else f"{rule.behaviour}：{rule.text}"
+    # Initials of a whole paragraph match almost any two letters; the behaviour, the material
+    # and the text's first clause are what people call a rule (清洁卫生, 烟盒, 垃圾分类不清).
+    first_clause = re.split(r"[，：,:（(]", rule.text, maxsplit=1)[0]
     return RuleChoice(
         id=rule.id,
         category=rule.category,
         list=str(rule.list),
-        label=f"{rule.id} {rule.behaviour}：{rule.text}",
+        label=f"{rule.id} {text}",
+        short_name=f"{rule.id} {rule.behaviour} {rule.material or ''} {first_clause}",
         points=rule.points,
         takes_quantity=rule.takes_quantity,
         unit=rule.unit,
     )
 
 
+def _initials_match(needle: str, choice: RuleChoice) -> bool:
+    """The rule's number, or the pinyin initials of one of its name's words: a prefix of
+    them, or anywhere in them for three letters or more (two letters occur everywhere)."""
+    if choice.id.lower().startswith(needle):
+        return True
+    words = [pinyin_initials(word) for word in re.split(_WORD_BREAKS, choice.short_name) if word]
+    if any(word.startswith(needle) for word in words):
+        return True
+    return len(needle) >= 3 and any(needle in word for word in words)
+
+
 def search_rules(query: str, choices: list[RuleChoice]) -> list[RuleChoice]:
-    """By words of the rule or the pinyin initials of them; grouped by 大类 in list order."""
-    found = search(query, choices, lambda c: c.search_text) if query.strip() else choices
+    """By the rule's number, its Chinese words anywhere, or the pinyin initials of its name;
+    grouped by 大类 in list order."""
+    needle = query.strip()
+    if not needle:
+        found = choices
+    elif needle.isascii():
+        found = [c for c in choices if _initials_match(needle.lower(), c)]
+    else:
+        found = [c for c in choices if needle in c.label]
     rank = {category: index for index, category in enumerate(CATEGORIES)}
     position = {choice.id: index for index, choice in enumerate(choices)}
     return sorted(found, key=lambda c: (rank.get(c.category, 99), position[c.id]))
