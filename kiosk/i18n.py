@@ -200,6 +200,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已交付 {count} 项（其中逾期 {late} 项），交付单已送打印",
         "Handed over {count} line(s), {late} late; slip sent to the printer",
     ),
+    "key.restock": ("到货", "Restock"),
+    "key.restock.tip": ("登记送到兑换点的货物", "Record goods delivered to the shop"),
+    "key.cancel-line": ("取消此项", "Cancel line"),
+    "key.cancel-line.tip": (
+        "取消所选的待交付物品并退回积分（管理员）",
+        "Cancel the selected pending line and refund its points (administrators)",
+    ),
+    "tui.restock.title": ("登记到货", "Goods delivered"),
+    "tui.restock.qty": ("数量（1-9999）", "Quantity (1-9999)"),
+    "tui.restock.help": (
+        "输入物品序号和数量，回车确认；Esc 取消",
+        "Type the item number and the quantity, Enter to record; Esc to cancel",
+    ),
+    "tui.restock.done": (
+        "已登记到货：{name} {qty} 件，现有库存 {on_hand}；{ready} 项待交付物品可交付",
+        "Recorded: {qty} x {name}, {on_hand} on hand; {ready} waiting line(s) ready",
+    ),
+    "tui.cancel.title": (
+        "取消“{name}”并退回 {points} 分",
+        "Cancel '{name}' and refund {points} points",
+    ),
+    "tui.cancel.reason": ("取消原因", "Reason"),
+    "tui.cancel.help": ("写明原因后回车确认；Esc 不取消", "Give the reason, then Enter; Esc keeps it"),
+    "tui.cancel.done": (
+        "已取消“{name}”，退回 {points} 分，余额 {balance} 分",
+        "Cancelled '{name}': {points} points refunded, balance {balance}",
+    ),
     # --- seeding ---
     "seed.not_empty": (
         "数据库已有数据，拒绝重复初始化：{url}",

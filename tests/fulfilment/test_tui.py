@@ -244,3 +244,68 @@ async def test_a_fully_handed_order_scans_to_its_receipt(
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_restock_on_the_board_makes_the_rice_cooker_ready(
+    make_app: AppFactory, place_order: PlaceOrder, engine: Engine
+) -> None:
+    number = place_order("HP0001", [RICE_COOKER], at(2026, 12, 1, 10, 0))
+    app, _ = make_app(at(2026, 12, 2, 10, 0))
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in_as_shopkeeper(pilot)
+        await pilot.click("#deadline-counts")  # the counts on home open the board
+        await settle(pilot)
+        assert isinstance(app.screen, DeadlinesScreen)
+        board = app.screen
+        assert [row.ready for row in board.rows] == [False]
+
+        await type_keys(pilot, "f4", *"29", "enter", *"0", "enter")
+        assert app.last_message.startswith("数量必须是 1 到 9999 之间的整数")
+        await type_keys(pilot, "f4", *"29", "enter", *"1", "enter")
+        assert app.last_message == "已登记到货：电饭煲 1 件，现有库存 1；1 项待交付物品可交付"
+        assert app.screen is board
+        assert [(row.order_number, row.ready) for row in board.rows] == [(number, True)]
+        await type_keys(pilot, "f4", "escape")  # Esc records nothing
+        assert app.screen is board
+    with Session(engine) as session:
+        from kiosk.core.reference import stock_levels
+
+        assert stock_levels(session, "heping-shop", [RICE_COOKER]) == {RICE_COOKER: 1}
+
+
+async def test_an_administrator_cancels_a_line_and_a_shopkeeper_cannot(
+    make_app: AppFactory, place_order: PlaceOrder, engine: Engine
+) -> None:
+    from kiosk.core.models import Cancellation
+
+    number = place_order("HP0001", [TOOTHPASTE, RICE_COOKER], at(2026, 12, 1, 10, 0))
+    app, _ = make_app(at(2026, 12, 2, 10, 0))
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in_as_shopkeeper(pilot)
+        await pilot.press(*f"JFO:{number}", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoverScreen)
+        await pilot.press("down", "f8")  # not offered to a shopkeeper: nothing happens
+        await settle(pilot)
+        assert isinstance(app.screen, HandoverScreen)
+        app.sign_out()
+        await settle(pilot)
+        await pilot.press("down", "enter", *"1234", "enter")  # the village administrator
+        await settle(pilot)
+        assert app.operator is not None and app.operator.id == "admin-heping"
+
+        await pilot.press(*f"JFO:{number}", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HandoverScreen)
+        await type_keys(pilot, "down", "f8", "enter")  # an empty reason is refused
+        assert app.last_message == "请写明取消原因（不超过200字）"
+        await type_keys(pilot, "f8", *"供货商断货", "enter")
+        assert app.last_message == "已取消“电饭煲”，退回 180 分，余额 1997 分"  # 2000 - 183 + 180
+        table = screen.query_one("#handover-lines", DataTable)
+        assert str(_cells(table, 1)[5]) == "已取消"
+        assert screen.record is not None
+        assert [line.line_no for line in screen.record.open_lines] == [1]
+    with Session(engine) as session:
+        assert len(session.exec(select(Cancellation)).all()) == 1
+    assert_ledger_ok(engine)

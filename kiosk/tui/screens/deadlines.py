@@ -10,17 +10,28 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Label
 
 from kiosk.core.clock import local
-from kiosk.core.db import read_session
+from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import BadInput, DomainError
-from kiosk.core.fulfilment import BoardRow, DeadlineCounts, Urgency, board, counts
+from kiosk.core.fulfilment import (
+    MAX_RESTOCK_QTY,
+    BoardRow,
+    DeadlineCounts,
+    RestockResult,
+    Urgency,
+    board,
+    counts,
+    exchange_point_for,
+    restock,
+)
+from kiosk.core.reference import operator_by_id
 from kiosk.printables.masking import mask_name
-from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.screens.base import KioskDialog, KioskScreen
 from kiosk.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -142,6 +153,7 @@ class DeadlinesScreen(KioskScreen):
     CSS_PATH = "deadlines.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "focus_filters", "filter", id="filter", tooltip="filter"),
+        Binding("f4", "restock", "restock", id="restock", tooltip="restock"),
         Binding("f5", "refresh", "refresh", id="refresh", tooltip="refresh"),
         Binding("escape", "back", "back", id="back", tooltip="back"),
     ]
@@ -154,6 +166,10 @@ class DeadlinesScreen(KioskScreen):
     @dataclass
     class Failed(Message):
         error: DomainError
+
+    @dataclass
+    class Restocked(Message):
+        result: RestockResult
 
     def __init__(self) -> None:
         super().__init__()
@@ -273,8 +289,57 @@ class DeadlinesScreen(KioskScreen):
 
     def on_deadlines_screen_failed(self, message: Failed) -> None:
         self.kiosk.say_error(message.error)
-        self.rows = []
+        self.rows = []  # rows under a filter that failed would mislead
         self.query_one("#board", DataTable).clear()
+
+    # --- goods arriving ---
+
+    def action_restock(self) -> None:
+        self.app.push_screen(RestockDialog(), self._restock_entered)
+
+    def _restock_entered(self, entered: tuple[str, str] | None) -> None:
+        if entered is None:
+            return
+        item, qty = entered
+        if not item.strip().isdigit():
+            self.kiosk.say_error(BadInput("tui.deadlines.bad_item"))
+            return
+        try:
+            quantity = int(qty.strip())
+        except ValueError:
+            self.kiosk.say_error(
+                BadInput("qty.range", low=1, high=MAX_RESTOCK_QTY, qty=qty.strip())
+            )
+            return
+        self._restock(int(item), quantity)
+
+    @work(thread=True, exclusive=True, group="restock")
+    def _restock(self, item_no: int, qty: int) -> None:
+        kiosk, backend = self.kiosk, self.backend
+        if kiosk.operator is None:
+            return
+        try:
+            with write_session(backend.engine) as session:
+                operator = operator_by_id(session, kiosk.operator.id)
+                point = exchange_point_for(session, operator, kiosk_point(kiosk))
+                result = restock(session, point, item_no, qty, operator, backend.clock())
+        except DomainError as error:
+            self.app.call_from_thread(kiosk.say_error, error)
+            return
+        self.post_message(self.Restocked(result))
+
+    def on_deadlines_screen_restocked(self, message: Restocked) -> None:
+        result = message.result
+        self.kiosk.say(
+            self.t(
+                "tui.restock.done",
+                name=result.name,
+                qty=result.qty,
+                on_hand=result.on_hand,
+                ready=len(result.ready),
+            )
+        )
+        self.reload()
 
     # --- opening an order ---
 
@@ -288,3 +353,38 @@ class DeadlinesScreen(KioskScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+class RestockDialog(KioskDialog[tuple[str, str] | None]):
+    """Goods delivered to the shop: which item and how many (as typed; the screen checks)."""
+
+    CSS_PATH = "deadlines.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "cancel", id="cancel", tooltip="cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="restock-box"):
+            yield Label(self.t("tui.restock.title"), id="restock-title")
+            yield Input(placeholder=self.t("tui.deadlines.item"), id="restock-item")
+            yield Input(placeholder=self.t("tui.restock.qty"), id="restock-qty")
+            yield Label(self.t("tui.restock.help"), id="restock-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#restock-item", Input).focus()
+
+    @on(Input.Submitted, "#restock-item")
+    def _item_entered(self) -> None:
+        self.query_one("#restock-qty", Input).focus()
+
+    @on(Input.Submitted, "#restock-qty")
+    def _qty_entered(self) -> None:
+        self.dismiss(
+            (
+                self.query_one("#restock-item", Input).value,
+                self.query_one("#restock-qty", Input).value,
+            )
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

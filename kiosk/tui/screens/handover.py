@@ -9,25 +9,29 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from kiosk.core.clock import local
 from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import DomainError
 from kiosk.core.fulfilment import (
+    CANCELLING_ROLES,
+    CancelResult,
     FulfilmentLine,
     HandoverResult,
     LineStatus,
     OrderRecord,
     board,
+    cancel_line,
     hand_over_and_queue_slip,
     order_record,
     resolve_order,
 )
 from kiosk.core.reference import operator_by_id
 from kiosk.printables.masking import mask_name
-from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.screens.base import KioskDialog, KioskScreen
 from kiosk.tui.screens.deadlines import refresh_counts
 from kiosk.tui.widgets.status_bar import StatusBar
 
@@ -47,6 +51,7 @@ class HandoverScreen(KioskScreen):
         Binding(
             "f7", "order_receipt", "order-receipt", id="order-receipt", tooltip="order-receipt"
         ),
+        Binding("f8", "cancel_line", "cancel-line", id="cancel-line", tooltip="cancel-line"),
         Binding("escape", "back", "back", id="back", tooltip="back"),
     ]
 
@@ -62,6 +67,10 @@ class HandoverScreen(KioskScreen):
     @dataclass
     class Failed(Message):
         error: DomainError
+
+    @dataclass
+    class Cancelled(Message):
+        result: CancelResult
 
     def __init__(self, order_number: str) -> None:
         super().__init__()
@@ -241,6 +250,59 @@ class HandoverScreen(KioskScreen):
         self.chosen = set()
         self._load()
 
+    # --- cancelling (administrators: it refunds points) ---
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_line":
+            operator = self.kiosk.operator
+            return operator is not None and operator.role in CANCELLING_ROLES
+        return True
+
+    def action_cancel_line(self) -> None:
+        line = self._line_under_cursor()
+        if line is None or not line.open:
+            return
+        line_no = line.line_no
+
+        def reason_given(reason: str | None) -> None:
+            if reason is not None:
+                self._cancel(line_no, reason)
+
+        self.app.push_screen(CancelLineDialog(line.name, line.points), reason_given)
+
+    @work(thread=True, exclusive=True, group="handover-save")
+    def _cancel(self, line_no: int, reason: str) -> None:
+        kiosk, backend = self.kiosk, self.backend
+        if kiosk.operator is None:
+            return
+        try:
+            with write_session(backend.engine) as session:
+                result = cancel_line(
+                    session,
+                    resolve_order(session, self.order_number),
+                    line_no,
+                    reason,
+                    operator_by_id(session, kiosk.operator.id),
+                    backend.clock(),
+                )
+        except DomainError as error:
+            self.post_message(self.Failed(error))
+            return
+        self.post_message(self.Cancelled(result))
+
+    def on_handover_screen_cancelled(self, message: Cancelled) -> None:
+        result = message.result
+        self.kiosk.say(
+            self.t(
+                "tui.cancel.done",
+                name=result.line.name,
+                points=result.refunded,
+                balance=result.balance_after,
+            )
+        )
+        refresh_counts(self.kiosk)
+        self._load()
+
     def action_order_receipt(self) -> None:
         from kiosk.tui.screens.receipt import ReceiptScreen
 
@@ -248,3 +310,36 @@ class HandoverScreen(KioskScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+class CancelLineDialog(KioskDialog[str | None]):
+    """The reason for cancelling a line; dismisses with it, or None to keep the line."""
+
+    CSS_PATH = "handover.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "keep", "cancel", id="cancel", tooltip="cancel"),
+    ]
+
+    def __init__(self, name: str, points: int) -> None:
+        super().__init__()
+        self.line_name = name
+        self.points = points
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="cancel-box"):
+            yield Label(
+                self.t("tui.cancel.title", name=self.line_name, points=self.points),
+                id="cancel-title",
+            )
+            yield Input(placeholder=self.t("tui.cancel.reason"), id="cancel-reason")
+            yield Label(self.t("tui.cancel.help"), id="cancel-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel-reason", Input).focus()
+
+    @on(Input.Submitted, "#cancel-reason")
+    def _reason_entered(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)  # an empty reason is refused by the service, with its message
+
+    def action_keep(self) -> None:
+        self.dismiss(None)
