@@ -666,10 +666,10 @@ TUI_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.household.none": ("（无）", "(none)"),
     # redeem
     "tui.redeem.search": (
-        "输入序号 / 名称 / 拼音首字母（如 yg 牙膏），回车加入",
-        "Item no / name / pinyin initials (yg: 牙膏), Enter adds",
+        "序号/名称/拼音首字母（yg=牙膏）",
+        "No / name / initials (yg: 牙膏)",
     ),
-    "tui.redeem.cart": ("本次兑换（Tab 切换到此处）", "This order (Tab to here)"),
+    "tui.redeem.cart": ("本次兑换（Tab 切换）", "This order (Tab)"),
     "tui.redeem.days": ("{days}天", "{days} d"),
     "tui.redeem.out_of_stock": ("缺货", "none"),
     "tui.redeem.no_match": ("没有找到这个物品", "No item matches"),
@@ -678,7 +678,7 @@ TUI_MESSAGES: dict[str, tuple[str, str]] = {
         "Only {stock} '{name}' in stock: now to be handed over later",
     ),
     "tui.redeem.handed": ("当场交付", "now"),
-    "tui.redeem.pending_days": ("待交付（{days}天内）", "later (≤{days} d)"),
+    "tui.redeem.pending_days": ("{days}天内交付", "within {days} d"),
     "tui.redeem.totals": (
         "{code} {name}  余额 {balance} 分  本次 {total} 分  兑换后 {after} 分",
         "{code} {name}  balance {balance}  this order {total}  after {after}",

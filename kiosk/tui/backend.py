@@ -322,6 +322,15 @@ class KioskBackend:
                     )
                 found = session.exec(statement.limit(SEARCH_LIMIT)).all()
                 return [self._hit(h, villages) for h in found]
+            if needle.isalnum() and not needle.isalpha():
+                # The start of a short code (hp00...): codes are unique and indexed.
+                found = session.exec(
+                    select(Household)
+                    .where(col(Household.code).startswith(needle.upper()))
+                    .order_by(col(Household.code))
+                    .limit(SEARCH_LIMIT)
+                ).all()
+                return [self._hit(h, villages) for h in found]
             if not village_id or not needle.isalpha():
                 return []
             index = self._initials_index(session, village_id)
@@ -532,7 +541,7 @@ class KioskBackend:
         return local_date(self.clock())
 
 
-def _short(text: str, limit: int = 14) -> str:
+def _short(text: str, limit: int = 10) -> str:
     """The head of a rule's text, enough to recognise it in a narrow column."""
     head = text.split("：")[0]
     return head if len(head) <= limit else head[: limit - 1] + "…"

@@ -8,8 +8,8 @@ widget). Printable keys are held back while they keep coming faster than the sca
 - a held burst that ends in Enter is a scan when it is long enough (a person does not type
   eight characters 50 ms apart) or validates as a payload: the keys never reach the focused
   widget, so a scan made while the search box has focus does not end up typed into it;
-- a burst that stops without Enter is a scan if it validates (scanners set to send no
-  suffix); otherwise its keys are replayed to the focused widget, in order, as typed;
+- a burst that stops without Enter is a scan if it is a whole card code (scanners set to
+  send no suffix); otherwise its keys are replayed to the focused widget, in order, as typed;
 - a line typed slowly that validates as a whole card or order code when Enter comes is a
   scan too (a slow Bluetooth scanner); what it typed into an input is taken back out.
 """
@@ -122,7 +122,9 @@ class ScanFilter:
         self._timer = None
         burst = self.held_text
         scanned = payload_suffix(self._line) if burst else None
-        if scanned is None:
+        # Only a card code is whole without its Enter: it ends in a fixed-length signature,
+        # while an order number's prefix is itself a valid-looking order number.
+        if scanned is None or not scanned.upper().startswith(CARD_PREFIX + ":"):
             await self._release()
             return
         self._held.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,6 +20,18 @@ from kiosk.tui.backend import CatalogueRow, HouseholdView
 from kiosk.tui.dialogs.confirm_redeem import ConfirmLine, ConfirmRedeemDialog
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.status_bar import StatusBar
+
+NAME_COLUMNS = 14  # the catalogue's longest names are cut so that 80 columns hold both panes
+CART_NAME_COLUMNS = 10
+
+
+def fit(text: str, columns: int) -> str:
+    """`text` cut to `columns` terminal cells (a Chinese character takes two), with an ellipsis."""
+    if cell_len(text) <= columns:
+        return text
+    while cell_len(text) > columns - 1:
+        text = text[:-1]
+    return text + "…"
 
 
 @dataclass
@@ -126,7 +139,7 @@ class RedeemScreen(KioskScreen):
         for row in self.shown:
             table.add_row(
                 str(row.no),
-                row.name,
+                fit(row.name, NAME_COLUMNS),
                 str(row.points),
                 self.t("tui.redeem.days", days=row.due_days),
                 str(row.stock) if row.stock > 0 else self.t("tui.redeem.out_of_stock"),
@@ -238,7 +251,11 @@ class RedeemScreen(KioskScreen):
                 else self.t("tui.redeem.pending_days", days=line.item.due_days)
             )
             cart.add_row(
-                line.item.name, str(line.qty), str(line.points), state, key=str(line.item.no)
+                fit(line.item.name, CART_NAME_COLUMNS),
+                str(line.qty),
+                str(line.points),
+                state,
+                key=str(line.item.no),
             )
         if select is not None and select in self.cart:
             cart.move_cursor(row=list(self.cart).index(select))
