@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
 
 from kiosk.core.clock import as_utc, from_db
@@ -41,17 +41,23 @@ def local_origin(session: Session) -> str:
 
 
 def next_origin_seq(session: Session, origin: str) -> int:
-    """The next per-origin sequence number, taken inside the caller's write transaction."""
-    statement = select(OriginCounter).where(OriginCounter.origin == origin)
-    if session.get_bind().dialect.name != "sqlite":
-        statement = statement.with_for_update()
-    counter = session.exec(statement).first()
-    if counter is None:
-        counter = OriginCounter(origin=origin, last_seq=0)
-    counter.last_seq += 1
-    session.add(counter)
-    session.flush()
-    return counter.last_seq
+    """The next per-origin sequence number, taken inside the caller's write transaction.
+
+    One `UPDATE ... RETURNING` bumps and reads the counter (and on PostgreSQL holds its row
+    lock until commit). Going through the ORM instead cost a SELECT and a flush per number,
+    twice per redemption, which the benchmark showed as a large share of a commit.
+    """
+    counter = OriginCounter.__table__  # type: ignore[attr-defined]
+    bumped = session.exec(
+        update(counter)
+        .where(counter.c.origin == origin)
+        .values(last_seq=counter.c.last_seq + 1)
+        .returning(counter.c.last_seq)
+    ).scalar_one_or_none()
+    if bumped is not None:
+        return int(bumped)
+    session.exec(insert(counter).values(origin=origin, last_seq=1))
+    return 1
 
 
 def append_entry(
