@@ -420,6 +420,33 @@ def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) 
             raise Refused("sync.foreign_village", kiosk=kiosk.id, what=sorted(points - found)[0])
 
 
+def _pg_type(column: Any) -> str:
+    from sqlalchemy import JSON as JSONType
+    from sqlalchemy import Boolean, Date, Float, Integer
+    from sqlmodel.sql.sqltypes import UTCDateTime
+
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return "timestamptz"
+    if isinstance(kind, Date):
+        return "date"
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, Integer):
+        return "int4"
+    if isinstance(kind, Float):
+        return "float8"
+    if isinstance(kind, JSONType):
+        return "json"
+    return "varchar"
+
+
+_PG_TYPES = {
+    table.name: {column.name: _pg_type(column) for column in table.table.columns}
+    for table in (*RECORD_TABLES, ORDER_LINES)
+}
+
+
 def _bulk_insert(session: Session, table: SyncedTable, rows: Sequence[Row]) -> None:
     """Insert many rows at once: COPY on PostgreSQL (the fastest path it has), executemany
     on SQLite. Nothing here can meet an existing row: the caller sorted repeats out under
@@ -431,9 +458,11 @@ def _bulk_insert(session: Session, table: SyncedTable, rows: Sequence[Row]) -> N
 
     names = list(rows[0].keys())
     raw = session.connection().connection.driver_connection
-    statement = f"COPY {table.table.name} ({', '.join(names)}) FROM STDIN"
+    statement = f"COPY {table.table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
     try:
         with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            # Binary COPY: no text formatting of every timestamp and integer.
+            copy.set_types([_PG_TYPES[table.name][name] for name in names])
             for row in rows:
                 copy.write_row([row[name] for name in names])
     except psycopg.IntegrityError as error:

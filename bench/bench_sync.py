@@ -1,0 +1,233 @@
+"""Sync benchmarks on a throw-away PostgreSQL: central ingest rate against a bare COPY of
+the same rows, one kiosk's sync of 10,000 new entries over loopback, and a sync with
+nothing new. `python -m bench --only sync`, or `measure()` for the raw numbers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.table import BenchOptions, BenchRow, p50_p95, time_ms
+from kiosk.core.clock import SHANGHAI
+from kiosk.core.db import open_database, read_session, write_session
+from kiosk.core.ids import new_id
+from kiosk.core.ledger import append_entry
+from kiosk.core.models import Household
+from kiosk.core.seed import seed_demo
+from sync import central
+from sync.central import init_central
+from sync.client import HttpCentral, run_sync
+from sync.credentials import add_kiosk
+from sync.protocol import ENTRIES, decode_row
+
+REPO = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 6, 15, 10, 0, tzinfo=SHANGHAI)
+KIOSK = "K-HP-01"
+
+
+@contextmanager
+def _postgres() -> Iterator[str]:
+    sys.path.insert(0, str(REPO))
+    from tests.support.postgres import create_database, postgres_server
+
+    with postgres_server() as server:
+        yield create_database(server)
+
+
+def _central(url: str, households: int) -> tuple[Any, str]:
+    engine = open_database(url)
+    with write_session(engine) as session:
+        seed_demo(session, now=NOW, households_per_village=households)
+        init_central(session, NOW, signing_key_path=None)
+        secret = add_kiosk(session, KIOSK, village="heping", exchange_point=None, now=NOW).secret
+    return engine, secret
+
+
+def _entry_rows(engine: Any, count: int, first_seq: int) -> list[dict[str, Any]]:
+    with read_session(engine) as session:
+        ids = [h.id for h in session.query(Household).filter(Household.village_id == "heping")]
+    created = NOW.isoformat()
+    return [
+        {
+            "id": new_id(),
+            "household_id": ids[i % len(ids)],
+            "points_year": 2026,
+            "points": 1,
+            "kind": "award",
+            "rule_id": "P09",
+            "rule_version": None,
+            "quantity": 1,
+            "remainder": None,
+            "order_id": None,
+            "reverses_id": None,
+            "group_id": None,
+            "helper_for_id": None,
+            "operator_id": "admin-heping",
+            "origin": KIOSK,
+            "origin_seq": first_seq + i,
+            "created_at": created,
+            "note": None,
+        }
+        for i in range(count)
+    ]
+
+
+def _ingest(engine: Any, rows: list[dict[str, Any]], chunk: int = 1000) -> float:
+    """Entries per second through receive_push (parse, check, COPY, acknowledge)."""
+    start = time.perf_counter()
+    for offset in range(0, len(rows), chunk):
+        part = rows[offset : offset + chunk]
+        payload = {
+            "first_seq": part[0]["origin_seq"],
+            "last_seq": part[-1]["origin_seq"],
+            "holes": [],
+            "rows": {"entries": part},
+        }
+        central.receive_push(engine, KIOSK, payload, NOW)
+    return len(rows) / (time.perf_counter() - start)
+
+
+def _bare_copy(engine: Any, rows: list[dict[str, Any]], chunk: int = 1000) -> float:
+    """The floor: the same rows COPYed into an identically indexed table, one commit per
+    chunk, with no parsing, checks or acknowledgement."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE ledger_floor (LIKE ledgerentry INCLUDING ALL)")
+    decoded = [
+        {**decode_row(ENTRIES, row), "server_seq": i, "received_at": NOW}
+        for i, row in enumerate(rows)
+    ]
+    names = list(decoded[0])
+    start = time.perf_counter()
+    for offset in range(0, len(decoded), chunk):
+        with engine.begin() as connection:
+            raw = connection.connection.driver_connection
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f"COPY ledger_floor ({', '.join(names)}) FROM STDIN") as copy,
+            ):
+                for row in decoded[offset : offset + chunk]:
+                    copy.write_row([row[n] for n in names])
+    return len(decoded) / (time.perf_counter() - start)
+
+
+@contextmanager
+def _serve(url: str) -> Iterator[str]:
+    """`kiosk central serve` in its own process, as in production (minus nginx)."""
+    from tests.support.postgres import free_port
+
+    port = free_port()
+    env = {**os.environ, "KIOSK_NOW": NOW.isoformat(), "KIOSK_CONFIG": "/nonexistent.toml"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "central", "serve", "--db", url, "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.post(base + "/v1/hello", json={})
+            break
+        except httpx.TransportError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("central serve did not start") from None
+            time.sleep(0.1)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+def measure(*, quick: bool = False, samples: int = 50) -> dict[str, float]:
+    """The raw numbers: ingest and floor in entries/s, sync times in seconds/milliseconds."""
+    ingest_count = 5_000 if quick else 100_000
+    sync_count = 1_000 if quick else 10_000
+    results: dict[str, float] = {}
+    with _postgres() as url, tempfile.TemporaryDirectory() as scratch:
+        engine, secret = _central(url, households=5 if quick else 50)
+        rows = _entry_rows(engine, ingest_count, 1)
+        results["ingest_entries_per_s"] = _ingest(engine, rows)
+        results["bare_copy_entries_per_s"] = _bare_copy(
+            engine, _entry_rows(engine, ingest_count, 1)
+        )
+        results["ingest_entries"] = ingest_count
+
+        kiosk_engine = open_database(f"sqlite:///{Path(scratch) / 'kiosk.db'}")
+        with _serve(url) as base, HttpCentral(base, KIOSK, secret) as link:
+            run_sync(kiosk_engine, link, kiosk_id=KIOSK, now=NOW)  # bootstrap
+            with write_session(kiosk_engine) as session:
+                households = [h.id for h in session.query(Household)]
+                for i in range(sync_count):
+                    append_entry(
+                        session,
+                        household_id=households[i % len(households)],
+                        points=1,
+                        kind="award",
+                        at=NOW,
+                        origin=KIOSK,
+                        rule_id="P09",
+                    )
+            start = time.perf_counter()
+            report = run_sync(kiosk_engine, link, kiosk_id=KIOSK, now=NOW)
+            results["sync_new_s"] = time.perf_counter() - start
+            results["sync_new_entries"] = report.pushed
+            idle = time_ms(
+                lambda _i: run_sync(kiosk_engine, link, kiosk_id=KIOSK, now=NOW),
+                samples,
+                warmup=3,
+            )
+            results["sync_nothing_p50_ms"], results["sync_nothing_p95_ms"] = p50_p95(idle)
+        kiosk_engine.dispose()
+        engine.dispose()
+    return results
+
+
+def run(options: BenchOptions) -> list[BenchRow]:
+    numbers = measure(
+        quick=options.quick, samples=min(options.samples, 10 if options.quick else 100)
+    )
+    return [
+        BenchRow(
+            name=f"central ingest, PostgreSQL ({int(numbers['ingest_entries']):,} entries)",
+            p50=None,
+            p95=numbers["ingest_entries_per_s"],
+            unit="entries/s",
+            floor_name="bare COPY",
+            floor=numbers["bare_copy_entries_per_s"],
+            target_p95=20_000,
+            higher_is_better=True,
+        ),
+        BenchRow(
+            name=f"kiosk sync of {int(numbers['sync_new_entries']):,} new entries (loopback)",
+            p50=None,
+            p95=numbers["sync_new_s"],
+            unit="s",
+            target_p95=5.0,
+        ),
+        BenchRow(
+            name="kiosk sync, nothing new (loopback)",
+            p50=numbers["sync_nothing_p50_ms"],
+            p95=numbers["sync_nothing_p95_ms"],
+            unit="ms",
+            target_p95=200.0,
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    from bench.table import render
+
+    print(render(run(BenchOptions(quick="--quick" in sys.argv, samples=100))))
