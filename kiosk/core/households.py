@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from kiosk.core.clock import local_date
 from kiosk.core.codes import CardScan, OrderScan, ShortCodeScan, parse_scan, verify_card
 from kiosk.core.errors import BadInput, NotFound
-from kiosk.core.ledger import EntryView, balance, entries_of, meta_get
+from kiosk.core.ledger import EntryView, balance, entry_views, meta_get
 from kiosk.core.models import Freeze, Household, Village
 from rules.engine import points_year
 
@@ -131,9 +131,7 @@ def summarize(
         frozen=freeze_status(session, household.id, local_date(now)),
         takes_part=household.takes_part,
         card_version=household.card_version,
-        entries=[EntryView.of(e) for e in entries_of(session, household.id, year)]
-        if with_entries
-        else [],
+        entries=entry_views(session, household.id, year) if with_entries else [],
     )
 
 
