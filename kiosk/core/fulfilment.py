@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -663,21 +664,32 @@ def counts(
     exchange_point: str | None = None,
     village: str | None = None,
 ) -> DeadlineCounts:
-    """The home screen's two numbers: pending lines overdue, and pending lines due today."""
-    conditions: list[Any] = list(_pending_condition())
-    if exchange_point:
-        conditions.append(col(RedemptionOrder.exchange_point_id) == exchange_point)
-    if village:
-        conditions.append(col(Household.village_id) == _village_id(session, village))
+    """The home screen's two numbers: pending lines overdue, and pending lines due today.
+
+    Counted in SQL: the home screen recounts every minute, and a shop's years of orders
+    should not be loaded to count a handful of pending lines.
+    """
     midnight = start_of_day(local_date(now) + timedelta(days=1))
-    overdue = due_today = 0
-    for line, _, _, _, _ in _line_rows(session, *conditions):
-        due_at = from_db(line.due_at)
-        if is_overdue(due_at, now):
-            overdue += 1
-        elif due_at < midnight:
-            due_today += 1
-    return DeadlineCounts(overdue=overdue, due_today=due_today)
+    due_at = col(OrderLine.due_at)
+    statement = (
+        sa_select(
+            func.count().filter(due_at < as_utc(now)),
+            func.count().filter(due_at >= as_utc(now), due_at < as_utc(midnight)),
+        )
+        .select_from(OrderLine)
+        .join(RedemptionOrder, col(RedemptionOrder.id) == col(OrderLine.order_id))
+        .join(Handover, col(Handover.line_id) == col(OrderLine.id), isouter=True)
+        .join(Cancellation, col(Cancellation.line_id) == col(OrderLine.id), isouter=True)
+        .where(*_pending_condition())
+    )
+    if exchange_point:
+        statement = statement.where(col(RedemptionOrder.exchange_point_id) == exchange_point)
+    if village:
+        statement = statement.join(
+            Household, col(Household.id) == col(RedemptionOrder.household_id)
+        ).where(col(Household.village_id) == _village_id(session, village))
+    overdue, due_today = session.execute(statement).one()
+    return DeadlineCounts(overdue=int(overdue or 0), due_today=int(due_today or 0))
 
 
 def exchange_point_for(
