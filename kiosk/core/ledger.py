@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, update
 from sqlalchemy import select as sa_select
@@ -112,14 +113,42 @@ def entry_views(session: Session, household_id: str, year: int) -> list[EntryVie
     Read as plain rows: a lookup shows some fifty entries, and building ORM objects for
     them took longer than the queries of the whole lookup.
     """
-    statement = (
+    statement: Any = (
         sa_select(*_VIEW_COLUMNS)
-        .where(LedgerEntry.household_id == household_id, LedgerEntry.points_year == year)
+        .where(col(LedgerEntry.household_id) == household_id, col(LedgerEntry.points_year) == year)
         .order_by(col(LedgerEntry.created_at), col(LedgerEntry.origin_seq))
     )
     return [
-        EntryView(*row[:11], created_at=from_db(row[11]), note=row[12])
-        for row in session.exec(statement)
+        EntryView(
+            id=entry_id,
+            points=points,
+            kind=kind,
+            rule_id=rule_id,
+            quantity=quantity,
+            remainder=remainder,
+            order_id=order_id,
+            reverses_id=reverses_id,
+            operator_id=operator_id,
+            origin=origin,
+            origin_seq=origin_seq,
+            created_at=from_db(created_at),
+            note=note,
+        )
+        for (
+            entry_id,
+            points,
+            kind,
+            rule_id,
+            quantity,
+            remainder,
+            order_id,
+            reverses_id,
+            operator_id,
+            origin,
+            origin_seq,
+            created_at,
+            note,
+        ) in session.exec(statement)
     ]
 
 
@@ -183,17 +212,17 @@ class EntryView:
 
 # EntryView's fields, in order, as table columns (see entry_views).
 _VIEW_COLUMNS = (
-    LedgerEntry.id,
-    LedgerEntry.points,
-    LedgerEntry.kind,
-    LedgerEntry.rule_id,
-    LedgerEntry.quantity,
-    LedgerEntry.remainder,
-    LedgerEntry.order_id,
-    LedgerEntry.reverses_id,
-    LedgerEntry.operator_id,
-    LedgerEntry.origin,
-    LedgerEntry.origin_seq,
-    LedgerEntry.created_at,
-    LedgerEntry.note,
+    col(LedgerEntry.id),
+    col(LedgerEntry.points),
+    col(LedgerEntry.kind),
+    col(LedgerEntry.rule_id),
+    col(LedgerEntry.quantity),
+    col(LedgerEntry.remainder),
+    col(LedgerEntry.order_id),
+    col(LedgerEntry.reverses_id),
+    col(LedgerEntry.operator_id),
+    col(LedgerEntry.origin),
+    col(LedgerEntry.origin_seq),
+    col(LedgerEntry.created_at),
+    col(LedgerEntry.note),
 )
