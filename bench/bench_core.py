@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from bench.datagen import BENCH_NOW, ensure_district_db, sample_codes
-from bench.table import BenchOptions, BenchRow, p50_p95, time_ms
+from bench.table import BenchOptions, BenchRow, p50_p95, time_pair_ms
 
 LOOKUP_TARGET_MS = 5.0
 LOOKUP_TARGET_RATIO = 5.0
@@ -35,6 +35,7 @@ def lookup_rows(path: Path, options: BenchOptions) -> list[BenchRow]:
     codes = sample_codes(path, options.samples + 20, seed=8)
     payloads = [signer.payload(code, 1) for code in codes]
     engine = open_database(f"sqlite:///{path}")
+    bare = sqlite3.connect(path, isolation_level=None)
     rows: list[BenchRow] = []
     try:
         for with_entries in (True, False):
@@ -45,10 +46,12 @@ def lookup_rows(path: Path, options: BenchOptions) -> list[BenchRow]:
                     summary = summarize(session, household, BENCH_NOW, with_entries=with_entries)
                     assert summary.code == codes[i]
 
-            samples = time_ms(lookup, options.samples, warmup=20)
-            floor_samples = _bare_lookup(path, codes, options.samples, with_entries)
+            def floor(i: int, with_entries: bool = with_entries) -> None:
+                _bare_lookup(bare, codes[i], with_entries)
+
+            samples, floor_samples = time_pair_ms(lookup, floor, options.samples, warmup=20)
             p50, p95 = p50_p95(samples)
-            _, floor_p95 = p50_p95(floor_samples)
+            floor_p50, floor_p95 = p50_p95(floor_samples)
             rows.append(
                 BenchRow(
                     name="household lookup: scan -> resolve + summarize"
@@ -60,48 +63,41 @@ def lookup_rows(path: Path, options: BenchOptions) -> list[BenchRow]:
                     if with_entries
                     else "bare sqlite3: code + balance + freeze",
                     floor=floor_p95,
+                    floor_p50=floor_p50,
                     target_p95=LOOKUP_TARGET_MS,
                     target_ratio=LOOKUP_TARGET_RATIO,
                 )
             )
     finally:
+        bare.close()
         engine.dispose()
     return rows
 
 
-def _bare_lookup(path: Path, codes: list[str], repetitions: int, with_entries: bool) -> list[float]:
+def _bare_lookup(connection: sqlite3.Connection, code: str, with_entries: bool) -> None:
     """The same reads the lookup needs, through sqlite3 and the same indexes, no ORM."""
-    connection = sqlite3.connect(path, isolation_level=None)
     year = 2026
-
-    def lookup(i: int) -> None:
-        row = connection.execute(
-            "SELECT id, code, village_id, group_name, head_name, members, card_version "
-            "FROM household WHERE code = ?",
-            (codes[i],),
-        ).fetchone()
-        connection.execute("SELECT name FROM village WHERE id = ?", (row[2],)).fetchone()
+    row = connection.execute(
+        "SELECT id, code, village_id, group_name, head_name, members, card_version "
+        "FROM household WHERE code = ?",
+        (code,),
+    ).fetchone()
+    connection.execute("SELECT name FROM village WHERE id = ?", (row[2],)).fetchone()
+    connection.execute(
+        "SELECT coalesce(sum(points), 0) FROM ledgerentry WHERE household_id = ? AND points_year = ?",
+        (row[0], year),
+    ).fetchone()
+    connection.execute(
+        "SELECT action, starts_on, ends_on, reason FROM freeze WHERE household_id = ? "
+        "ORDER BY created_at DESC",
+        (row[0],),
+    ).fetchall()
+    if with_entries:
         connection.execute(
-            "SELECT coalesce(sum(points), 0) FROM ledgerentry "
-            "WHERE household_id = ? AND points_year = ?",
+            "SELECT * FROM ledgerentry WHERE household_id = ? AND points_year = ? "
+            "ORDER BY created_at, origin_seq",
             (row[0], year),
-        ).fetchone()
-        connection.execute(
-            "SELECT action, starts_on, ends_on, reason FROM freeze WHERE household_id = ? "
-            "ORDER BY created_at DESC",
-            (row[0],),
         ).fetchall()
-        if with_entries:
-            connection.execute(
-                "SELECT * FROM ledgerentry WHERE household_id = ? AND points_year = ? "
-                "ORDER BY created_at, origin_seq",
-                (row[0], year),
-            ).fetchall()
-
-    try:
-        return time_ms(lookup, repetitions, warmup=20)
-    finally:
-        connection.close()
 
 
 # --- redemption commit -----------------------------------------------------------------
@@ -122,6 +118,7 @@ def commit_row(path: Path, options: BenchOptions) -> BenchRow:
     rng = random.Random(5)
     codes = [rng.choice(_households_with_points(work)) for _ in range(options.samples + 20)]
     engine = open_database(f"sqlite:///{work}")
+    bare = _bare_commit_connection(work)
     try:
         with engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
@@ -138,12 +135,17 @@ def commit_row(path: Path, options: BenchOptions) -> BenchRow:
                     now=BENCH_NOW,
                 )
 
-        samples = time_ms(commit, options.samples, warmup=20)
+        def floor(i: int) -> None:
+            bare.execute("BEGIN IMMEDIATE")
+            bare.execute("INSERT INTO bench_floor (v) VALUES (?)", (f"row {i}",))
+            bare.execute("COMMIT")
+
+        samples, floor_samples = time_pair_ms(commit, floor, options.samples, warmup=20)
     finally:
+        bare.close()
         engine.dispose()
-    floor_samples = _bare_commit(work, options.samples)
     p50, p95 = p50_p95(samples)
-    _, floor_p95 = p50_p95(floor_samples)
+    floor_p50, floor_p95 = p50_p95(floor_samples)
     return BenchRow(
         name="redemption commit (WAL, synchronous=FULL)",
         p50=p50,
@@ -151,6 +153,7 @@ def commit_row(path: Path, options: BenchOptions) -> BenchRow:
         unit="ms",
         floor_name="bare sqlite3 INSERT + COMMIT, fsync",
         floor=floor_p95,
+        floor_p50=floor_p50,
         target_p95=COMMIT_TARGET_MS,
         target_ratio=COMMIT_TARGET_RATIO,
     )
@@ -172,19 +175,11 @@ def _households_with_points(path: Path) -> list[str]:
         connection.close()
 
 
-def _bare_commit(path: Path, repetitions: int) -> list[float]:
-    """One row inserted and committed on the same file with the kiosk's durability settings."""
+def _bare_commit_connection(path: Path) -> sqlite3.Connection:
+    """A bare connection with the kiosk's durability settings and a scratch table."""
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA busy_timeout=10000")
     connection.execute("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, v TEXT)")
-
-    def commit(i: int) -> None:
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute("INSERT INTO bench_floor (v) VALUES (?)", (f"row {i}",))
-        connection.execute("COMMIT")
-
-    try:
-        return time_ms(commit, repetitions, warmup=20)
-    finally:
-        connection.close()
+    return connection

@@ -44,13 +44,22 @@ class BenchRow:
     higher_is_better: bool = False  # throughput rows: the ratio is floor / value
     note: str = ""
     extra: dict[str, float] = field(default_factory=dict)  # anything else worth printing
+    floor_p50: float | None = None  # the floor's median, when it was sampled like the row
 
     @property
     def ratio(self) -> float | None:
-        """How many times worse than the floor (1.0 = as fast as the floor)."""
-        if self.floor is None or self.floor <= 0 or self.p95 <= 0:
+        """How many times worse than the floor (1.0 = as fast as the floor).
+
+        Medians when both are known: on a loaded machine a p95 measures the scheduler more
+        than the code, and a long operation is preempted more often than its short floor.
+        """
+        if self.p50 is not None and self.floor_p50 is not None and self.floor_p50 > 0:
+            mine, floor = self.p50, self.floor_p50
+        elif self.floor is not None and self.floor > 0 and self.p95 > 0:
+            mine, floor = self.p95, self.floor
+        else:
             return None
-        return self.floor / self.p95 if self.higher_is_better else self.p95 / self.floor
+        return floor / mine if self.higher_is_better else mine / floor
 
     @property
     def passed(self) -> bool | None:
@@ -101,6 +110,33 @@ def time_ms(action: Callable[[int], object], repetitions: int, *, warmup: int = 
     return samples
 
 
+def time_pair_ms(
+    action: Callable[[int], object],
+    floor: Callable[[int], object],
+    repetitions: int,
+    *,
+    warmup: int = 5,
+) -> tuple[list[float], list[float]]:
+    """Samples of `action(i)` and of its `floor(i)`, interleaved so both see the same machine.
+
+    The order alternates (A B, B A, ...) so neither always runs on a cache the other warmed.
+    """
+    for i in range(warmup):
+        action(-1 - i)
+        floor(-1 - i)
+    mine: list[float] = []
+    floors: list[float] = []
+    for i in range(repetitions):
+        pair = (
+            ((action, mine), (floor, floors)) if i % 2 == 0 else ((floor, floors), (action, mine))
+        )
+        for run, samples in pair:
+            start = time.perf_counter_ns()
+            run(i)
+            samples.append((time.perf_counter_ns() - start) / 1e6)
+    return mine, floors
+
+
 def _number(value: float | None) -> str:
     if value is None:
         return "-"
@@ -115,7 +151,18 @@ def _number(value: float | None) -> str:
     return f"{value:.3f}"
 
 
-HEADERS = ("benchmark", "p50", "p95/value", "unit", "floor", "floor p95", "ratio", "target", "ok")
+HEADERS = (
+    "benchmark",
+    "p50",
+    "p95/value",
+    "unit",
+    "floor",
+    "floor p50",
+    "floor p95",
+    "ratio",
+    "target",
+    "ok",
+)
 
 
 def render(rows: Iterable[BenchRow]) -> str:
@@ -131,6 +178,7 @@ def render(rows: Iterable[BenchRow]) -> str:
                 _number(row.p95),
                 row.unit,
                 row.floor_name or "-",
+                _number(row.floor_p50),
                 _number(row.floor),
                 "-" if ratio is None else f"{ratio:.2f}x",
                 row.target_text() or "-",

@@ -82,6 +82,9 @@ def test_ratio_and_targets() -> None:
     )
     assert (ingest.ratio, ingest.passed) == (2.0, True)
     assert BenchRow("memory", None, 80.0, "MB").passed is None
+    # With both medians known the ratio compares medians, which load disturbs least.
+    steady = BenchRow("lookup", 1.0, 9.0, "ms", "bare", 0.5, floor_p50=0.25, target_ratio=5.0)
+    assert (steady.ratio, steady.passed) == (4.0, True)
     table = render([row, slow, ingest])
     assert table.splitlines()[0].startswith("| benchmark")
     assert "4.00x" in table and "NO" in table and "<= 3.00x floor" in table
