@@ -85,7 +85,8 @@ class KioskApp(App[None]):
         self.exchange_point_name = self.backend.exchange_point()[1]
         self.push_screen(SignInScreen())
         self.set_interval(IDLE_CHECK_SECONDS, self.sign_out_if_idle)
-        self.print_receipts()
+        # Receipts left queued by the last run go out once the screen is up.
+        self.call_after_refresh(self.print_receipts)
 
     def signed_in(self, operator: SignedIn) -> None:
         from kiosk.tui.screens.home import HomeScreen
@@ -193,6 +194,11 @@ class KioskApp(App[None]):
     def open_household(self, household: HouseholdView) -> None:
         from kiosk.tui.screens.household import HouseholdScreen
 
+        if isinstance(self.screen, HouseholdScreen):
+            # The next customer at the counter: refill the screen rather than rebuild it,
+            # which would restyle the home screen and recompose the footer on the way.
+            self.screen.show(household)
+            return
         self.home()
         self.push_screen(HouseholdScreen(household))
 
@@ -260,12 +266,10 @@ def create_app(
     """The kiosk app on `settings`; tests pass their own engine, printer and clock."""
     from kiosk.core.clock import now
     from kiosk.core.db import open_database
-    from kiosk.printing.printers import open_printer
 
+    # The configured printer is opened when first printed to (a printer that is off does
+    # not stop the kiosk starting); settings have already checked its URI.
     backend = KioskBackend(
-        engine or open_database(settings.db_url),
-        settings,
-        printer or open_printer(settings.printer),
-        clock or now,
+        engine or open_database(settings.db_url), settings, printer, clock or now
     )
     return KioskApp(backend, settings, settings_path=settings_path)

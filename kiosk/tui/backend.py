@@ -3,6 +3,9 @@
 Each method opens one session and calls the core's service functions; the screens call
 these from thread workers, never on the UI thread. Nothing here re-implements a rule:
 balances, refusals and orders come from `kiosk.core`, receipts from `kiosk.printing`.
+
+Receipt rendering (python-escpos, Pillow, qrcode) and pinyin are imported when first
+used, in a worker, so that the kiosk is ready to scan sooner after it starts.
 """
 
 from __future__ import annotations
@@ -11,13 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from catalog.items import DueClass
-from catalog.search import pinyin_initials, search_items
 from kiosk.core.clock import from_db, local_date
 from kiosk.core.codes import OrderScan, ShortCodeScan, parse_scan
 from kiosk.core.db import read_session, write_session
@@ -49,11 +52,11 @@ from kiosk.core.redemption import (
 from kiosk.core.reference import catalog_items, operator_by_id, ruleset_for, stock_levels
 from kiosk.core.seed import DEMO_PINS
 from kiosk.printables.masking import mask_name
-from kiosk.printing.order_receipt import latest_receipt_job, queue_receipt, receipt_bytes
-from kiosk.printing.preview import preview_text
-from kiosk.printing.printers import Printer
-from kiosk.printing.queue import PrintResult, print_pending
 from kiosk.settings import Settings
+
+if TYPE_CHECKING:
+    from kiosk.printing.printers import Printer
+    from kiosk.printing.queue import PrintResult
 
 RECENT_ENTRIES = 8
 SEARCH_LIMIT = 50
@@ -140,6 +143,8 @@ class CatalogueRow:
 
     @cached_property
     def initials(self) -> str:
+        from catalog.search import pinyin_initials
+
         return pinyin_initials(self.name)
 
 
@@ -176,14 +181,26 @@ class KioskBackend:
         self,
         engine: Engine,
         settings: Settings,
-        printer: Printer,
+        printer: Printer | None,
         clock: Callable[[], datetime],
     ) -> None:
         self.engine = engine
         self.settings = settings
-        self.printer = printer
+        self._printer = printer  # None: the configured one, opened on first use
         self.clock = clock
         self._village_index: dict[str, list[tuple[str, Household]]] = {}
+
+    @property
+    def printer(self) -> Printer:
+        if self._printer is None:
+            from kiosk.printing.printers import open_printer
+
+            self._printer = open_printer(self.settings.printer)
+        return self._printer
+
+    @printer.setter
+    def printer(self, printer: Printer) -> None:
+        self._printer = printer
 
     # --- reference ---
 
@@ -342,6 +359,8 @@ class KioskBackend:
         return [self._hit(h, villages) for h in (starts + within)[:SEARCH_LIMIT]]
 
     def _initials_index(self, session: Session, village_id: str) -> list[tuple[str, Household]]:
+        from catalog.search import pinyin_initials
+
         if village_id not in self._village_index:
             households = session.exec(
                 select(Household)
@@ -395,6 +414,8 @@ class KioskBackend:
 
     @staticmethod
     def search_catalogue(query: str, rows: Sequence[CatalogueRow]) -> list[CatalogueRow]:
+        from catalog.search import search_items
+
         return search_items(query, rows)
 
     def quote(self, household_id: str, lines: Sequence[RedeemLine]) -> Quote:
@@ -412,6 +433,8 @@ class KioskBackend:
         A retry with the same `order_id` (the first attempt's answer was lost) gets the
         committed order back and queues nothing new.
         """
+        from kiosk.printing.order_receipt import queue_receipt
+
         now = self.clock()
         with write_session(self.engine) as session:
             household = session.get(Household, household_id)
@@ -443,6 +466,8 @@ class KioskBackend:
 
     def print_queue(self) -> PrintResult:
         """Send every queued receipt to the printer; a failure is kept on the job."""
+        from kiosk.printing.queue import print_pending
+
         with Session(self.engine, expire_on_commit=False) as session:
             return print_pending(session, self.printer, self.clock())
 
@@ -458,6 +483,8 @@ class KioskBackend:
 
     def reprint(self, order_id: str) -> None:
         """Queue a marked reprint of an order's receipt (the worker prints it)."""
+        from kiosk.printing.order_receipt import queue_receipt
+
         now = self.clock()
         with write_session(self.engine) as session:
             order = order_by_number(session, order_id)
@@ -472,6 +499,9 @@ class KioskBackend:
 
     def receipt_preview(self, order_id: str) -> tuple[RedeemResult, str]:
         """The order and the text of its latest receipt as the paper shows it."""
+        from kiosk.printing.order_receipt import latest_receipt_job, receipt_bytes
+        from kiosk.printing.preview import preview_text
+
         with read_session(self.engine) as session:
             order = order_by_number(session, order_id)
             job = latest_receipt_job(session, order.id)
@@ -491,6 +521,8 @@ class KioskBackend:
 
     def recent_orders(self, limit: int = 50) -> list[OrderSummary]:
         """The newest orders of this database with the state of their latest receipt."""
+        from kiosk.printing.order_receipt import latest_receipt_job
+
         with read_session(self.engine) as session:
             orders = session.exec(
                 select(RedemptionOrder, Household.code)

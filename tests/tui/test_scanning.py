@@ -184,3 +184,20 @@ async def test_typing_a_short_code_or_initials_finds_the_household(
         await settle(pilot)
         table = app.screen.query_one("#hits")
         assert table.row_count >= 1
+
+
+async def test_next_card_on_the_household_screen_replaces_the_household(
+    make_app: AppFactory, payload_of: Callable[[str], str]
+) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await sign_in(pilot)
+        await scan_burst(pilot, payload_of("HP0001"))
+        first = app.screen
+        await pilot.press("f4")  # full name shown for the first customer
+        await scan_burst(pilot, payload_of("HP0002"))
+        assert app.screen is first  # refilled, not stacked
+        assert first.household.code == "HP0002"
+        card = str(first.query_one("#card").render())
+        assert "HP0002" in card and first.household.masked_head in card
+        assert len(app.screen_stack) == 4  # default, sign-in, home, household

@@ -33,6 +33,8 @@ class HouseholdCard(Widget):
         self.unmasked = False
 
     def show(self, household: HouseholdView) -> None:
+        if household.id != self.household.id:
+            self.unmasked = False  # a new customer: the name is hidden again
         self.household = household
         self.refresh(layout=True)
 
