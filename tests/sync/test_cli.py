@@ -78,6 +78,8 @@ def served(central: Central) -> Iterator[str]:
     yield url
     process.terminate()
     process.wait(20)
+    if process.stderr:
+        process.stderr.close()
 
 
 # The command line is the same whatever the database; its one full run uses PostgreSQL.

@@ -194,8 +194,8 @@ def test_the_sync_client_killed_mid_push_loses_nothing(
         ],
         cwd=REPO,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         assert proxy.tripped.wait(60), "the client never got that far"
