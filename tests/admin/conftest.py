@@ -6,6 +6,7 @@ gets its own copy of the file (and of the card-signing key beside it).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -201,8 +202,12 @@ def make_app(db: Db) -> Iterator[AppFactory]:
 
 async def settle(pilot: Any) -> None:
     """Let workers finish and their messages land (a worker may start another)."""
+    from textual.worker import WorkerCancelled
+
     for _ in range(5):
-        await pilot.app.workers.wait_for_complete()
+        # An exclusive worker replaced by a newer one raises here; the newer one is awaited next.
+        with contextlib.suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
 
