@@ -210,6 +210,7 @@ def cold_start_and_rss(path: Path, repetitions: int, data_dir: Path) -> tuple[Be
     code = sample_codes(path, 1, seed=5)[0]
     starts: list[float] = []
     rss: list[float] = []
+    after_scan: list[float] = []
     for attempt in range(-1, repetitions):  # -1: fills the bytecode cache, not timed
         started = time.perf_counter()
         process, fd = _kiosk_in_pty(path, data_dir)
@@ -226,6 +227,21 @@ def cold_start_and_rss(path: Path, repetitions: int, data_dir: Path) -> tuple[Be
                 os.write(fd, signer.payload(code, 1).encode() + b"\r")
                 _read_until(fd, code.encode(), timeout=30)
                 time.sleep(1.0)  # let the screen settle before reading the memory
+                after_scan.append(_rss_mb(process.pid))
+                # A working day's modules: the catalogue search (pinyin) and a receipt
+                # preview (python-escpos, Pillow, qrcode), without writing to the data.
+                os.write(fd, b"\x1b[15~")  # F5: redeem
+                _read_until(fd, "库存".encode(), timeout=30)
+                os.write(fd, b"yg")
+                time.sleep(1.0)
+                for keys in (b"\x1b", b"\x1b", b"\x1b[18~"):  # back, back to home, F7
+                    os.write(fd, keys)
+                    time.sleep(0.5)
+                _read_until(fd, "兑换单号".encode(), timeout=60)
+                time.sleep(1.0)
+                os.write(fd, b"\r")
+                _read_until(fd, "积分兑换凭条".encode(), timeout=60)
+                time.sleep(1.0)
                 rss.append(_rss_mb(process.pid))
         finally:
             _stop(process, fd)
@@ -247,11 +263,13 @@ def cold_start_and_rss(path: Path, repetitions: int, data_dir: Path) -> tuple[Be
         note=f"worst of {repetitions}",
     )
     rss_row = BenchRow(
-        name="resident memory of the running app (after sign-in and a scan)",
+        name="resident memory of the running app (scan, catalogue search, receipt preview)",
         p50=None,
         p95=max(rss),
         unit="MB",
         target_p95=RSS_TARGET_MB,
+        note=f"{max(after_scan):.0f} MB after the scan alone",
+        extra={"after_scan_mb": max(after_scan)},
     )
     return start_row, rss_row
 

@@ -588,6 +588,10 @@ TUI_MESSAGES: dict[str, tuple[str, str]] = {
         "after sign-in F12 simulates a scan",
     ),
     "tui.signin.choose_first": ("请先选择操作员", "Choose an operator first"),
+    "tui.signin.no_operators": (
+        "本机还没有操作员：请先同步街道办数据（或用 kiosk demo 试用）",
+        "No operators on this kiosk yet: sync with the street office first (or try kiosk demo)",
+    ),
     "tui.signin.bad_pin": ("密码不对，请重新输入", "Wrong PIN, try again"),
     "tui.signin.welcome": ("{name}，您好！请扫描积分卡", "Hello {name}! Scan a points card"),
     "tui.signout.done": ("已退出登录", "Signed out"),

@@ -73,6 +73,9 @@ class SignInScreen(KioskScreen):
             options.add_option(Option(label, id=choice.id))
         if message.operators:
             options.highlighted = 0
+        else:
+            # A fresh database: nobody can sign in until the street office's data arrives.
+            self._show(self.t("tui.signin.no_operators"))
 
     @on(OptionList.OptionSelected, "#operators")
     def _operator_chosen(self) -> None:
