@@ -54,10 +54,11 @@ class HouseholdScreen(KioskScreen):
     def on_mount(self) -> None:
         entries = self.query_one("#entries", DataTable)
         entries.add_columns(
+            # Points before the description: on a narrow screen the text is what gets cut.
             self.t("tui.col.date"),
             self.t("tui.col.kind"),
-            self.t("tui.col.what"),
             self.t("tui.col.points"),
+            self.t("tui.col.what"),
         )
         open_lines = self.query_one("#open-lines", DataTable)
         open_lines.add_columns(self.t("tui.col.item"), self.t("tui.col.qty"), self.t("tui.col.due"))
@@ -72,8 +73,8 @@ class HouseholdScreen(KioskScreen):
             entries.add_row(
                 f"{local(entry.at):%m-%d}",
                 self.t(f"kind.{entry.kind}"),
-                entry.what,
                 f"{entry.points:+d}",
+                entry.what,
             )
         open_lines = self.query_one("#open-lines", DataTable)
         open_lines.clear()

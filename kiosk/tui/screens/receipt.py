@@ -50,7 +50,8 @@ class ReceiptScreen(KioskScreen):
 
     def on_mount(self) -> None:
         paper = self.query_one("#paper-scroll")
-        paper.styles.width = self.kiosk.settings.columns + 4  # the roll, plus border and margin
+        # The roll, plus border, padding and the scrollbar.
+        paper.styles.width = self.kiosk.settings.columns + 6
         paper.focus()
         self._load()
 
