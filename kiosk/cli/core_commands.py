@@ -296,6 +296,7 @@ def household_list(args: argparse.Namespace) -> int:
 
 
 def household_show(args: argparse.Namespace) -> int:
+    from kiosk.core.clock import local
     from kiosk.core.db import read_session
     from kiosk.core.households import resolve_household, summarize
 
@@ -313,7 +314,7 @@ def household_show(args: argparse.Namespace) -> int:
         print(f"{summary.points_year}年积分余额 balance: {summary.balance}{frozen}")
         for entry in summary.entries[-10:]:
             print(
-                f"  {entry.created_at:%Y-%m-%d} {entry.kind:<10} {entry.points:>+5} "
+                f"  {local(entry.created_at):%Y-%m-%d} {entry.kind:<10} {entry.points:>+5} "
                 f"{entry.rule_id or ''} {entry.note or ''}"
             )
     return 0
@@ -387,6 +388,7 @@ def award(args: argparse.Namespace) -> int:
 
 
 def redeem(args: argparse.Namespace) -> int:
+    from kiosk.core.clock import local
     from kiosk.core.db import write_session
     from kiosk.core.redemption import RedeemLine, parse_item_specs
     from kiosk.core.redemption import redeem as redeem_points
@@ -410,8 +412,12 @@ def redeem(args: argparse.Namespace) -> int:
             f"{result.balance_before} -> {result.balance_after}"
         )
         for line in result.lines:
-            state = "已交付 handed" if line.handed_at else f"应于 due {line.due_at:%Y-%m-%d %H:%M}"
-            print(f"  {line.no:>2} {line.name} x{line.qty} {line.points}分 {state}")
+            due = local(line.due_at)
+            state = "已交付 handed" if line.handed_at else f"应于 due {due:%Y-%m-%d %H:%M}"
+            print(
+                f"  第{line.line_no}行 line {line.line_no}: [{line.no}] {line.name} "
+                f"x{line.qty} {line.points}分 {state}"
+            )
     return 0
 
 

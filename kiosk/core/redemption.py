@@ -39,7 +39,8 @@ class RedeemLine:
 @dataclass(frozen=True)
 class LineView:
     line_id: str
-    no: int
+    line_no: int  # as printed on the receipt; hand-over and cancel name lines by it
+    no: int  # the catalogue item number
     name: str
     qty: int
     points: int
@@ -73,6 +74,7 @@ class RedeemResult:
             "created_at": self.created_at,
             "lines": [
                 {
+                    "line": line.line_no,
                     "no": line.no,
                     "name": line.name,
                     "qty": line.qty,
@@ -333,6 +335,7 @@ def order_view(session: Session, order: RedemptionOrder) -> RedeemResult:
     lines = [
         LineView(
             line_id=line.id,
+            line_no=line.line_no,
             no=line.item_no,
             name=line.item_name,
             qty=line.qty,
