@@ -45,6 +45,8 @@ ACKED_KEY = "sync.acked_seq"
 CURSOR_KEY = "sync.pull_cursor"
 REF_CURSOR_KEY = "sync.pull_ref_cursor"
 LAST_SYNC_KEY = "sync.last_sync_at"
+SERVER_TIME_KEY = "sync.server_time"  # the central's clock at the last hello (kiosk doctor)
+LAST_RESULT_KEY = "sync.last_result"  # "ok", or what went wrong at the last attempt
 
 
 class SyncFailed(DomainError):
@@ -347,7 +349,30 @@ def run_sync(
     chunk_size: int = CHUNK_SIZE,
     pull_limit: int = PULL_LIMIT,
 ) -> SyncReport:
-    """One whole sync: hello, push everything the central lacks, pull until up to date."""
+    """One whole sync: hello, push everything the central lacks, pull until up to date.
+
+    The outcome (ok, or the error) is remembered on the kiosk for `kiosk doctor`.
+    """
+    try:
+        report = _sync(engine, link, kiosk_id, now, progress, chunk_size, pull_limit)
+    except DomainError as error:
+        with write_session(engine) as session:
+            meta_set(session, LAST_RESULT_KEY, str(error)[:500])
+        raise
+    with write_session(engine) as session:
+        meta_set(session, LAST_RESULT_KEY, "ok")
+    return report
+
+
+def _sync(
+    engine: Engine,
+    link: CentralLink,
+    kiosk_id: str,
+    now: datetime,
+    progress: Progress | None,
+    chunk_size: int,
+    pull_limit: int,
+) -> SyncReport:
     started = time.perf_counter()
     report = SyncReport(kiosk_id=kiosk_id)
     claim_origin(engine, kiosk_id)
@@ -357,6 +382,8 @@ def run_sync(
     with write_session(engine) as session:
         if meta_get(session, "exchange_point_id") is None:
             meta_set(session, "exchange_point_id", str(greeting["exchange_point_id"]))
+        if isinstance(greeting.get("server_time"), str):
+            meta_set(session, SERVER_TIME_KEY, greeting["server_time"])
     # The central's acknowledgement is the truth; the kiosk's copy may be behind (a lost
     # reply) or ahead (a central restored from backup), and either way the central's wins.
     acked = wire_field(greeting, "acked_seq", int)

@@ -20,7 +20,7 @@ from sqlmodel import select
 from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import BadInput, DomainError, Refused
 from kiosk.core.models import Household, LedgerEntry
-from sync.client import SyncFailed, check_central_url, hello_payload, push_payloads
+from sync.client import LAST_RESULT_KEY, SyncFailed, check_central_url, hello_payload, push_payloads
 from sync.credentials import revoke_kiosk
 from sync.models import SyncAlert, SyncKiosk
 from sync.server import RateLimiter
@@ -32,6 +32,7 @@ from tests.sync.harness import (
     Kiosk,
     LiveServer,
     assert_agree,
+    kiosk_meta,
     new_kiosk,
     village_state,
     write_awards,
@@ -236,6 +237,7 @@ def test_missing_wrong_and_revoked_credentials_are_refused_on_every_endpoint(
         kiosk.sync(server.url)
     assert refused.value.key == "sync.revoked"
     assert "已被注销" in str(refused.value) and "revoked" in str(refused.value)
+    assert "revoked" in (kiosk_meta(kiosk, LAST_RESULT_KEY) or "")
 
 
 def test_a_kiosk_pushes_only_its_own_rows_and_pulls_only_its_village(

@@ -3,7 +3,7 @@ bootstrap, push, pull, idempotence, central closes and card reissues flowing dow
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from kiosk.core.periods import close_month
 from kiosk.core.pins import verify_pin
 from kiosk.core.redemption import RedeemLine, redeem
 from kiosk.core.reference import operator_by_id
-from sync.client import ACKED_KEY
+from sync.client import ACKED_KEY, LAST_RESULT_KEY, SERVER_TIME_KEY
 from sync.models import SyncKiosk
 from tests.sync.harness import (
     NOW,
@@ -85,6 +85,8 @@ def test_redemptions_go_up_and_a_second_sync_changes_nothing(
     after = (village_state(kiosk.engine, "heping"), village_state(central.engine, "heping"))
     assert after == before
     assert int(meta_get_kiosk(kiosk.engine, ACKED_KEY) or 0) == 4
+    assert meta_get_kiosk(kiosk.engine, LAST_RESULT_KEY) == "ok"
+    assert meta_get_kiosk(kiosk.engine, SERVER_TIME_KEY) == NOW.astimezone(UTC).isoformat()
 
 
 def meta_get_kiosk(engine: object, key: str) -> str | None:
