@@ -90,7 +90,7 @@ class Settings:
         return PAPER_COLUMNS[self.paper_width]
 
     def with_language(self, language: str) -> Settings:
-        return replace(self, language=_check("language", language))
+        return replace(self, language=str(_check("language", language)))
 
 
 _ENV = {field.name: f"KIOSK_{field.name.upper()}" for field in fields(Settings)}

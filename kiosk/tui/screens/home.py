@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
@@ -122,7 +123,7 @@ class HomeScreen(KioskScreen):
         if not query:
             return
         if table.row_count == 1:
-            self._open(str(table.coordinate_to_cell_key((0, 0)).row_key.value))
+            self._open(str(table.coordinate_to_cell_key(Coordinate(0, 0)).row_key.value))
         elif table.row_count > 1:
             table.focus()
         else:

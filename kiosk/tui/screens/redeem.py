@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
@@ -204,7 +205,7 @@ class RedeemScreen(KioskScreen):
         cart = self.query_one("#cart", DataTable)
         if not self.cart or cart.row_count == 0:
             return None
-        key = cart.coordinate_to_cell_key((cart.cursor_row, 0)).row_key.value
+        key = cart.coordinate_to_cell_key(Coordinate(cart.cursor_row, 0)).row_key.value
         return self.cart.get(int(str(key)))
 
     def action_more(self) -> None:
