@@ -7,9 +7,11 @@ import re
 import socket
 import threading
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from escpos.escpos import Escpos
+if TYPE_CHECKING:
+    # Only for annotations: importing python-escpos costs ~0.2 s at every start.
+    from escpos.escpos import Escpos
 
 PrinterKind = Literal["file", "usb", "serial", "tcp", "dummy"]
 

@@ -163,6 +163,10 @@ class KioskApp(App[None]):
         if isinstance(self.screen, ModalScreen):
             self.say(self.t("tui.scan.finish_dialog"), error=True)
             return
+        # A screen that takes a household itself (award, declaration, dispute) keeps the scan.
+        accept_scan = getattr(self.screen, "accept_scan", None)
+        if accept_scan is not None and accept_scan(payload):
+            return
         self._open_scan(payload)
 
     @work(thread=True, exclusive=True, group="scan")

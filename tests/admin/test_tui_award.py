@@ -133,3 +133,18 @@ async def test_a_village_administrator_only_awards_its_village(
         await pilot.press("f9")
         await settle(pilot)
         assert points_of(engine, "XZG0001") == 0
+
+
+async def test_a_card_scanned_on_the_award_screen_names_the_household_there(
+    make_app: AppFactory, db: Any
+) -> None:
+    payload = db.signer().payload("HP0002", 1)
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await sign_in_as(pilot, "admin-heping")
+        await open_menu(pilot, "award")
+        # A scanner burst: the payload's keys and Enter, as the USB scanner types them.
+        await pilot.press(*payload, "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AwardScreen)
+        assert "HP0002" in str(app.screen.query_one("#household-info").render())
