@@ -242,7 +242,11 @@ class FaultyProxy:
             if self.tripped.is_set() and not self.stall:
                 client.close()
                 continue
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                client.close()  # nothing listens behind: the client sees a dropped connection
+                continue
             with self._lock:
                 self._sockets += [client, upstream]
             for source, sink, way in ((client, upstream, "up"), (upstream, client, "down")):
