@@ -121,7 +121,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Order {order} has nothing left to hand over",
     ),
     "handover.none_chosen": ("请至少选择一项待交付物品", "Choose at least one pending line"),
-    "handover.cancelled": ("“{name}”已取消，不能交付", "'{name}' was cancelled: it cannot be handed over"),
+    "handover.cancelled": (
+        "“{name}”已取消，不能交付",
+        "'{name}' was cancelled: it cannot be handed over",
+    ),
     "cancel.role": (
         "取消兑换会退回积分，须由村或街道管理员办理（{operator} 无权）",
         "Cancelling refunds points: a village or street administrator must do it ({operator} may not)",
@@ -222,10 +225,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cancel '{name}' and refund {points} points",
     ),
     "tui.cancel.reason": ("取消原因", "Reason"),
-    "tui.cancel.help": ("写明原因后回车确认；Esc 不取消", "Give the reason, then Enter; Esc keeps it"),
+    "tui.cancel.help": (
+        "写明原因后回车确认；Esc 不取消",
+        "Give the reason, then Enter; Esc keeps it",
+    ),
     "tui.cancel.done": (
         "已取消“{name}”，退回 {points} 分，余额 {balance} 分",
         "Cancelled '{name}': {points} points refunded, balance {balance}",
+    ),
+    "sync.demo_database": (
+        "这是演示数据库，不能与街道办同步；新兑换点请在空数据库上运行 kiosk sync 从街道办获取数据",
+        "This is a demo database and must not sync with the street office; bootstrap a new kiosk with `kiosk sync` on an empty database",
     ),
     # --- seeding ---
     "seed.not_empty": (
@@ -233,7 +243,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The database already holds data; refusing to seed it: {url}",
     ),
     # --- card sheets: kiosk cards --village (issue 2) ---
-    "cards.none": ("{village}村没有农户，没有卡可印", "{village} has no households: no cards to print"),
+    "cards.none": (
+        "{village}村没有农户，没有卡可印",
+        "{village} has no households: no cards to print",
+    ),
     "cards.out_dir": ("输出目录不存在：{out}", "The output folder does not exist: {out}"),
     # --- administration: declarations, disputes, notice, cards, scans (issue 6) ---
     "ref.ambiguous": (
@@ -378,7 +391,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{code} {head} {group}  余额 {balance} 分",
         "{code} {head} {group}  balance {balance}",
     ),
-    "tui.award.frozen": ("  冻结兑换至 {until}（仍可积分）", "  frozen until {until} (still earns)"),
+    "tui.award.frozen": (
+        "  冻结兑换至 {until}（仍可积分）",
+        "  frozen until {until} (still earns)",
+    ),
     "tui.award.choose": ("请选择农户和规则", "Choose the household and the rule"),
     "tui.award.refused": ("不能记分：{reason}", "Refused: {reason}"),
     "tui.award.will_add": ("将加 {points} 分", "Will add {points} points"),
@@ -409,7 +425,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tui.decl.reason": ("驳回原因", "Reason for rejecting"),
     "tui.decl.empty": ("没有待审核的申报", "No declarations waiting"),
     "tui.decl.approved": ("申报已通过，记入 {points} 分", "Approved: {points} points written"),
-    "tui.decl.replayed": ("该申报此前已通过，未重复记分", "Already approved: nothing written again"),
+    "tui.decl.replayed": (
+        "该申报此前已通过，未重复记分",
+        "Already approved: nothing written again",
+    ),
     "tui.decl.rejected": ("申报已驳回", "Declaration rejected"),
     "tui.decl.file_title": (
         "登记申报（自主申报 / 互助申报），填好后按 F9 保存",
@@ -460,7 +479,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "tui.notice.month": ("{period} 月度前五", "Top five of {period}"),
     "tui.notice.year": ("{period} 年度前五", "Top five of {period}"),
-    "tui.notice.above": ("高于平均分（{average}）：{codes}", "Above the average ({average}): {codes}"),
+    "tui.notice.above": (
+        "高于平均分（{average}）：{codes}",
+        "Above the average ({average}): {codes}",
+    ),
     "tui.notice.exported": ("公示已导出：{path}", "Notice written: {path}"),
     # --- sync: the central store and the nightly sync (issue 5) ---
     "sync.bad_request": ("同步请求格式错误：{field}", "Malformed sync request: {field}"),
@@ -496,7 +518,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "兑换机 {kiosk} 的同步密钥已被注销，请联系街道办",
         "Kiosk {kiosk}'s sync credential was revoked: call the street office",
     ),
-    "sync.rate_limited": ("同步请求过于频繁，请稍后再试", "Too many sync requests: try again later"),
+    "sync.rate_limited": (
+        "同步请求过于频繁，请稍后再试",
+        "Too many sync requests: try again later",
+    ),
     "sync.protocol": (
         "同步协议版本不符（本机 {got}，中心 {expected}），请升级软件",
         "Sync protocol mismatch (kiosk {got}, central {expected}): update the software",
@@ -531,7 +556,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "连不上中心 {url}（{error}），稍后会自动重试",
         "Cannot reach the central at {url} ({error}); it will be retried",
     ),
-    "sync.server_error": ("中心出错（HTTP {status}），稍后重试", "Central error (HTTP {status}); retry later"),
+    "sync.server_error": (
+        "中心出错（HTTP {status}），稍后重试",
+        "Central error (HTTP {status}); retry later",
+    ),
     "sync.origin_mismatch": (
         "本数据库属于 {db}，不能以 {kiosk} 的身份同步",
         "This database belongs to {db}; it cannot sync as {kiosk}",
@@ -720,7 +748,10 @@ TUI_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # settings
     "tui.settings.language": ("界面语言", "Interface language"),
-    "tui.settings.fixed": ("本机设置（在设置文件中修改）", "This kiosk (change in the settings file)"),
+    "tui.settings.fixed": (
+        "本机设置（在设置文件中修改）",
+        "This kiosk (change in the settings file)",
+    ),
     "tui.settings.printer": ("打印机：{printer}", "Printer: {printer}"),
     "tui.settings.paper": (
         "纸宽：{width} 毫米（每行 {columns} 字符），编码 {encoding}",
@@ -742,11 +773,17 @@ TUI_MESSAGES: dict[str, tuple[str, str]] = {
         "Demo only: type a demo card's code as a scanner would",
     ),
     "key.find": ("查找", "Find"),
-    "key.find.tip": ("按户号、姓名或拼音首字母查找农户", "Find a household by code, name or initials"),
+    "key.find.tip": (
+        "按户号、姓名或拼音首字母查找农户",
+        "Find a household by code, name or initials",
+    ),
     "key.menu": ("功能", "Menu"),
     "key.menu.tip": ("转到功能菜单", "Go to the menu"),
     "key.receipts": ("小票", "Receipts"),
-    "key.receipts.tip": ("兑换单、小票预览、补打和打印队列", "Orders, receipt preview, reprint, print queue"),
+    "key.receipts.tip": (
+        "兑换单、小票预览、补打和打印队列",
+        "Orders, receipt preview, reprint, print queue",
+    ),
     "key.sign-out": ("退出登录", "Sign out"),
     "key.sign-out.tip": ("退出登录，锁定屏幕", "Sign out and lock the screen"),
     "key.redeem": ("兑换", "Redeem"),
@@ -778,7 +815,10 @@ TUI_MESSAGES: dict[str, tuple[str, str]] = {
     "key.cancel": ("取消", "Cancel"),
     "key.cancel.tip": ("返回修改", "Go back and change it"),
     "key.reprint": ("补打", "Reprint"),
-    "key.reprint.tip": ("补打这张兑换单的小票（标明补打）", "Reprint this order's receipt (marked)"),
+    "key.reprint.tip": (
+        "补打这张兑换单的小票（标明补打）",
+        "Reprint this order's receipt (marked)",
+    ),
     "key.retry-print": ("重试打印", "Retry print"),
     "key.retry-print.tip": ("把待打印的小票再送一次打印机", "Send the waiting receipts again"),
     # help

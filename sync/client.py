@@ -196,6 +196,10 @@ def claim_origin(engine: Engine, kiosk_id: str) -> None:
     """A fresh database becomes this kiosk; a database of another kiosk (or the central)
     is refused, since its rows would be pushed under the wrong name."""
     with write_session(engine) as session:
+        if meta_get(session, "demo") == "1":
+            # Demo rows (invented households, origin "demo-seed") must never reach a
+            # real central store; a kiosk bootstraps from the central instead.
+            raise BadInput("sync.demo_database")
         origin = meta_get(session, "origin")
         if origin is None:
             meta_set(session, "origin", kiosk_id)

@@ -129,6 +129,7 @@ def seed_demo(
     if signing_key_path is not None:
         signer.save(signing_key_path)
     meta_set(session, "card_public_key", signer.public_key_hex())
+    meta_set(session, "demo", "1")  # `kiosk sync` refuses a demo database
     origin = f"K-{dict((v[0], v[2]) for v in VILLAGES)[kiosk_village]}-01"
     meta_set(session, "origin", origin)
     meta_set(session, "exchange_point_id", f"{kiosk_village}-shop")

@@ -194,3 +194,15 @@ def test_offline_bundles_from_the_command_line(sqlite_central: Central, tmp_path
     stick.write_bytes(stick.read_bytes()[:-10] + b"0123456789")
     tampered = kiosk_cli("central", "import", str(stick), "--db", central.url, check=2)
     assert "altered" in tampered.stderr
+
+
+def test_a_demo_database_never_syncs(tmp_path: Path) -> None:
+    kiosk_db = f"sqlite:///{tmp_path / 'demo.db'}"
+    kiosk_cli("seed-demo", "--db", kiosk_db, "--households-per-village", "1")
+    env = {
+        "KIOSK_SYNC_SECRET": "s",
+        "KIOSK_ID": "K-HP-01",
+        "KIOSK_CENTRAL_URL": f"http://127.0.0.1:{free_port()}",
+    }
+    refused = kiosk_cli("sync", "--db", kiosk_db, env=env, check=2)
+    assert "demo database" in refused.stderr
