@@ -22,8 +22,9 @@ def pinyin_initials(name: str) -> str:
 
     Digits and Latin letters are kept, so "400g食用盐" -> "400gsyy"; punctuation is dropped.
     """
-    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
-    return "".join(part.lower() for part in initials if part.isalnum())
+    # errors="default" keeps runs of non-Chinese characters ("400g") as they are.
+    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
+    return "".join(ch.lower() for part in initials for ch in part if ch.isalnum())
 
 
 def matches(query: str, name: str, number: int | None = None) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -72,7 +73,11 @@ def award(
 
     origin = local_origin(session)
     group_id = new_id() if helper is not None else None
-    common = {"rule_id": rule.id, "rule_version": ruleset.key, "operator_id": operator.id}
+    common: dict[str, Any] = {
+        "rule_id": rule.id,
+        "rule_version": ruleset.key,
+        "operator_id": operator.id,
+    }
     written = [
         append_entry(
             session,

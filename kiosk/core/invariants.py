@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from kiosk.core.clock import from_db
@@ -50,14 +51,15 @@ def check_ledger(session: Session) -> CheckReport:
 
 
 def _check_entries(session: Session, report: CheckReport) -> None:
-    rows = session.exec(
-        select(
-            LedgerEntry.id,
-            LedgerEntry.kind,
-            LedgerEntry.points,
-            LedgerEntry.points_year,
-            LedgerEntry.created_at,
-            LedgerEntry.reverses_id,
+    # Six columns: past sqlmodel's typed select overloads, so plain SQLAlchemy here.
+    rows = session.execute(
+        sql_select(
+            col(LedgerEntry.id),
+            col(LedgerEntry.kind),
+            col(LedgerEntry.points),
+            col(LedgerEntry.points_year),
+            col(LedgerEntry.created_at),
+            col(LedgerEntry.reverses_id),
         )
     ).all()
     report.counts["entries"] = len(rows)
