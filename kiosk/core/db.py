@@ -10,9 +10,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+import sync.models  # noqa: F401  (the central store's tables)
+
 # Schema objects register on import; migrations compare against this metadata.
 from kiosk.core import models  # noqa: F401  (imported for its tables)
-import sync.models  # noqa: F401  (the central store's tables)
 from kiosk.core.errors import BadInput
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from kiosk.core import models  # noqa: F401  (registers the tables)
 import sync.models  # noqa: F401  (the central store's tables)
+from kiosk.core import models  # noqa: F401  (registers the tables)
 
 config = context.config
 target_metadata = SQLModel.metadata
