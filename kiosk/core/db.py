@@ -10,10 +10,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-import sync.models  # noqa: F401  (the central store's tables)
-
-# Schema objects register on import; migrations compare against this metadata.
-from kiosk.core import models  # noqa: F401  (imported for its tables)
+# Schema objects register on import; migrations compare against this metadata, which
+# holds the central store's tables too (one schema for kiosks and the street office).
+import sync.models  # noqa: F401
+from kiosk.core import models  # noqa: F401
 from kiosk.core.errors import BadInput
 
 
