@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN_PACKAGES = ("rules", "catalog", "sync", "kiosk.core", "kiosk.printing", "kiosk.printables", "kiosk.ops")
+DOMAIN_PACKAGES = (
+    "rules",
+    "catalog",
+    "sync",
+    "kiosk.core",
+    "kiosk.printing",
+    "kiosk.printables",
+    "kiosk.ops",
+)
 
 
 def domain_modules() -> list[str]:
@@ -38,6 +46,9 @@ def test_domain_module_does_not_import_textual(module: str) -> None:
 
 def test_import_linter_contract_holds() -> None:
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "lint-imports")], cwd=ROOT, capture_output=True, text=True
+        [str(Path(sys.executable).parent / "lint-imports")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
