@@ -5,14 +5,48 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import bindparam, exists, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from kiosk.core.clock import local_date
 from kiosk.core.codes import CardScan, OrderScan, ShortCodeScan, parse_scan, verify_card
 from kiosk.core.errors import BadInput, NotFound
-from kiosk.core.ledger import EntryView, balance, entry_views, meta_get
-from kiosk.core.models import Freeze, Household, Village
+from kiosk.core.ledger import EntryView, entry_views, meta_get
+from kiosk.core.models import Freeze, Household, LedgerEntry, Meta, Village, table_of
 from rules.engine import points_year
+
+# Statements built once (building one and its cache key costs more than an indexed read).
+# A lookup is two statements: the household with the card key, then village, freeze and
+# balance (or the year's entries, whose sum is the balance).
+_HOUSEHOLD = select(Household).where(col(Household.code) == bindparam("code"))
+_CARD_KEY = (
+    sa_select(table_of(Meta).c.value)
+    .where(table_of(Meta).c.key == "card_public_key")
+    .scalar_subquery()
+)
+# Read with the household, so the key is always the database's current one: nothing to
+# invalidate when a sync brings a new key.
+_HOUSEHOLD_AND_CARD_KEY = select(Household, _CARD_KEY).where(
+    col(Household.code) == bindparam("code")
+)
+_VILLAGE_NAME = (
+    sa_select(table_of(Village).c.name)
+    .where(table_of(Village).c.id == bindparam("village_id"))
+    .scalar_subquery()
+)
+# Most households have no freeze record: one EXISTS spares them the freeze_status query.
+_ANY_FREEZE = exists().where(table_of(Freeze).c.household_id == bindparam("household_id"))
+_BALANCE = (
+    sa_select(func.coalesce(func.sum(table_of(LedgerEntry).c.points), 0))
+    .where(
+        table_of(LedgerEntry).c.household_id == bindparam("household_id"),
+        table_of(LedgerEntry).c.points_year == bindparam("year"),
+    )
+    .scalar_subquery()
+)
+_VILLAGE_FREEZE = sa_select(_VILLAGE_NAME, _ANY_FREEZE)
+_VILLAGE_FREEZE_BALANCE = sa_select(_VILLAGE_NAME, _ANY_FREEZE, _BALANCE)
 
 
 @dataclass(frozen=True)
@@ -23,7 +57,7 @@ class FreezeStatus:
 
 
 def household_by_code(session: Session, code: str) -> Household:
-    household = session.exec(select(Household).where(Household.code == code.upper())).first()
+    household = session.exec(_HOUSEHOLD, params={"code": code.upper()}).first()
     if household is None:
         raise NotFound("code.unknown", code=code)
     return household
@@ -41,10 +75,14 @@ def resolve_household(session: Session, raw: str) -> Household:
     if isinstance(scan, ShortCodeScan):
         return household_by_code(session, scan.code)
     assert isinstance(scan, CardScan)
-    public_key = meta_get(session, "card_public_key")
+    row = session.exec(_HOUSEHOLD_AND_CARD_KEY, params={"code": scan.code}).first()
+    # An unknown code still gets its signature checked first: a forgery is called one.
+    public_key = row[1] if row is not None else meta_get(session, "card_public_key")
     if not public_key or not verify_card(scan, public_key):
         raise BadInput("code.forged")
-    household = household_by_code(session, scan.code)
+    if row is None:
+        raise NotFound("code.unknown", code=scan.code)
+    household: Household = row[0]
     if scan.version < household.card_version:
         raise BadInput("code.revoked", current=household.card_version)
     if scan.version > household.card_version:
@@ -117,21 +155,31 @@ def summarize(
     session: Session, household: Household, now: datetime, *, with_entries: bool = True
 ) -> HouseholdSummary:
     year = points_year(now)
-    village = session.get(Village, household.village_id)
+    entries: list[EntryView] = []
+    keys = {"village_id": household.village_id, "household_id": household.id, "year": year}
+    if with_entries:
+        entries = entry_views(session, household.id, year)
+        village, any_freeze = session.connection().execute(_VILLAGE_FREEZE, keys).one()
+        current = sum(entry.points for entry in entries)
+    else:
+        session.flush()  # pending entries count, as they did when the balance was an ORM query
+        village, any_freeze, current = (
+            session.connection().execute(_VILLAGE_FREEZE_BALANCE, keys).one()
+        )
     return HouseholdSummary(
         id=household.id,
         code=household.code,
         village_id=household.village_id,
-        village=village.name if village else household.village_id,
+        village=village if village is not None else household.village_id,
         group=household.group_name,
         head=household.head_name,
         members=list(household.members),
-        balance=balance(session, household.id, year),
+        balance=int(current),
         points_year=year,
-        frozen=freeze_status(session, household.id, local_date(now)),
+        frozen=freeze_status(session, household.id, local_date(now)) if any_freeze else None,
         takes_part=household.takes_part,
         card_version=household.card_version,
-        entries=entry_views(session, household.id, year) if with_entries else [],
+        entries=entries,
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -344,3 +344,9 @@ class Dispute(SQLModel, table=True):
     origin: str
     origin_seq: int
     server_seq: int | None = Field(default=None, index=True)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a model, for the hot paths that read and write rows as plain tuples:
+    building ORM objects costs more than the indexed statement that fills them."""
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
