@@ -241,3 +241,34 @@ def test_order_record_reports_handed_and_cancelled_lines(
     assert isinstance(lines, list)
     assert lines[1]["status"] == "cancelled" and lines[1]["cancel_reason"] == "缺货"
     assert lines[0]["handed_at"] == at(2026, 12, 1, 11)
+
+
+def test_the_receipt_still_shows_a_line_handed_over_later_as_owed(
+    engine: Engine, place_order: PlaceOrder
+) -> None:
+    from kiosk.printing.order_receipt import receipt_for_order
+
+    number = place_order("HP0001", {TOOTHPASTE: 1, RICE_COOKER: 1}, at(2026, 12, 1, 10))
+    with write_session(engine) as session:
+        hand_over(
+            session,
+            order(session, number),
+            [1],
+            operator(session, "shop-heping"),
+            at(2026, 12, 1, 10),
+        )
+    _restock(engine, RICE_COOKER, 1)
+    with write_session(engine) as session:
+        hand_over(
+            session,
+            order(session, number),
+            None,
+            operator(session, "shop-heping"),
+            at(2026, 12, 9, 10),
+        )
+    with read_session(engine) as session:
+        receipt = receipt_for_order(session, order(session, number), printed_at=at(2026, 12, 9, 11))
+    toothpaste, rice_cooker = receipt.lines
+    # A reprint says what the counter did: the toothpaste went at once, the rice cooker was owed.
+    assert toothpaste.handed and toothpaste.due_at is None
+    assert not rice_cooker.handed and rice_cooker.due_at == at(2026, 12, 8, 10)
