@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, exists, func
+from sqlalchemy import bindparam, exists
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from kiosk.core.clock import local_date
 from kiosk.core.codes import CardScan, OrderScan, ShortCodeScan, parse_scan, verify_card
 from kiosk.core.errors import BadInput, NotFound
-from kiosk.core.ledger import EntryView, entry_views, meta_get
-from kiosk.core.models import Freeze, Household, LedgerEntry, Meta, Village, table_of
+from kiosk.core.ledger import BALANCE_SUBQUERY, EntryView, entry_views, meta_get
+from kiosk.core.models import Freeze, Household, Meta, Village, table_of
 from rules.engine import points_year
 
 # Statements built once (building one and its cache key costs more than an indexed read).
@@ -35,18 +35,11 @@ _VILLAGE_NAME = (
     .where(table_of(Village).c.id == bindparam("village_id"))
     .scalar_subquery()
 )
-# Most households have no freeze record: one EXISTS spares them the freeze_status query.
-_ANY_FREEZE = exists().where(table_of(Freeze).c.household_id == bindparam("household_id"))
-_BALANCE = (
-    sa_select(func.coalesce(func.sum(table_of(LedgerEntry).c.points), 0))
-    .where(
-        table_of(LedgerEntry).c.household_id == bindparam("household_id"),
-        table_of(LedgerEntry).c.points_year == bindparam("year"),
-    )
-    .scalar_subquery()
-)
-_VILLAGE_FREEZE = sa_select(_VILLAGE_NAME, _ANY_FREEZE)
-_VILLAGE_FREEZE_BALANCE = sa_select(_VILLAGE_NAME, _ANY_FREEZE, _BALANCE)
+# Most households have no freeze record: this EXISTS (binds "household_id") spares them
+# the freeze_status query; redemption reads it too.
+ANY_FREEZE = exists().where(table_of(Freeze).c.household_id == bindparam("household_id"))
+_VILLAGE_FREEZE = sa_select(_VILLAGE_NAME, ANY_FREEZE)
+_VILLAGE_FREEZE_BALANCE = sa_select(_VILLAGE_NAME, ANY_FREEZE, BALANCE_SUBQUERY)
 
 
 @dataclass(frozen=True)

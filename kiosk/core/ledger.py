@@ -43,23 +43,56 @@ def local_origin(session: Session) -> str:
 
 
 def next_origin_seq(session: Session, origin: str) -> int:
-    """The next per-origin sequence number, taken inside the caller's write transaction.
+    """The next per-origin sequence number, taken inside the caller's write transaction."""
+    return take_origin_seqs(session, origin, 1)[0]
+
+
+def take_origin_seqs(session: Session, origin: str, count: int) -> range:
+    """`count` consecutive per-origin sequence numbers, taken inside the caller's write
+    transaction.
 
     One `UPDATE ... RETURNING` bumps and reads the counter (and on PostgreSQL holds its row
-    lock until commit). Going through the ORM instead cost a SELECT and a flush per number,
-    twice per redemption, which the benchmark showed as a large share of a commit.
+    lock until commit). Going through the ORM instead cost a SELECT and a flush per number;
+    a redemption takes all the numbers it needs with one statement.
     """
-    counter = OriginCounter.__table__  # type: ignore[attr-defined]
-    bumped = session.exec(
-        update(counter)
-        .where(counter.c.origin == origin)
-        .values(last_seq=counter.c.last_seq + 1)
-        .returning(counter.c.last_seq)
-    ).scalar_one_or_none()
-    if bumped is not None:
-        return int(bumped)
-    session.exec(insert(counter).values(origin=origin, last_seq=1))
-    return 1
+    connection = session.connection()
+    last = connection.execute(_BUMP_COUNTER, {"b_origin": origin, "b_count": count}).scalar()
+    if last is None:
+        connection.execute(_NEW_COUNTER, {"origin": origin, "last_seq": count})
+        last = count
+    return range(int(last) - count + 1, int(last) + 1)
+
+
+def entry_row(
+    *,
+    household_id: str,
+    points: int,
+    kind: str,
+    at: datetime,
+    origin: str,
+    origin_seq: int,
+    entry_id: str | None = None,
+    points_year_override: int | None = None,
+    **fields: object,
+) -> dict[str, Any]:
+    """Every column of a new ledger entry, unset ones None as the model's defaults are.
+
+    The one definition of an entry's row: append_entry builds its ORM object from it, and
+    hot paths insert it with a Core statement.
+    """
+    row: dict[str, Any] = dict.fromkeys(_ENTRY_COLUMN_NAMES)
+    row.update(fields)
+    row.update(
+        id=entry_id or new_id(),
+        household_id=household_id,
+        points_year=points_year_override if points_year_override is not None else points_year(at),
+        points=points,
+        kind=kind,
+        origin=origin,
+        origin_seq=origin_seq,
+        created_at=as_utc(at),
+    )
+    return row
 
 
 def append_entry(
@@ -76,15 +109,17 @@ def append_entry(
 ) -> LedgerEntry:
     """Write one ledger entry; the caller's transaction decides whether it lands."""
     entry = LedgerEntry(
-        id=entry_id or new_id(),
-        household_id=household_id,
-        points_year=points_year_override if points_year_override is not None else points_year(at),
-        points=points,
-        kind=kind,
-        origin=origin,
-        origin_seq=next_origin_seq(session, origin),
-        created_at=as_utc(at),
-        **fields,  # type: ignore[arg-type]
+        **entry_row(
+            household_id=household_id,
+            points=points,
+            kind=kind,
+            at=at,
+            origin=origin,
+            origin_seq=next_origin_seq(session, origin),
+            entry_id=entry_id,
+            points_year_override=points_year_override,
+            **fields,
+        )
     )
     session.add(entry)
     return entry
@@ -183,10 +218,25 @@ class EntryView:
 # through an index (the benchmark's lookup spent ~40 µs per statement on that).
 _ENTRIES = table_of(LedgerEntry).c
 
+_ENTRY_COLUMN_NAMES = tuple(_ENTRIES.keys())
+
 _BALANCE = sa_select(func.coalesce(func.sum(_ENTRIES.points), 0)).where(
     _ENTRIES.household_id == bindparam("household_id"),
     _ENTRIES.points_year == bindparam("year"),
 )
+# The same sum as a column of a larger read (binds "household_id" and "year"), for the
+# services that check a balance together with other facts in one statement.
+BALANCE_SUBQUERY = _BALANCE.scalar_subquery()
+
+_COUNTERS = table_of(OriginCounter)
+# Bind names differ from the column names: SQLAlchemy keeps those for the SET clause.
+_BUMP_COUNTER = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.origin == bindparam("b_origin"))
+    .values(last_seq=_COUNTERS.c.last_seq + bindparam("b_count"))
+    .returning(_COUNTERS.c.last_seq)
+)
+_NEW_COUNTER = insert(_COUNTERS)
 
 # EntryView's fields, in order (see entry_views); created_at comes back aware, in UTC.
 _VIEWS = (

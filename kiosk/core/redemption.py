@@ -2,29 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import String, bindparam, exists, func, insert
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection, Row
 from sqlmodel import Session, col, select
 
 from catalog.items import DueClass
 from kiosk.core.clock import as_utc, from_db, local_date
 from kiosk.core.errors import BadInput, NotFound, Refused
-from kiosk.core.households import freeze_status
+from kiosk.core.households import ANY_FREEZE, FreezeStatus, freeze_status
 from kiosk.core.ids import new_id
-from kiosk.core.ledger import append_entry, balance, local_origin, meta_get, next_origin_seq
+from kiosk.core.ledger import (
+    BALANCE_SUBQUERY,
+    CENTRAL_ORIGIN,
+    entry_row,
+    meta_get,
+    next_origin_seq,
+    take_origin_seqs,
+)
 from kiosk.core.models import (
+    CatalogItem,
     ExchangePoint,
     Handover,
     Household,
+    LedgerEntry,
+    Meta,
     Operator,
     OrderLine,
     RedemptionOrder,
     StockMovement,
+    table_of,
 )
-from kiosk.core.reference import catalog_item, exchange_points_of, require_village, stock_levels
+from kiosk.core.reference import exchange_points_of, require_village, stock_levels
 from rules.engine import points_year
+
+# A catalogue item as _ITEMS_BY_NO reads it: no, name, points, due_class, active.
+_ItemRow = Row[Any, Any, Any, Any, Any]
 
 MAX_LINE_QTY = 99  # a household does not take 100 bars of soap; larger is a keying mistake
 
@@ -137,19 +155,38 @@ def quote(
 ) -> Quote:
     """The running total against the balance, and why the order would be refused if it would."""
     merged = merge_lines(lines)
-    total = sum(catalog_item(session, line.item_no).points * line.qty for line in merged)
-    current = balance(session, household.id, points_year(now))
+    session.flush()  # pending entries count, as they did when these reads were ORM queries
+    connection = session.connection()
+    total = _total(merged, _catalogue(connection, merged))
+    current, any_freeze = connection.execute(
+        _BALANCE_AND_FREEZE, {"household_id": household.id, "year": points_year(now)}
+    ).one()
+    frozen = freeze_status(session, household.id, local_date(now)) if any_freeze else None
     return Quote(
         total=total,
-        balance=current,
-        refusal=_refusal(session, household, total, current, now, bool(merged)),
+        balance=int(current),
+        refusal=_refusal(frozen, total, int(current), bool(merged)),
     )
 
 
+def _catalogue(connection: Connection, lines: Sequence[RedeemLine]) -> dict[int, _ItemRow]:
+    """The active catalogue items of the lines, by number, in one statement."""
+    if not lines:
+        return {}
+    rows = connection.execute(_ITEMS_BY_NO, {"nos": [line.item_no for line in lines]})
+    return {row.no: row for row in rows if row.active}
+
+
+def _total(lines: Sequence[RedeemLine], items: Mapping[int, _ItemRow]) -> int:
+    for line in lines:
+        if line.item_no not in items:
+            raise NotFound("item.unknown", no=line.item_no)
+    return sum(items[line.item_no].points * line.qty for line in lines)
+
+
 def _refusal(
-    session: Session, household: Household, total: int, current: int, now: datetime, any_lines: bool
+    frozen: FreezeStatus | None, total: int, current: int, any_lines: bool
 ) -> Refused | None:
-    frozen = freeze_status(session, household.id, local_date(now))
     if frozen is not None:
         return Refused("redeem.frozen", until=frozen.until.isoformat(), reason=frozen.reason)
     if current < 0:
@@ -195,31 +232,63 @@ def hand_over_line(
     on_hand = stock_levels(session, exchange_point_id, [line.item_no]).get(line.item_no, 0)
     if on_hand < line.qty:
         raise Refused("stock.short", name=line.item_name, on_hand=on_hand, qty=line.qty)
-    handover = Handover(
-        id=new_id(),
+    handover_row, stock_row = _handover_rows(
         line_id=line.id,
+        item_no=line.item_no,
+        qty=line.qty,
+        exchange_point_id=exchange_point_id,
         operator_id=operator_id,
-        handed_at=as_utc(now),
+        now=now,
         origin=origin,
-        origin_seq=next_origin_seq(session, origin),
+        seqs=(next_origin_seq(session, origin), next_origin_seq(session, origin)),
     )
+    handover = Handover(**handover_row)
     session.add(handover)
-    session.add(
-        StockMovement(
-            id=new_id(),
-            exchange_point_id=exchange_point_id,
-            item_no=line.item_no,
-            delta=-line.qty,
-            reason="handover",
-            ref_id=handover.id,
-            operator_id=operator_id,
-            created_at=as_utc(now),
-            origin=origin,
-            origin_seq=next_origin_seq(session, origin),
-        )
-    )
+    session.add(StockMovement(**stock_row))
     session.flush()
     return handover
+
+
+def _handover_rows(
+    *,
+    line_id: str,
+    item_no: int,
+    qty: int,
+    exchange_point_id: str,
+    operator_id: str | None,
+    now: datetime,
+    origin: str,
+    seqs: tuple[int, int],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every column of a hand-over and of the stock movement it takes, together.
+
+    The one definition of these rows: hand_over_line makes ORM objects of them, redeem
+    inserts them with Core statements.
+    """
+    handover_id = new_id()
+    handover = {
+        "id": handover_id,
+        "line_id": line_id,
+        "operator_id": operator_id,
+        "handed_at": as_utc(now),
+        "origin": origin,
+        "origin_seq": seqs[0],
+        "server_seq": None,
+    }
+    stock = {
+        "id": new_id(),
+        "exchange_point_id": exchange_point_id,
+        "item_no": item_no,
+        "delta": -qty,
+        "reason": "handover",
+        "ref_id": handover_id,
+        "operator_id": operator_id,
+        "created_at": as_utc(now),
+        "origin": origin,
+        "origin_seq": seqs[1],
+        "server_seq": None,
+    }
+    return handover, stock
 
 
 def redeem(
@@ -236,74 +305,152 @@ def redeem(
 
     `order_id` is the idempotency key: the caller makes it once (when the shopkeeper
     confirms) and reuses it on retry, so a retried confirmation never redeems twice.
+
+    Lean on purpose (it runs inside the write lock, on every order): one statement reads
+    every fact the checks need, one the catalogue items, one takes all the sequence numbers,
+    and the rows go in as Core inserts; nothing is written until every check has passed.
     """
-    if order_id is not None:
+    session.flush()  # pending entries count, as they did when these reads were ORM queries
+    connection = session.connection()
+    year = points_year(now)
+    state = connection.execute(
+        _REDEEM_STATE,
+        {
+            "order_id": order_id,
+            "household_id": household.id,
+            "year": year,
+            "point_id": exchange_point_id or operator.exchange_point_id or None,
+        },
+    ).one()
+    if state.replayed:
         existing = session.get(RedemptionOrder, order_id)
-        if existing is not None:
-            return replace_replayed(order_view(session, existing))
+        assert existing is not None
+        return replace_replayed(order_view(session, existing))
     require_village(operator, household.village_id)
     merged = merge_lines(lines)
-    items = {line.item_no: catalog_item(session, line.item_no) for line in merged}
-    total = sum(items[line.item_no].points * line.qty for line in merged)
-    year = points_year(now)
-    current = balance(session, household.id, year)
-    refusal = _refusal(session, household, total, current, now, bool(merged))
+    items = _catalogue(connection, merged)
+    total = _total(merged, items)
+    current = int(state.balance)
+    frozen = freeze_status(session, household.id, local_date(now)) if state.any_freeze else None
+    refusal = _refusal(frozen, total, current, bool(merged))
     if refusal is not None:
         raise refusal
-    point = choose_exchange_point(session, household, operator, exchange_point_id)
+    if state.point_village == household.village_id:
+        point_id: str = state.point_id
+    elif exchange_point_id:
+        raise Refused("redeem.wrong_point")
+    else:
+        points = exchange_points_of(session, household.village_id)
+        if not points:
+            raise Refused("redeem.wrong_point")
+        point_id = points[0].id
+    handed = [line for line in merged if line.hand_over]
+    if handed:
+        on_hand = stock_levels(session, point_id, [line.item_no for line in handed])
+        for line in handed:
+            if on_hand.get(line.item_no, 0) < line.qty:
+                raise Refused(
+                    "stock.short",
+                    name=items[line.item_no].name,
+                    on_hand=on_hand.get(line.item_no, 0),
+                    qty=line.qty,
+                )
 
-    origin = local_origin(session)
-    order_seq = next_origin_seq(session, origin)
-    order = RedemptionOrder(
-        id=order_id or new_id(),
-        number=f"{origin}-{order_seq:06d}".upper(),
-        household_id=household.id,
-        exchange_point_id=point.id,
-        operator_id=operator.id,
-        points_year=year,
-        total=total,
-        balance_before=current,
-        origin=origin,
-        origin_seq=order_seq,
-        created_at=as_utc(now),
-    )
-    session.add(order)
-    session.flush()  # the lines reference it; without relationships nothing orders the inserts
-    order_lines: list[OrderLine] = []
+    origin = state.origin or CENTRAL_ORIGIN
+    # Numbered as before: the order, its entry, then each hand-over and its stock movement.
+    seqs = iter(take_origin_seqs(session, origin, 2 + 2 * len(handed)))
+    order_seq = next(seqs)
+    created_at = as_utc(now)
+    order: dict[str, Any] = {
+        "id": order_id or new_id(),
+        "number": f"{origin}-{order_seq:06d}".upper(),
+        "household_id": household.id,
+        "exchange_point_id": point_id,
+        "operator_id": operator.id,
+        "points_year": year,
+        "total": total,
+        "balance_before": current,
+        "origin": origin,
+        "origin_seq": order_seq,
+        "created_at": created_at,
+        "server_seq": None,
+    }
+    order_lines: list[dict[str, Any]] = []
     for line_no, line in enumerate(merged, start=1):
         item = items[line.item_no]
-        order_line = OrderLine(
-            id=new_id(),
-            order_id=order.id,
-            line_no=line_no,
-            item_no=item.no,
-            item_name=item.name,
-            qty=line.qty,
-            unit_points=item.points,
-            points=item.points * line.qty,
-            due_class=item.due_class,
-            due_at=as_utc(now + timedelta(days=DueClass(item.due_class).days)),
+        order_lines.append(
+            {
+                "id": new_id(),
+                "order_id": order["id"],
+                "line_no": line_no,
+                "item_no": item.no,
+                "item_name": item.name,
+                "qty": line.qty,
+                "unit_points": item.points,
+                "points": item.points * line.qty,
+                "due_class": item.due_class,
+                "due_at": as_utc(now + timedelta(days=DueClass(item.due_class).days)),
+            }
         )
-        session.add(order_line)
-        order_lines.append(order_line)
-    session.flush()
-    append_entry(
-        session,
+    entry = entry_row(
         household_id=household.id,
         points=-total,
         kind="redemption",
         at=now,
         origin=origin,
-        order_id=order.id,
-        group_id=order.id,
+        origin_seq=next(seqs),
+        order_id=order["id"],
+        group_id=order["id"],
         operator_id=operator.id,
-        note=order.number,
+        note=order["number"],
     )
+    handovers: list[dict[str, Any]] = []
+    movements: list[dict[str, Any]] = []
     for line, order_line in zip(merged, order_lines, strict=True):
         if line.hand_over:
-            hand_over_line(session, order_line, point.id, operator.id, now, origin)
-    session.flush()
-    return order_view(session, order)
+            handover, movement = _handover_rows(
+                line_id=order_line["id"],
+                item_no=line.item_no,
+                qty=line.qty,
+                exchange_point_id=point_id,
+                operator_id=operator.id,
+                now=now,
+                origin=origin,
+                seqs=(next(seqs), next(seqs)),
+            )
+            handovers.append(handover)
+            movements.append(movement)
+    # Parents first: lines reference the order, hand-overs their lines.
+    connection.execute(_INSERT_ORDER, order)
+    connection.execute(_INSERT_LINE, order_lines)
+    connection.execute(_INSERT_ENTRY, entry)
+    if handovers:
+        connection.execute(_INSERT_HANDOVER, handovers)
+        connection.execute(_INSERT_STOCK, movements)
+    return RedeemResult(
+        order_id=order["id"],
+        number=order["number"],
+        household_code=household.code,
+        exchange_point_id=point_id,
+        total=total,
+        balance_before=current,
+        balance_after=current - total,
+        created_at=created_at,
+        lines=[
+            LineView(
+                line_id=row["id"],
+                line_no=row["line_no"],
+                no=row["item_no"],
+                name=row["item_name"],
+                qty=row["qty"],
+                points=row["points"],
+                due_class=row["due_class"],
+                due_at=row["due_at"],
+                handed_at=created_at if line.hand_over else None,
+            )
+            for line, row in zip(merged, order_lines, strict=True)
+        ],
+    )
 
 
 def replace_replayed(result: RedeemResult) -> RedeemResult:
@@ -357,3 +504,42 @@ def order_view(session: Session, order: RedemptionOrder) -> RedeemResult:
         created_at=from_db(order.created_at),
         lines=lines,
     )
+
+
+# Statements built once: building a statement and its cache key cost more than running it.
+_META = table_of(Meta)
+_POINTS = table_of(ExchangePoint)
+_ITEMS = table_of(CatalogItem)
+
+
+def _meta_value(key: str) -> Any:
+    return sa_select(_META.c.value).where(_META.c.key == key).scalar_subquery()
+
+
+# The exchange point asked for (explicitly or the operator's), else this kiosk's own.
+_POINT_ID = func.coalesce(bindparam("point_id", type_=String), _meta_value("exchange_point_id"))
+
+# Everything redeem checks before writing, read in one statement inside the write lock:
+# whether the order id was committed before, the balance, whether any freeze record exists,
+# this database's origin, and the exchange point with its village.
+_REDEEM_STATE = sa_select(
+    exists().where(table_of(RedemptionOrder).c.id == bindparam("order_id")).label("replayed"),
+    BALANCE_SUBQUERY.label("balance"),
+    ANY_FREEZE.label("any_freeze"),
+    _meta_value("origin").label("origin"),
+    _POINT_ID.label("point_id"),
+    sa_select(_POINTS.c.village_id)
+    .where(_POINTS.c.id == _POINT_ID)
+    .scalar_subquery()
+    .label("point_village"),
+)
+_BALANCE_AND_FREEZE = sa_select(BALANCE_SUBQUERY, ANY_FREEZE)
+_ITEMS_BY_NO = sa_select(
+    _ITEMS.c.no, _ITEMS.c.name, _ITEMS.c.points, _ITEMS.c.due_class, _ITEMS.c.active
+).where(_ITEMS.c.no.in_(bindparam("nos", expanding=True)))
+
+_INSERT_ORDER = insert(table_of(RedemptionOrder))
+_INSERT_LINE = insert(table_of(OrderLine))
+_INSERT_ENTRY = insert(table_of(LedgerEntry))
+_INSERT_HANDOVER = insert(table_of(Handover))
+_INSERT_STOCK = insert(table_of(StockMovement))
