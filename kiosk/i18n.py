@@ -262,6 +262,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请写明申报的事情（1到{max}个字）",
         "Describe the deed (1 to {max} characters)",
     ),
+    "declaration.helper_village": (
+        "互助申报的帮助户须是本村农户",
+        "The helping household must be of the same village",
+    ),
     "declaration.reason": (
         "驳回申报请写明原因（1到{max}个字）",
         "Give the reason for rejecting (1 to {max} characters)",

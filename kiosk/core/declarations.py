@@ -2,8 +2,13 @@
 
 A declaration only claims a deed; the points come when an administrator approves it, through
 `kiosk.core.awards.award` (the one path for awards), which writes the household's entry and
-the helper's equal one together. Approving an approved declaration writes nothing new, so a
-retried click or a replayed sync can never pay a deed twice.
+the helper's equal one together. The filed declaration is never changed: the approval or
+rejection is a `DeclarationDecision` of its own, at most one per declaration, and a
+declaration without one is pending. Approving an approved declaration writes nothing new, so
+a retried click can never pay a deed twice.
+
+Evidence photos are stored under their content hash beside the database; the declaration
+(and so the sync) carries only those names, the files travel separately.
 """
 
 from __future__ import annotations
@@ -24,7 +29,14 @@ from kiosk.core.clock import as_utc, from_db, local
 from kiosk.core.errors import BadInput, NotFound, Refused
 from kiosk.core.ids import new_id
 from kiosk.core.ledger import local_origin, next_origin_seq
-from kiosk.core.models import Declaration, DeclarationStatus, Household, LedgerEntry, Operator
+from kiosk.core.models import (
+    Declaration,
+    DeclarationDecision,
+    DeclarationStatus,
+    Household,
+    LedgerEntry,
+    Operator,
+)
 from kiosk.core.reference import require_role, require_village, rule_for, ruleset_for
 from kiosk.i18n import text
 from rules.engine import RuleRefusal, price_award
@@ -47,7 +59,9 @@ def record_by_ref(
     """The row whose id is `ref` or starts with it (at least MIN_REF_LENGTH characters).
 
     `lock` takes a row lock on PostgreSQL so two street-office terminals deciding the same
-    record queue up; SQLite's IMMEDIATE write transaction already serialises writers.
+    record queue up and the second sees the first one's decision (the locked row itself is
+    never updated; the decision's unique key is the last guard). SQLite's IMMEDIATE write
+    transaction already serialises writers.
     """
     ref = ref.strip().lower()
     id_column = model.id  # type: ignore[attr-defined]
@@ -136,23 +150,32 @@ class DeclarationView:
         return dict(self.__dict__)
 
 
+def decision_of(session: Session, declaration_id: str) -> DeclarationDecision | None:
+    """The declaration's decision, or None while it is pending."""
+    return session.exec(
+        select(DeclarationDecision).where(DeclarationDecision.declaration_id == declaration_id)
+    ).first()
+
+
 def _view(session: Session, record: Declaration, *, replayed: bool = False) -> DeclarationView:
     household = session.get(Household, record.household_id)
     assert household is not None  # a foreign key
     helper = (
         session.get(Household, record.helper_household_id) if record.helper_household_id else None
     )
+    decision = decision_of(session, record.id)
     created = from_db(record.created_at)
     try:
         rule = ruleset_for(session, household.village_id, created).get(record.rule_id)
         rule_text = rule.behaviour if rule is not None else record.rule_id
     except LookupError:
         rule_text = record.rule_id
+    entry_ids = list(decision.entry_ids) if decision is not None else []
     points = 0
-    if record.entry_ids:
+    if entry_ids:
         own = session.exec(
             select(LedgerEntry.points).where(
-                col(LedgerEntry.id).in_(record.entry_ids),
+                col(LedgerEntry.id).in_(entry_ids),
                 LedgerEntry.household_id == record.household_id,
             )
         ).all()
@@ -168,11 +191,11 @@ def _view(session: Session, record: Declaration, *, replayed: bool = False) -> D
         quantity=record.quantity,
         description=record.description,
         evidence=list(record.evidence),
-        status=record.status,
-        decided_by=record.decided_by,
-        decided_at=from_db(record.decided_at) if record.decided_at else None,
-        reason=record.reason,
-        entry_ids=list(record.entry_ids),
+        status=decision.outcome if decision is not None else DeclarationStatus.PENDING,
+        decided_by=decision.decided_by if decision is not None else None,
+        decided_at=from_db(decision.decided_at) if decision is not None else None,
+        reason=decision.reason if decision is not None else None,
+        entry_ids=entry_ids,
         points=points,
         created_at=created,
         replayed=replayed,
@@ -219,6 +242,10 @@ def file_declaration(
             raise BadInput("rule.helper_self")
         if not helper.takes_part:
             raise Refused("rule.not_participating")
+        # A village's kiosks hold only its own households, so a declaration naming another
+        # village's household could not be synced down to them.
+        if helper.village_id != household.village_id:
+            raise Refused("declaration.helper_village")
     text = description.strip()
     if not 1 <= len(text) <= MAX_DESCRIPTION:
         raise BadInput("declaration.description", max=MAX_DESCRIPTION)
@@ -237,8 +264,6 @@ def file_declaration(
         quantity=quantity,
         description=text,
         evidence=list(dict.fromkeys(stored)),
-        status=DeclarationStatus.PENDING,
-        entry_ids=[],
         created_at=as_utc(now),
         origin=origin,
         origin_seq=next_origin_seq(session, origin),
@@ -261,7 +286,11 @@ def list_pending(session: Session, village_id: str | None) -> list[DeclarationVi
     statement = (
         select(Declaration)
         .join(Household, col(Household.id) == col(Declaration.household_id))
-        .where(Declaration.status == DeclarationStatus.PENDING)
+        .outerjoin(
+            DeclarationDecision,
+            col(DeclarationDecision.declaration_id) == col(Declaration.id),
+        )
+        .where(col(DeclarationDecision.id).is_(None))
         .order_by(col(Declaration.created_at), col(Declaration.id))
     )
     if village_id is not None:
@@ -279,21 +308,44 @@ def declarations_of(session: Session, household_id: str) -> list[DeclarationView
     return [_view(session, record) for record in session.exec(statement)]
 
 
-def _decided(record: Declaration) -> Refused:
-    decided_at = from_db(record.decided_at) if record.decided_at else None
+def _decided(decision: DeclarationDecision) -> Refused:
+    decided_at = from_db(decision.decided_at)
     return Refused(
         "declaration.decided",
-        status=record.status,
-        by=record.decided_by or "-",
-        at=f"{local(decided_at):%Y-%m-%d %H:%M}" if decided_at else "-",
-        status_zh=text(f"declaration.status.{record.status}"),
+        status=decision.outcome,
+        by=decision.decided_by,
+        at=f"{local(decided_at):%Y-%m-%d %H:%M}",
+        status_zh=text(f"declaration.status.{decision.outcome}"),
     )
 
 
-def _restamp(session: Session, record: Declaration) -> None:
+def _decide(
+    session: Session,
+    record: Declaration,
+    *,
+    outcome: DeclarationStatus,
+    operator: Operator,
+    now: datetime,
+    reason: str | None = None,
+    entry_ids: Sequence[str] = (),
+) -> DeclarationView:
     origin = local_origin(session)
-    record.origin = origin
-    record.origin_seq = next_origin_seq(session, origin)
+    session.add(
+        DeclarationDecision(
+            id=new_id(),
+            declaration_id=record.id,
+            outcome=outcome,
+            reason=reason,
+            entry_ids=list(entry_ids),
+            decided_by=operator.id,
+            decided_at=as_utc(now),
+            origin=origin,
+            # Taken after the approval's entries: the sync pushes the decision after them.
+            origin_seq=next_origin_seq(session, origin),
+        )
+    )
+    session.flush()
+    return _view(session, record)
 
 
 def approve(session: Session, *, ref: str, operator: Operator, now: datetime) -> DeclarationView:
@@ -306,10 +358,11 @@ def approve(session: Session, *, ref: str, operator: Operator, now: datetime) ->
     assert household is not None
     require_role(operator, *AWARDING_ROLES)
     require_village(operator, household.village_id)
-    if record.status == DeclarationStatus.APPROVED:
-        return _view(session, record, replayed=True)
-    if record.status != DeclarationStatus.PENDING:
-        raise _decided(record)
+    decision = decision_of(session, record.id)
+    if decision is not None:
+        if decision.outcome == DeclarationStatus.APPROVED:
+            return _view(session, record, replayed=True)
+        raise _decided(decision)
     helper = (
         session.get(Household, record.helper_household_id) if record.helper_household_id else None
     )
@@ -322,14 +375,14 @@ def approve(session: Session, *, ref: str, operator: Operator, now: datetime) ->
         now=now,
         helper=helper,
     )
-    record.status = DeclarationStatus.APPROVED
-    record.decided_by = operator.id
-    record.decided_at = as_utc(now)
-    record.entry_ids = [entry.id for entry in result.entries]
-    _restamp(session, record)
-    session.add(record)
-    session.flush()
-    return _view(session, record)
+    return _decide(
+        session,
+        record,
+        outcome=DeclarationStatus.APPROVED,
+        operator=operator,
+        now=now,
+        entry_ids=[entry.id for entry in result.entries],
+    )
 
 
 def reject(
@@ -341,16 +394,17 @@ def reject(
     assert household is not None
     require_role(operator, *AWARDING_ROLES)
     require_village(operator, household.village_id)
-    if record.status != DeclarationStatus.PENDING:
-        raise _decided(record)
+    decision = decision_of(session, record.id)
+    if decision is not None:
+        raise _decided(decision)
     text = reason.strip()
     if not 1 <= len(text) <= MAX_DESCRIPTION:
         raise BadInput("declaration.reason", max=MAX_DESCRIPTION)
-    record.status = DeclarationStatus.REJECTED
-    record.decided_by = operator.id
-    record.decided_at = as_utc(now)
-    record.reason = text
-    _restamp(session, record)
-    session.add(record)
-    session.flush()
-    return _view(session, record)
+    return _decide(
+        session,
+        record,
+        outcome=DeclarationStatus.REJECTED,
+        operator=operator,
+        now=now,
+        reason=text,
+    )

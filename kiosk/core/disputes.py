@@ -1,15 +1,17 @@
 """Disputes (异议) of ledger entries: recording a villager's objection and the committee's decision.
 
 The committee either upholds the entry (it stands) or corrects it with a reversing entry
-(kind "correction", points negated, `reverses_id` set). Entries are never edited, so the
-disputed entry, the correction and the dispute with who decided and when all stay in the
-household's history. A decided dispute cannot be decided again.
+(kind "correction", points negated, `reverses_id` set). Nothing is edited: the disputed
+entry, the correction, the dispute as raised and its `DisputeResolution` (who decided, when,
+why) are all rows of their own in the household's history. A dispute without a resolution
+is open; a resolved one cannot be resolved again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -21,6 +23,7 @@ from kiosk.core.ids import derived_id, new_id
 from kiosk.core.ledger import append_entry, local_origin, next_origin_seq
 from kiosk.core.models import (
     Dispute,
+    DisputeResolution,
     DisputeStatus,
     EntryKind,
     Household,
@@ -61,10 +64,18 @@ class DisputeView:
         return dict(self.__dict__)
 
 
+def resolution_of(session: Session, dispute_id: str) -> DisputeResolution | None:
+    """The dispute's resolution, or None while it is open."""
+    return session.exec(
+        select(DisputeResolution).where(DisputeResolution.dispute_id == dispute_id)
+    ).first()
+
+
 def _view(session: Session, record: Dispute) -> DisputeView:
     entry = session.get(LedgerEntry, record.entry_id)
     household = session.get(Household, record.household_id)
     assert entry is not None and household is not None  # foreign keys
+    resolution = resolution_of(session, record.id)
     return DisputeView(
         id=record.id,
         entry_id=entry.id,
@@ -76,13 +87,20 @@ def _view(session: Session, record: Dispute) -> DisputeView:
         entry_created_at=from_db(entry.created_at),
         raised_by=record.raised_by,
         description=record.description,
-        status=record.status,
-        decided_by=record.decided_by,
-        decided_at=from_db(record.decided_at) if record.decided_at else None,
-        decision_note=record.decision_note,
-        correction_entry_id=record.correction_entry_id,
+        status=resolution.outcome if resolution is not None else DisputeStatus.OPEN,
+        decided_by=resolution.decided_by if resolution is not None else None,
+        decided_at=from_db(resolution.decided_at) if resolution is not None else None,
+        decision_note=resolution.note if resolution is not None else None,
+        correction_entry_id=resolution.correction_entry_id if resolution is not None else None,
         created_at=from_db(record.created_at),
     )
+
+
+def _open_only(statement: Any) -> Any:
+    """`statement` (selecting from Dispute) narrowed to disputes without a resolution."""
+    return statement.outerjoin(
+        DisputeResolution, col(DisputeResolution.dispute_id) == col(Dispute.id)
+    ).where(col(DisputeResolution.id).is_(None))
 
 
 def _text(value: str, key: str) -> str:
@@ -135,7 +153,7 @@ def raise_dispute(
     entry = entry_by_ref(session, entry_ref)
     _check_correctable(session, entry, now)
     already_open = session.exec(
-        select(Dispute.id).where(Dispute.entry_id == entry.id, Dispute.status == DisputeStatus.OPEN)
+        _open_only(select(Dispute.id).where(Dispute.entry_id == entry.id))
     ).first()
     if already_open is not None:
         raise Refused("dispute.open_exists", dispute=already_open[:8])
@@ -146,7 +164,6 @@ def raise_dispute(
         household_id=entry.household_id,
         raised_by=_text(raised_by, "dispute.raised_by"),
         description=_text(description, "dispute.description"),
-        status=DisputeStatus.OPEN,
         created_at=as_utc(now),
         origin=origin,
         origin_seq=next_origin_seq(session, origin),
@@ -180,7 +197,7 @@ def list_disputes(
     if village_id is not None:
         statement = statement.where(Household.village_id == village_id)
     if open_only:
-        statement = statement.where(Dispute.status == DisputeStatus.OPEN)
+        statement = _open_only(statement)
     if household_id is not None:
         statement = statement.where(Dispute.household_id == household_id)
     return [_view(session, record) for record in session.exec(statement)]
@@ -192,14 +209,15 @@ def _open_for_decision(session: Session, ref: str, operator: Operator) -> Disput
     assert household is not None
     require_role(operator, *AWARDING_ROLES)
     require_village(operator, household.village_id)
-    if record.status != DisputeStatus.OPEN:
-        decided_at = from_db(record.decided_at) if record.decided_at else None
+    resolution = resolution_of(session, record.id)
+    if resolution is not None:
+        decided_at = from_db(resolution.decided_at)
         raise Refused(
             "dispute.decided",
-            status=record.status,
-            by=record.decided_by or "-",
-            at=f"{local(decided_at):%Y-%m-%d %H:%M}" if decided_at else "-",
-            status_zh=text(f"dispute.status.{record.status}"),
+            status=resolution.outcome,
+            by=resolution.decided_by,
+            at=f"{local(decided_at):%Y-%m-%d %H:%M}",
+            status_zh=text(f"dispute.status.{resolution.outcome}"),
         )
     return record
 
@@ -207,20 +225,27 @@ def _open_for_decision(session: Session, ref: str, operator: Operator) -> Disput
 def _close(
     session: Session,
     record: Dispute,
-    status: DisputeStatus,
+    outcome: DisputeStatus,
     note: str,
     operator: Operator,
     now: datetime,
+    correction_entry_id: str | None = None,
 ) -> DisputeView:
-    record.status = status
-    record.decision_note = note
-    record.decided_by = operator.id
-    record.decided_at = as_utc(now)
-    # Re-stamped so the nightly sync, which pushes rows in origin_seq order, sends the decision.
     origin = local_origin(session)
-    record.origin = origin
-    record.origin_seq = next_origin_seq(session, origin)
-    session.add(record)
+    session.add(
+        DisputeResolution(
+            id=new_id(),
+            dispute_id=record.id,
+            outcome=outcome,
+            note=note,
+            correction_entry_id=correction_entry_id,
+            decided_by=operator.id,
+            decided_at=as_utc(now),
+            origin=origin,
+            # Taken after the correction entries: the sync pushes the resolution after them.
+            origin_seq=next_origin_seq(session, origin),
+        )
+    )
     session.flush()
     return _view(session, record)
 
@@ -240,8 +265,8 @@ def resolve_correct(
 
     A mutual-help award and the helper's equal award stand or fall together, so correcting
     the household's own entry also reverses the helper entries written with it. Correction
-    ids derive from the corrected entry, so two kiosks correcting the same entry offline
-    produce one entry, not two, when they sync.
+    ids derive from the corrected entry, so two databases correcting the same entry offline
+    write the same id: the second to sync is refused as a conflict instead of paying twice.
     """
     record = _open_for_decision(session, ref, operator)
     text = _text(note, "dispute.note")
@@ -282,5 +307,4 @@ def resolve_correct(
                 note=f"异议更正：{text}",
             )
         )
-    record.correction_entry_id = corrections[0].id
-    return _close(session, record, DisputeStatus.CORRECTED, text, operator, now)
+    return _close(session, record, DisputeStatus.CORRECTED, text, operator, now, corrections[0].id)

@@ -1,10 +1,11 @@
 """The database tables of the kiosk and of the central store (SQLModel; SQLite and PostgreSQL).
 
 Everything that happens is recorded as an insert: ledger entries, orders and their lines,
-hand-overs, cancellations, freezes, stock movements. Such records carry the `origin` (the
-kiosk id, or "central") and a per-origin `origin_seq`, which is what the nightly sync pushes
-and acknowledges; nothing recorded is ever updated or deleted. Reference data (villages,
-households, operators, catalogue items, rule sets) is upserted by id, newest `server_seq` wins.
+hand-overs, cancellations, freezes, stock movements, declarations, disputes and their
+decisions. Such records carry the `origin` (the kiosk id, or "central") and a per-origin
+`origin_seq`, which is what the nightly sync pushes and acknowledges; nothing recorded is
+ever updated or deleted. Reference data (villages, households, operators, catalogue items,
+rule sets) is upserted by id, newest `server_seq` wins.
 
 Datetimes are aware and stored in UTC (SQLModel's UTCDateTime).
 """
@@ -14,7 +15,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Index,
+    LargeBinary,
+    Table,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -280,13 +289,14 @@ class ReceiptJob(SQLModel, table=True):
 
 
 # --- administration: declarations and disputes (issue 6) ---------------------------------
-# These rows are filed, then decided once. The decision re-stamps `origin`/`origin_seq` with
-# the deciding database's next sequence number, so the nightly sync, which pushes rows in
-# `origin_seq` order, carries the decision as well as the filing.
+# Insert-only like every record: a filed declaration or raised dispute never changes, and its
+# decision is a row of its own, at most one per declaration or dispute (a unique key, so a
+# second decision cannot be stored even by two writers racing). Status is derived: no
+# decision row means pending / open. The nightly sync carries all four tables by origin_seq.
 
 
 class DeclarationStatus(StrEnum):
-    PENDING = "pending"
+    PENDING = "pending"  # no DeclarationDecision yet; never stored
     APPROVED = "approved"
     REJECTED = "rejected"
 
@@ -294,10 +304,7 @@ class DeclarationStatus(StrEnum):
 class Declaration(SQLModel, table=True):
     """A household's own (自主申报) or mutual-help (互助申报) claim of a positive-list deed."""
 
-    __table_args__ = (
-        UniqueConstraint("origin", "origin_seq", name="uq_declaration_origin_seq"),
-        Index("ix_declaration_status", "status", "household_id"),
-    )
+    __table_args__ = (UniqueConstraint("origin", "origin_seq", name="uq_declaration_origin_seq"),)
 
     id: str = Field(primary_key=True)
     household_id: str = Field(foreign_key="household.id", index=True)
@@ -306,27 +313,47 @@ class Declaration(SQLModel, table=True):
     rule_id: str
     quantity: int
     description: str
-    # Content-hash file names under the evidence directory beside the database.
+    # Content-hash file names under the evidence directory beside the database. Only the
+    # names travel with the sync; the photo files are carried separately.
     evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default=DeclarationStatus.PENDING)
-    decided_by: str | None = None  # operator id
-    decided_at: datetime | None = None
-    reason: str | None = None  # why it was rejected
-    entry_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime
     origin: str
     origin_seq: int
     server_seq: int | None = Field(default=None, index=True)
 
 
+class DeclarationDecision(SQLModel, table=True):
+    """An administrator's approval (with the entries it wrote) or rejection of a declaration."""
+
+    __table_args__ = (
+        UniqueConstraint("origin", "origin_seq", name="uq_declarationdecision_origin_seq"),
+        # Rows arrive from kiosks too: the database, not only the service, keeps them sane.
+        CheckConstraint(
+            "outcome IN ('approved', 'rejected')", name="ck_declarationdecision_outcome"
+        ),
+    )
+
+    id: str = Field(primary_key=True)
+    declaration_id: str = Field(foreign_key="declaration.id", unique=True)
+    outcome: str  # DeclarationStatus.APPROVED or REJECTED
+    reason: str | None = None  # why it was rejected
+    # The household's entry first, then the helper's (approvals only).
+    entry_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    decided_by: str  # operator id
+    decided_at: datetime
+    origin: str
+    origin_seq: int
+    server_seq: int | None = Field(default=None, index=True)
+
+
 class DisputeStatus(StrEnum):
-    OPEN = "open"
+    OPEN = "open"  # no DisputeResolution yet; never stored
     UPHELD = "upheld"  # the entry stands
     CORRECTED = "corrected"  # the entry was reversed by a correction entry
 
 
 class Dispute(SQLModel, table=True):
-    """A villager's objection (异议) to one ledger entry, and how the village committee decided."""
+    """A villager's objection (异议) to one ledger entry."""
 
     __table_args__ = (UniqueConstraint("origin", "origin_seq", name="uq_dispute_origin_seq"),)
 
@@ -335,12 +362,31 @@ class Dispute(SQLModel, table=True):
     household_id: str = Field(foreign_key="household.id", index=True)
     raised_by: str  # the villager's own words for who they are; not an operator
     description: str
-    status: str = Field(default=DisputeStatus.OPEN)
-    decided_by: str | None = None  # operator id
-    decided_at: datetime | None = None
-    decision_note: str | None = None
-    correction_entry_id: str | None = None
     created_at: datetime
+    origin: str
+    origin_seq: int
+    server_seq: int | None = Field(default=None, index=True)
+
+
+class DisputeResolution(SQLModel, table=True):
+    """How the village committee decided a dispute: upheld, or corrected by a reversing entry."""
+
+    __table_args__ = (
+        UniqueConstraint("origin", "origin_seq", name="uq_disputeresolution_origin_seq"),
+        CheckConstraint(
+            "(outcome = 'upheld' AND correction_entry_id IS NULL)"
+            " OR (outcome = 'corrected' AND correction_entry_id IS NOT NULL)",
+            name="ck_disputeresolution_outcome",
+        ),
+    )
+
+    id: str = Field(primary_key=True)
+    dispute_id: str = Field(foreign_key="dispute.id", unique=True)
+    outcome: str  # DisputeStatus.UPHELD or CORRECTED
+    note: str
+    correction_entry_id: str | None = Field(default=None, foreign_key="ledgerentry.id")
+    decided_by: str  # operator id
+    decided_at: datetime
     origin: str
     origin_seq: int
     server_seq: int | None = Field(default=None, index=True)

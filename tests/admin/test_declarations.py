@@ -17,12 +17,13 @@ from kiosk.core.declarations import (
     approve,
     declarations_of,
     file_declaration,
+    get_declaration,
     list_pending,
     reject,
 )
 from kiosk.core.errors import BadInput, DomainError, NotFound, Refused
 from kiosk.core.invariants import check_ledger
-from kiosk.core.models import Declaration, LedgerEntry
+from kiosk.core.models import LedgerEntry
 from tests.admin.conftest import Db, at, dump, household, operator, points_of
 
 
@@ -167,7 +168,7 @@ def test_a_rejection_needs_a_reason(engine: Engine, db: Db) -> None:
         decide(engine, filed.id, reason="   ")
     assert caught.value.key == "declaration.reason"
     with read_session(engine) as session:
-        assert session.get(Declaration, filed.id).status == "pending"  # type: ignore[union-attr]
+        assert get_declaration(session, filed.id).status == "pending"
 
 
 def test_pending_lists_are_per_village_and_oldest_first(engine: Engine, db: Db) -> None:
@@ -223,6 +224,7 @@ def test_the_month_cap_is_applied_when_points_are_written(engine: Engine, db: Db
         ("HP0001", "P08", 0, None, "公益", "qty.range"),
         ("HP0001", "P09", 2, None, "卫生", "qty.monthly_once"),
         ("HP0001", "P08", 1, "HP0001", "自己帮自己", "rule.helper_self"),
+        ("HP0001", "P08", 1, "XZG0001", "邻村亲戚帮忙", "declaration.helper_village"),
         ("HP0001", "P08", 1, None, "  ", "declaration.description"),
         ("HP0001", "P08", 1, None, "字" * 501, "declaration.description"),
         ("HP0090", "P08", 1, None, "外出户", "rule.not_participating"),

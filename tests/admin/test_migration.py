@@ -1,5 +1,5 @@
-"""Migration 0003 creates exactly the declaration and dispute tables of the models, and
-downgrades and upgrades again cleanly."""
+"""Migration 0003 creates exactly the declaration and dispute tables (and their decisions) of
+the models, constraints included, and downgrades and upgrades again cleanly."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import CheckConstraint, inspect
 from sqlmodel import SQLModel
 
 from kiosk.core.db import make_engine, open_database
 from kiosk.migrations import alembic_config, current_revision
 
-ADMINISTRATION_TABLES = {"declaration", "dispute"}
+ADMINISTRATION_TABLES = {"declaration", "declarationdecision", "dispute", "disputeresolution"}
 
 
 def _differences(url: str) -> list[object]:
@@ -45,3 +45,25 @@ def test_downgrade_to_0002_and_back(tmp_path: Path) -> None:
     assert set(inspect(engine).get_table_names()) >= ADMINISTRATION_TABLES
     engine.dispose()
     assert _differences(url) == []
+
+
+def test_migrated_check_constraints_equal_the_models(tmp_path: Path) -> None:
+    """compare_metadata leaves CHECK constraints out; the decisions' outcomes rest on them."""
+    engine = open_database(f"sqlite:///{tmp_path / 'checks.db'}")
+    inspector = inspect(engine)
+    migrated = {
+        table: {c["name"]: c["sqltext"] for c in inspector.get_check_constraints(table)}
+        for table in ADMINISTRATION_TABLES
+    }
+    engine.dispose()
+    declared = {
+        table: {
+            str(c.name): str(c.sqltext)
+            for c in SQLModel.metadata.tables[table].constraints
+            if isinstance(c, CheckConstraint)
+        }
+        for table in ADMINISTRATION_TABLES
+    }
+    assert migrated == declared
+    assert set(declared["declarationdecision"]) == {"ck_declarationdecision_outcome"}
+    assert set(declared["disputeresolution"]) == {"ck_disputeresolution_outcome"}
