@@ -27,6 +27,8 @@ from kiosk.core.errors import BadInput, Refused
 from kiosk.core.ids import new_id
 from kiosk.core.ledger import CENTRAL_ORIGIN, meta_get, meta_set
 from kiosk.core.models import (
+    Declaration,
+    Dispute,
     ExchangePoint,
     Household,
     LedgerEntry,
@@ -37,6 +39,7 @@ from kiosk.core.seed import database_is_empty, seed_reference
 from sync.models import ServerSeq, SyncAlert, SyncKiosk
 from sync.protocol import (
     APPLY_ORDER,
+    BY_NAME,
     CHUNK_SIZE,
     CLOCK_SKEW_WARN_S,
     ORDER_LINES,
@@ -50,7 +53,6 @@ from sync.protocol import (
     decode_tables,
     encode_row,
     field,
-    int_list,
 )
 
 SERVER_SEQ = "server_seq"
@@ -230,7 +232,6 @@ def _parse_time(value: str) -> datetime:
 class Chunk:
     first_seq: int
     last_seq: int
-    holes: list[int]
     rows: dict[str, list[Row]]
 
 
@@ -241,7 +242,6 @@ def parse_chunk(payload: dict[str, Any], kiosk_id: str) -> Chunk:
     last = field(payload, "last_seq", int)
     if first < 1 or last < first or last - first + 1 > MAX_CHUNK:
         raise BadInput("sync.bad_request", field="first_seq/last_seq")
-    holes = int_list(payload, "holes")
     rows = decode_tables(payload.get("rows"), (*RECORD_TABLES, ORDER_LINES))
     seqs: list[int] = []
     for name, table_rows in rows.items():
@@ -251,15 +251,15 @@ def parse_chunk(payload: dict[str, Any], kiosk_id: str) -> Chunk:
             if row["origin"] != kiosk_id:
                 raise Refused("sync.foreign_origin", origin=row["origin"], kiosk=kiosk_id)
             seqs.append(row["origin_seq"])
-    covered = seqs + holes
-    # A seq missing from both the rows and the declared holes was lost on the way.
-    if len(covered) != last - first + 1 or set(covered) != set(range(first, last + 1)):
+    # Every seq a kiosk hands out belongs to a row of a synced table (sync.protocol), so a
+    # seq missing from the chunk was lost on the way.
+    if len(seqs) != last - first + 1 or set(seqs) != set(range(first, last + 1)):
         raise Refused("sync.gap", acked=first - 1, first=first)
     order_ids = {row["id"] for row in rows.get(ORDERS.name, [])}
     for line in rows.get(ORDER_LINES.name, []):
         if line["order_id"] not in order_ids:
             raise BadInput("sync.bad_row", table=ORDER_LINES.name, column="order_id")
-    return Chunk(first, last, holes, rows)
+    return Chunk(first, last, rows)
 
 
 @dataclass(frozen=True)
@@ -325,6 +325,7 @@ def ingest_chunk(session: Session, kiosk: SyncKiosk, chunk: Chunk, now: datetime
             (new if fresh else old)[name].append(row)
     repeated = _check_repeats(session, kiosk.id, old)
     _check_scope(session, kiosk, new)
+    _check_decided_once(session, kiosk, new)
     base = counter.value - acked  # server_seq = base + origin_seq keeps the kiosk's order
     received = as_utc(now)
     inserted = 0
@@ -388,9 +389,23 @@ def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) 
     """A kiosk writes only for its own village's households and exchange points."""
     households = {
         row["household_id"]
-        for name in ("entries", "orders", "freezes")
+        for name in ("entries", "orders", "freezes", "declarations", "disputes")
         for row in new.get(name, [])
     }
+    # A decision's household is its declaration's (or dispute's): one filed in this chunk
+    # was checked above, an older one is looked up.
+    for decisions, filings, key in (
+        ("declaration_decisions", "declarations", "declaration_id"),
+        ("dispute_resolutions", "disputes", "dispute_id"),
+    ):
+        older = {row[key] for row in new.get(decisions, [])} - {
+            row["id"] for row in new.get(filings, [])
+        }
+        if older:
+            parent = BY_NAME[filings].table
+            households.update(
+                session.scalars(select(parent.c.household_id).where(parent.c.id.in_(older)))
+            )
     if households:
         found = set(
             session.scalars(
@@ -418,6 +433,33 @@ def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) 
         )
         if points - found:
             raise Refused("sync.foreign_village", kiosk=kiosk.id, what=sorted(points - found)[0])
+
+
+def _check_decided_once(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) -> None:
+    """A declaration or dispute decided here and on the kiosk between two syncs cannot keep
+    both decisions (one each, by a unique key), and either may have paid points: the chunk
+    is a conflict for the street office to settle, and the alert says which and by whom."""
+    for name, key in (
+        ("declaration_decisions", "declaration_id"),
+        ("dispute_resolutions", "dispute_id"),
+    ):
+        pushed = {row[key]: row for row in new.get(name, [])}
+        if not pushed:
+            continue
+        t = BY_NAME[name].table
+        stored = session.execute(select(t).where(t.c[key].in_(list(pushed)))).mappings().first()
+        if stored is not None:
+            row = pushed[stored[key]]
+            raise Conflict(
+                "sync.conflict",
+                kiosk=kiosk.id,
+                row=row["id"],
+                detail=(
+                    f"{key} {stored[key]} decided twice: {stored['outcome']} by "
+                    f"{stored['decided_by']} at {stored['origin']}, {row['outcome']} by "
+                    f"{row['decided_by']} at {kiosk.id}"
+                ),
+            )
 
 
 def _pg_type(column: Any) -> str:
@@ -604,9 +646,21 @@ def _scoped(table: SyncedTable, village_id: str) -> Any:
         return statement.where(
             or_(t.c.scope_village_id == village_id, t.c.scope_village_id.is_(None))
         )
-    if name in ("entries", "orders", "freezes"):
+    if name in ("entries", "orders", "freezes", "declarations", "disputes"):
         return statement.join(Household, col(Household.id) == t.c.household_id).where(
             Household.village_id == village_id
+        )
+    if name == "declaration_decisions":
+        return (
+            statement.join(Declaration, col(Declaration.id) == t.c.declaration_id)
+            .join(Household, col(Household.id) == col(Declaration.household_id))
+            .where(Household.village_id == village_id)
+        )
+    if name == "dispute_resolutions":
+        return (
+            statement.join(Dispute, col(Dispute.id) == t.c.dispute_id)
+            .join(Household, col(Household.id) == col(Dispute.household_id))
+            .where(Household.village_id == village_id)
         )
     if name in ("handovers", "cancellations"):
         return (

@@ -207,13 +207,10 @@ def claim_origin(engine: Engine, kiosk_id: str) -> None:
             raise BadInput("sync.origin_mismatch", db=origin, kiosk=kiosk_id)
 
 
-def read_chunk(
-    session: Session, origin: str, first: int, last: int
-) -> tuple[dict[str, list[Row]], list[int]]:
-    """The kiosk's rows with origin_seq in [first, last], and the seqs no synced table holds
-    (a table the sync does not carry may share the counter)."""
+def read_chunk(session: Session, origin: str, first: int, last: int) -> dict[str, list[Row]]:
+    """The kiosk's rows with origin_seq in [first, last]: every seq of the range, since
+    every table that takes one is synced (sync.protocol)."""
     rows: dict[str, list[Row]] = {}
-    seen: set[int] = set()
     for table in RECORD_TABLES:
         t = table.table
         found = session.execute(
@@ -224,7 +221,6 @@ def read_chunk(
         encoded = [encode_row(table, r) for r in found]
         if encoded:
             rows[table.name] = encoded
-            seen.update(r["origin_seq"] for r in encoded)
     order_ids = [r["id"] for r in rows.get(ORDERS.name, [])]
     if order_ids:
         t = ORDER_LINES.table
@@ -234,8 +230,7 @@ def read_chunk(
                 select(t).where(t.c.order_id.in_(order_ids)).order_by(t.c.order_id, t.c.line_no)
             ).mappings()
         ]
-    holes = [seq for seq in range(first, last + 1) if seq not in seen]
-    return rows, holes
+    return rows
 
 
 def _insert(engine_or_session: Session, table: Any) -> Any:
@@ -339,8 +334,8 @@ def push_payloads(
     for first in range(start + 1, last + 1, chunk_size):
         end = min(first + chunk_size - 1, last)
         with read_session(engine) as session:
-            rows, holes = read_chunk(session, kiosk_id, first, end)
-        yield {"first_seq": first, "last_seq": end, "holes": holes, "rows": rows}, last
+            rows = read_chunk(session, kiosk_id, first, end)
+        yield {"first_seq": first, "last_seq": end, "rows": rows}, last
 
 
 def run_sync(

@@ -2,9 +2,15 @@
 
 Reference rows (villages, households, operators, catalogue, rule sets) are upserted by key
 on the kiosk, the newest `server_seq` winning. Records (orders with their lines, entries,
-hand-overs, cancellations, stock movements, freezes) are insert-only and carry the
-`origin`/`origin_seq` the push is ordered and acknowledged by. Tables are listed in
-foreign-key order, so applying them in this order never references a row not yet there.
+hand-overs, cancellations, stock movements, freezes, declarations and disputes and their
+decisions) are insert-only and carry the `origin`/`origin_seq` the push is ordered and
+acknowledged by. Every table that takes a seq from a database's `OriginCounter` is a record
+table here, so a kiosk's seqs 1..n are all rows the push carries: one missing is a loss.
+Tables are listed in foreign-key order, so applying them in this order never references a
+row not yet there.
+
+A declaration's evidence photos travel as their content-hash file names only; the photo
+files themselves are carried separately (the sync is for rows).
 """
 
 from __future__ import annotations
@@ -22,6 +28,10 @@ from kiosk.core.errors import BadInput
 from kiosk.core.models import (
     Cancellation,
     CatalogItem,
+    Declaration,
+    DeclarationDecision,
+    Dispute,
+    DisputeResolution,
     ExchangePoint,
     Freeze,
     Handover,
@@ -83,6 +93,11 @@ RECORD_TABLES: tuple[SyncedTable, ...] = (
     SyncedTable("cancellations", Cancellation, "id", False),
     SyncedTable("stock_movements", StockMovement, "id", False),
     SyncedTable("freezes", Freeze, "id", False),
+    # After entries: a dispute names the entry it objects to, a resolution its correction.
+    SyncedTable("declarations", Declaration, "id", False),
+    SyncedTable("declaration_decisions", DeclarationDecision, "id", False),
+    SyncedTable("disputes", Dispute, "id", False),
+    SyncedTable("dispute_resolutions", DisputeResolution, "id", False),
 )
 # Insert order on either side: orders, then their lines, then what may point at a line.
 APPLY_ORDER: tuple[SyncedTable, ...] = (
@@ -252,15 +267,6 @@ def field(payload: Mapping[str, Any], name: str, kind: type, *, optional: bool =
     if not ok:
         raise BadInput("sync.bad_request", field=name)
     return value
-
-
-def int_list(payload: Mapping[str, Any], name: str) -> list[int]:
-    values = payload.get(name, [])
-    if not isinstance(values, list) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in values
-    ):
-        raise BadInput("sync.bad_request", field=name)
-    return list(values)
 
 
 def seqs_of(rows: Mapping[str, Sequence[Row]]) -> list[int]:
