@@ -21,7 +21,9 @@
 #
 # Running it again upgrades in place: the code is reinstalled and the units replaced.
 # The settings file is kept, or rewritten whole when any kiosk setting is given (then
-# --kiosk-id, the secret and --central are needed again). See docs/deployment.md.
+# --kiosk-id, the secret and --central are needed again). The central role also runs
+# `kiosk central init` on its database (a no-op once done), which makes the card-signing
+# key in /var/lib/tangxiang-central the first time. See docs/deployment.md.
 set -euo pipefail
 
 readonly PREFIX=/opt/tangxiang-kiosk
@@ -30,6 +32,8 @@ readonly UNIT_DIR=/etc/systemd/system
 readonly KIOSK_STATE=/var/lib/tangxiang-kiosk
 readonly KIOSK_BACKUPS=/var/backups/tangxiang-kiosk
 readonly CENTRAL_BACKUPS=/var/backups/tangxiang-central
+readonly CENTRAL_STATE=/var/lib/tangxiang-central
+readonly CARD_KEY=$CENTRAL_STATE/card-signing.key
 readonly KIOSK_UNITS=(kiosk.service kiosk-sync.service kiosk-sync.timer kiosk-backup.service kiosk-backup.timer)
 readonly CENTRAL_UNITS=(kiosk-central.service kiosk-central-backup.service kiosk-central-backup.timer
     kiosk-month-close.service kiosk-month-close.timer kiosk-year-close.service kiosk-year-close.timer)
@@ -284,14 +288,42 @@ install_kiosk() {
     echo "done: reboot, or run 'systemctl start kiosk.service', to bring up the kiosk on tty1"
 }
 
+# `kiosk central init` makes the database the central store: the reference data when it is
+# empty, the card-signing key the first time, origin "central". It changes nothing on a
+# database that is one already, so every install runs it, before the server is enabled (a
+# server on an uninitialised database would hand kiosks no villages and no card key).
+# It runs as kiosk-central, the role PostgreSQL's peer authentication knows; the URL (it may
+# hold a password) goes in the environment, where the command reads --db from, not on a
+# command line that ps or a dry run would show.
+init_central_database() {
+    local url=$db_url
+    if [[ -z $url && -f $root$CONFIG_DIR/central.env ]]; then
+        url=$(sed -n 's/^KIOSK_DB=//p' "$root$CONFIG_DIR/central.env" | tail -n 1)
+    fi
+    local command=("$PREFIX/bin/kiosk" central init --card-key "$CARD_KEY")
+    if $dry_run; then
+        echo "+ KIOSK_DB=<the database URL, not shown> runuser -u kiosk-central -- ${command[*]}"
+        return
+    fi
+    if [[ -n $root ]]; then
+        echo "skipped under --root: ${command[*]} (the database is not under --root)"
+        return
+    fi
+    [[ -n $url ]] || die "no KIOSK_DB in $CONFIG_DIR/central.env; give --db"
+    (cd / && KIOSK_DB=$url runuser -u kiosk-central -- "${command[@]}")
+}
+
 install_central() {
     install_packages "${CENTRAL_PACKAGES[@]}"
     add_user kiosk-central /nonexistent
     make_dir "$CONFIG_DIR" 0755 root:root
     make_dir "$CENTRAL_BACKUPS" 0750 kiosk-central:kiosk-central
+    # The card-signing key's only copy: readable by kiosk-central alone.
+    make_dir "$CENTRAL_STATE" 0700 kiosk-central:kiosk-central
     install_python_environment
     install_units "${CENTRAL_UNITS[@]}"
     write_central_settings
+    init_central_database
     system systemctl daemon-reload
     system systemctl enable kiosk-central.service
     system systemctl enable --now kiosk-central-backup.timer kiosk-month-close.timer kiosk-year-close.timer

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Removes what install.sh put on this machine, for either role. The kiosk database, the
 # backups and the settings stay unless --purge is given; apt packages always stay, and so
-# does the central PostgreSQL database (drop it yourself if you mean to).
+# do the central PostgreSQL database and the card-signing key that goes with it, in
+# /var/lib/tangxiang-central (delete them yourself if you mean to: cards signed with the key
+# stay in villagers' hands).
 #
 #   systemd/uninstall.sh [--purge] [--root DIR] [--dry-run]
 #
@@ -95,7 +97,8 @@ if $purge; then
             system userdel "$user"
         fi
     done
-    echo "purged; the central PostgreSQL database, if any, is still there"
+    echo "purged; the central PostgreSQL database and its card-signing key" \
+        "(/var/lib/tangxiang-central), if any, are still there"
 else
     echo "kept: /var/lib/tangxiang-kiosk, /var/backups/tangxiang-*, $CONFIG_DIR (--purge deletes them)"
 fi

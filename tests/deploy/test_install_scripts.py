@@ -47,7 +47,16 @@ CENTRAL_FILES = [
     "etc/tangxiang-kiosk/central.env",
 ]
 # What a real run would call; in a dry run these stand-ins record any call that slips out.
-HOST_COMMANDS = ("apt-get", "useradd", "userdel", "systemctl", "udevadm", "locale-gen", "chown")
+HOST_COMMANDS = (
+    "apt-get",
+    "useradd",
+    "userdel",
+    "systemctl",
+    "udevadm",
+    "locale-gen",
+    "chown",
+    "runuser",
+)
 
 
 def tree(root: Path) -> list[str]:
@@ -99,6 +108,38 @@ def test_install_central_into_scratch_root(tmp_path: Path) -> None:
         assert (tmp_path / name).is_file(), name
     assert f"KIOSK_DB={CENTRAL_DB}" in (tmp_path / "etc/tangxiang-kiosk/central.env").read_text()
     assert not (tmp_path / "etc/systemd/system/kiosk.service").exists()
+    assert mode(tmp_path / "var/lib/tangxiang-central") == 0o700, "it holds the card key"
+    # The database is not under --root, so its set-up is skipped, and named, in its place.
+    assert step_order(result.stdout, "kiosk central init", "enable kiosk-central.service")
+
+
+def step_order(output: str, *steps: str) -> bool:
+    """True when each step shows on a line of `output`, in this order."""
+    lines = output.splitlines()
+    found = [next((i for i, line in enumerate(lines) if step in line), -1) for step in steps]
+    return -1 not in found and found == sorted(found)
+
+
+def test_the_central_database_is_initialised_before_the_server_is_enabled(
+    tmp_path: Path,
+) -> None:
+    """`kiosk central init` runs on every install (it is a no-op on a central store), as
+    kiosk-central for PostgreSQL's peer authentication, keeping the card-signing key beside
+    the state; the URL, which may hold a password, is never shown."""
+    url = "postgresql+psycopg://kiosk-central:pg-password-0123@db.example.org/tangxiang"
+    result = run_script(INSTALL, "--dry-run", "--role", "central", "--db", url)
+    assert result.returncode == 0, result.stderr
+    init = next(line for line in result.stdout.splitlines() if "kiosk central init" in line)
+    assert "runuser -u kiosk-central" in init
+    assert "--card-key /var/lib/tangxiang-central/card-signing.key" in init
+    assert step_order(
+        result.stdout,
+        "central.env",
+        "kiosk central init",
+        "systemctl enable kiosk-central.service",
+        "systemctl restart kiosk-central.service",
+    )
+    assert "pg-password-0123" not in result.stdout + result.stderr
 
 
 def test_secret_from_the_environment_and_settings_kept_on_upgrade(tmp_path: Path) -> None:

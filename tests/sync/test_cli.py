@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.postgres import free_port
+from tests.support.postgres import create_database, drop_database, free_port
 from tests.sync.harness import NOW, Central
 
 REPO = Path(__file__).resolve().parents[2]
@@ -142,6 +142,42 @@ def test_the_secret_is_shown_once_and_stored_only_as_a_hash(tmp_path: Path) -> N
     )
     assert "kiosk id" in bad.stderr
     kiosk_cli("central", "add-kiosk", "K-X-01", "--village", "nowhere", "--db", url, check=2)
+
+
+def test_central_init_as_install_sh_runs_it_changes_nothing_the_second_time(
+    pg_server: str, tmp_path: Path
+) -> None:
+    """systemd/install.sh --role central runs `kiosk central init --card-key FILE` (the URL in
+    KIOSK_DB) on every install: the first run seeds and makes the card-signing key, an
+    upgrade's run changes neither the key nor a row."""
+    url = create_database(pg_server)
+    key = tmp_path / "tangxiang-central" / "card-signing.key"
+    try:
+        first = kiosk_cli("central", "init", "--card-key", str(key), env={"KIOSK_DB": url})
+        assert "reference data written" in first.stdout
+        assert key.stat().st_mode & 0o077 == 0, "the key is readable by its owner only"
+        before = (key.read_text(), central_rows(url))
+        second = kiosk_cli("central", "init", "--card-key", str(key), env={"KIOSK_DB": url})
+        assert "reference data written" not in second.stdout
+        assert (key.read_text(), central_rows(url)) == before
+    finally:
+        drop_database(pg_server, url)
+
+
+def central_rows(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """The rows `kiosk central init` writes: reference data and the meta facts."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    tables = ("meta", "village", "exchangepoint", "catalogitem", "rulesetrecord", "operator")
+    try:
+        with engine.connect() as connection:
+            return {
+                table: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {table}"))))
+                for table in tables
+            }
+    finally:
+        engine.dispose()
 
 
 def test_a_seeded_demo_database_becomes_a_central(tmp_path: Path) -> None:
