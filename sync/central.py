@@ -386,26 +386,33 @@ def _check_repeats(session: Session, kiosk_id: str, old: dict[str, list[Row]]) -
 
 
 def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) -> None:
-    """A kiosk writes only for its own village's households and exchange points."""
+    """A kiosk writes only for its own village's households and exchange points, and names
+    only records of its village."""
     households = {
         row["household_id"]
         for name in ("entries", "orders", "freezes", "declarations", "disputes")
         for row in new.get(name, [])
     }
-    # A decision's household is its declaration's (or dispute's): one filed in this chunk
-    # was checked above, an older one is looked up.
-    for decisions, filings, key in (
-        ("declaration_decisions", "declarations", "declaration_id"),
-        ("dispute_resolutions", "disputes", "dispute_id"),
+    households.update(
+        row["helper_household_id"]
+        for row in new.get("declarations", [])
+        if row["helper_household_id"] is not None
+    )
+    # A row that names another record belongs where that record does: one in this chunk
+    # was checked above, an older one is looked up. (A kiosk of the village would otherwise
+    # fail to apply the row on its pull, lacking the foreign record.)
+    for name, column, parent in (
+        ("declaration_decisions", "declaration_id", "declarations"),
+        ("disputes", "entry_id", "entries"),
+        ("dispute_resolutions", "dispute_id", "disputes"),
+        ("dispute_resolutions", "correction_entry_id", "entries"),
     ):
-        older = {row[key] for row in new.get(decisions, [])} - {
-            row["id"] for row in new.get(filings, [])
+        older = {row[column] for row in new.get(name, []) if row[column] is not None} - {
+            row["id"] for row in new.get(parent, [])
         }
         if older:
-            parent = BY_NAME[filings].table
-            households.update(
-                session.scalars(select(parent.c.household_id).where(parent.c.id.in_(older)))
-            )
+            t = BY_NAME[parent].table
+            households.update(session.scalars(select(t.c.household_id).where(t.c.id.in_(older))))
     if households:
         found = set(
             session.scalars(

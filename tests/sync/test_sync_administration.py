@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 
 from kiosk.core.awards import award
 from kiosk.core.db import read_session, write_session
@@ -32,7 +32,7 @@ from kiosk.core.disputes import (
 from kiosk.core.errors import Refused
 from kiosk.core.households import household_by_code
 from kiosk.core.ledger import balance
-from kiosk.core.models import Household
+from kiosk.core.models import Household, LedgerEntry
 from kiosk.core.reference import operator_by_id
 from sync.models import SyncAlert
 from sync.protocol import RECORD_TABLES
@@ -260,11 +260,13 @@ def test_every_table_that_takes_an_origin_seq_is_synced() -> None:
     assert sequenced == {t.table.name for t in RECORD_TABLES}
 
 
-def test_a_kiosk_cannot_decide_for_another_village(
-    central: Central, server: LiveServer, tmp_path: Path
+@pytest.mark.parametrize("forged", ["decision", "dispute"])
+def test_a_kiosk_cannot_write_about_another_village(
+    central: Central, server: LiveServer, tmp_path: Path, forged: str
 ) -> None:
-    """A decision's village is its declaration's, looked up at the central when the
-    declaration came in an earlier push."""
+    """A decision belongs to its declaration's village, a dispute to its entry's: looked up
+    at the central when the declaration or entry came in earlier. A village's kiosks could
+    not apply such a row on their pull."""
     kiosk = new_kiosk(central, tmp_path, "K-HP-01")
     kiosk.sync(server.url)
     code, helper = participants(kiosk.engine, 2)
@@ -272,32 +274,52 @@ def test_a_kiosk_cannot_decide_for_another_village(
     kiosk.sync(server.url)
     intruder = new_kiosk(central, tmp_path, "K-XZG-01", village="xizige")
     intruder.sync(server.url)
-    rejection = forged_rejection(intruder, filed.id)
+    with read_session(central.engine) as session:
+        heping_entry = session.exec(
+            select(LedgerEntry)
+            .join(Household, col(Household.id) == col(LedgerEntry.household_id))
+            .where(Household.village_id == "heping")
+        ).first()
+        own_household = session.exec(
+            select(Household).where(Household.village_id == "xizige")
+        ).first()
+    assert heping_entry is not None and own_household is not None
+    if forged == "decision":
+        name, row = "declaration_decisions", forged_rejection(intruder, filed.id)
+    else:
+        name, row = "disputes", forged_dispute(intruder, heping_entry.id, own_household.id)
     with intruder.link(server.url) as link, pytest.raises(Refused) as refused:
-        link.push(rejection)
+        link.push({"first_seq": 1, "last_seq": 1, "rows": {name: [row]}})
     assert refused.value.key == "sync.foreign_village"
     with read_session(central.engine) as session:
         assert get_declaration(session, filed.id).status == "pending"
+        assert list_disputes(session, None) == []
 
 
 def forged_rejection(kiosk: Kiosk, declaration_id: str) -> dict[str, object]:
-    """A push of one decision row in `kiosk`'s name for a declaration it never held."""
+    """One decision row in `kiosk`'s name for a declaration it never held."""
     return {
-        "first_seq": 1,
-        "last_seq": 1,
-        "rows": {
-            "declaration_decisions": [
-                {
-                    "id": "00000000-0000-4000-8000-00000000d001",
-                    "declaration_id": declaration_id,
-                    "outcome": "rejected",
-                    "reason": "不属实",
-                    "entry_ids": [],
-                    "decided_by": "admin-xizige",
-                    "decided_at": NOW.isoformat(),
-                    "origin": kiosk.id,
-                    "origin_seq": 1,
-                }
-            ]
-        },
+        "id": "00000000-0000-4000-8000-00000000d001",
+        "declaration_id": declaration_id,
+        "outcome": "rejected",
+        "reason": "不属实",
+        "entry_ids": [],
+        "decided_by": "admin-xizige",
+        "decided_at": NOW.isoformat(),
+        "origin": kiosk.id,
+        "origin_seq": 1,
+    }
+
+
+def forged_dispute(kiosk: Kiosk, entry_id: str, household_id: str) -> dict[str, object]:
+    """One dispute row in `kiosk`'s name, for its own household, of another village's entry."""
+    return {
+        "id": "00000000-0000-4000-8000-00000000d002",
+        "entry_id": entry_id,
+        "household_id": household_id,
+        "raised_by": "户主",
+        "description": "不对",
+        "created_at": NOW.isoformat(),
+        "origin": kiosk.id,
+        "origin_seq": 1,
     }
