@@ -12,13 +12,13 @@ from sqlmodel import Session, col, select
 from kiosk.core.clock import local_date
 from kiosk.core.codes import CardScan, OrderScan, ShortCodeScan, parse_scan, verify_card
 from kiosk.core.errors import BadInput, NotFound
-from kiosk.core.ledger import BALANCE_SUBQUERY, EntryView, entry_views, meta_get
+from kiosk.core.ledger import BALANCE_SUBQUERY, ENTRY_VIEWS, EntryView, meta_get
 from kiosk.core.models import Freeze, Household, Meta, Village, table_of
 from rules.engine import points_year
 
 # Statements built once (building one and its cache key costs more than an indexed read).
 # A lookup is two statements: the household with the card key, then village, freeze and
-# balance (or the year's entries, whose sum is the balance).
+# balance, or the year's entries (whose sum is the balance) with village and freeze.
 _HOUSEHOLD = select(Household).where(col(Household.code) == bindparam("code"))
 _CARD_KEY = (
     sa_select(table_of(Meta).c.value)
@@ -39,6 +39,9 @@ _VILLAGE_NAME = (
 # the freeze_status query; redemption reads it too.
 ANY_FREEZE = exists().where(table_of(Freeze).c.household_id == bindparam("household_id"))
 _VILLAGE_FREEZE = sa_select(_VILLAGE_NAME, ANY_FREEZE)
+# The year's entries, each row carrying the village name and the freeze flag too: SQLite
+# evaluates the two uncorrelated subqueries once, and the lookup saves a statement.
+_ENTRIES_VILLAGE_FREEZE = ENTRY_VIEWS.add_columns(_VILLAGE_NAME, ANY_FREEZE)
 _VILLAGE_FREEZE_BALANCE = sa_select(_VILLAGE_NAME, ANY_FREEZE, BALANCE_SUBQUERY)
 
 
@@ -150,15 +153,18 @@ def summarize(
     year = points_year(now)
     entries: list[EntryView] = []
     keys = {"village_id": household.village_id, "household_id": household.id, "year": year}
+    session.flush()  # pending entries count, as they did when these were ORM queries
+    connection = session.connection()
     if with_entries:
-        entries = entry_views(session, household.id, year)
-        village, any_freeze = session.connection().execute(_VILLAGE_FREEZE, keys).one()
+        rows = connection.execute(_ENTRIES_VILLAGE_FREEZE, keys).all()
+        if rows:
+            village, any_freeze = rows[0][-2:]
+        else:
+            village, any_freeze = connection.execute(_VILLAGE_FREEZE, keys).one()
+        entries = [EntryView.from_row(row[:-2]) for row in rows]
         current = sum(entry.points for entry in entries)
     else:
-        session.flush()  # pending entries count, as they did when the balance was an ORM query
-        village, any_freeze, current = (
-            session.connection().execute(_VILLAGE_FREEZE_BALANCE, keys).one()
-        )
+        village, any_freeze, current = connection.execute(_VILLAGE_FREEZE_BALANCE, keys).one()
     return HouseholdSummary(
         id=household.id,
         code=household.code,

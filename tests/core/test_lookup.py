@@ -72,6 +72,25 @@ def test_a_freeze_shows_in_both_summaries(earned: Engine) -> None:
             assert frozen is not None and frozen.until == date(2026, 12, 31)
 
 
+def test_a_household_without_entries_this_year_still_gets_village_and_freeze(
+    engine: Engine,
+) -> None:
+    """The village and the freeze flag ride on the entry rows; with none, they are read alone."""
+    with write_session(engine) as session:
+        freeze(
+            session,
+            household=household(session, "HP0003"),
+            until=date(2026, 12, 31),
+            reason="测试冻结",
+            operator=operator(session, "admin-heping"),
+            now=NOW,
+        )
+    with read_session(engine) as session:
+        summary = summarize(session, household(session, "HP0003"), NOW)
+    assert (summary.entries, summary.balance, summary.village) == ([], 0, "和平")
+    assert summary.frozen is not None
+
+
 @pytest.mark.parametrize("with_entries", [True, False])
 def test_unflushed_entries_in_the_session_count(earned: Engine, with_entries: bool) -> None:
     with write_session(earned) as session:
