@@ -13,7 +13,6 @@ accepted by folding to upper case.
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,15 +69,7 @@ def parse_scan(raw: str) -> Scan:
         raise BadInput("code.garbled")
     if match := _CARD.match(text):
         code, version, signature = match.groups()
-        try:
-            raw_signature = base64.b32decode(signature + "=" * (-len(signature) % 8))
-        except binascii.Error as error:
-            raise BadInput("code.garbled") from error
-        # The last base32 character carries padding bits: only the canonical spelling is a
-        # card, so no altered character can still pass as the same signature.
-        if base64.b32encode(raw_signature).decode().rstrip("=") != signature:
-            raise BadInput("code.forged")
-        return CardScan(code=code, version=int(version), signature=raw_signature)
+        return CardScan(code=code, version=int(version), signature=_signature_bytes(signature))
     if match := _ORDER.match(text):
         return OrderScan(number=match.group(1))
     if _SHORT_CODE.match(text):
@@ -86,6 +77,27 @@ def parse_scan(raw: str) -> Scan:
     if text.startswith((CARD_PREFIX + ":", ORDER_PREFIX + ":")):
         raise BadInput("code.garbled")
     raise BadInput("code.garbled")
+
+
+# RFC 4648 base32 (A-Z, 2-7) respelled as the digits int(..., 32) reads (0-9, A-V).
+_BASE32_AS_DIGITS = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHIJKLMNOPQRSTUV"
+)
+
+
+def _signature_bytes(text: str) -> bytes:
+    """The 64-byte signature spelled by the 103 base32 characters `_CARD` matched.
+
+    Read as one big number: base64.b32decode and the re-encoding that checked the spelling
+    took 13 µs of every scan in pure Python; this takes about one.
+    """
+    value = int(text.translate(_BASE32_AS_DIGITS), 32)
+    # 103 characters carry 515 bits, the signature's 512 and 3 padding bits. Only the
+    # canonical spelling (padding bits zero) is a card, so no altered last character can
+    # still pass as the same signature.
+    if value & 0b111:
+        raise BadInput("code.forged")
+    return (value >> 3).to_bytes(64, "big")
 
 
 def looks_like_payload(text: str) -> bool:
