@@ -115,7 +115,8 @@ async def _read_json(request: Request, limit: int) -> dict[str, Any]:
             raise BadInput("sync.too_large", limit=limit)
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: brackets nested thousands deep fit well under the size limit.
         raise BadInput("sync.bad_request", field="body") from None
     if not isinstance(payload, dict):
         raise BadInput("sync.bad_request", field="body")
