@@ -261,7 +261,10 @@ def field(payload: Mapping[str, Any], name: str, kind: type, *, optional: bool =
     if value is None and optional:
         return None
     if kind is int:
-        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        # Every number of the protocol is a seq, cursor or count that is stored in, or
+        # compared with, a 32-bit column (INTEGER is int4 on PostgreSQL): a larger one is
+        # bad input here, not an overflow inside the database (a 500).
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31
     else:
         ok = isinstance(value, kind)
     if not ok:
