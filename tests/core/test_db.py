@@ -1,0 +1,31 @@
+"""Engine settings the services rely on: the write lock taken at BEGIN, and its errors."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from kiosk.core.db import make_engine
+from tests.core.conftest import Db
+
+
+def test_a_held_write_lock_is_an_sqlalchemy_error(blank_db: Db) -> None:
+    """BEGIN goes straight to the driver; its failure still surfaces as SQLAlchemy's
+    OperationalError, as it did through exec_driver_sql."""
+    engine = make_engine(blank_db.url)
+    blocker = sqlite3.connect(blank_db.path, isolation_level=None)
+    try:
+        with engine.connect() as connection:
+            connection.connection.driver_connection.execute("PRAGMA busy_timeout=0")
+            blocker.execute("BEGIN IMMEDIATE")
+            writer = connection.execution_options(sqlite_begin="IMMEDIATE")
+            with pytest.raises(OperationalError, match="database is locked"):
+                writer.begin()
+            blocker.execute("ROLLBACK")
+            with writer.begin():
+                assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        blocker.close()
+        engine.dispose()
