@@ -95,6 +95,7 @@ class Settings:
 
 _ENV = {field.name: f"KIOSK_{field.name.upper()}" for field in fields(Settings)}
 _ENV["kiosk_id"] = "KIOSK_ID"
+_TEXT = frozenset(field.name for field in fields(Settings) if field.type in ("str", str))
 
 
 def _invalid(name: str, value: object, expected: str) -> BadInput:
@@ -103,6 +104,10 @@ def _invalid(name: str, value: object, expected: str) -> BadInput:
 
 def _check(name: str, value: object) -> object:
     """`value` converted to the type of setting `name`, or BadInput saying what is expected."""
+    if name in _TEXT and not isinstance(value, str):
+        # `db = 5` or `central_url = [..]` in the file is a mistake: str() would turn it
+        # into a value that fails later and elsewhere ("5" as a database URL).
+        raise _invalid(name, value, 'text in quotes, "..."')
     if name == "paper_width":
         try:
             width = int(str(value).removesuffix("mm"))
