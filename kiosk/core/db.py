@@ -85,8 +85,10 @@ def open_database(url: str, *, create: bool = True) -> Engine:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session for one service call that writes: commits on success, rolls back on error."""
-    bound = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
-    with Session(bound, expire_on_commit=False) as session:
+    # A session-wide option reaches the connection before BEGIN (see _on_begin); an
+    # engine.execution_options() copy per call did too, at ~16 µs a write.
+    options = {"sqlite_begin": "IMMEDIATE"} if is_sqlite(engine) else {}
+    with Session(engine, expire_on_commit=False, execution_options=options) as session:
         try:
             yield session
             session.commit()

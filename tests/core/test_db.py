@@ -29,3 +29,24 @@ def test_a_held_write_lock_is_an_sqlalchemy_error(blank_db: Db) -> None:
     finally:
         blocker.close()
         engine.dispose()
+
+
+def test_a_write_session_holds_the_write_lock_from_its_first_statement(blank_db: Db) -> None:
+    """BEGIN IMMEDIATE: the lock is taken before the balance is read, so no other writer can
+    slip in between a check and the insert it allows."""
+    from kiosk.core.db import write_session
+    from kiosk.core.ledger import balance
+
+    engine = make_engine(blank_db.url)
+    other = sqlite3.connect(blank_db.path, isolation_level=None)
+    other.execute("PRAGMA busy_timeout=0")
+    try:
+        with write_session(engine) as session:
+            balance(session, "nobody", 2026)  # a read only
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # free again after the commit
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        engine.dispose()
