@@ -156,8 +156,8 @@ def time_pair_cpu_ms(
 ) -> PairTimes:
     """`time_pair_ms` that also records this process's CPU time (`time.process_time_ns`).
 
-    CPU time leaves out the time spent waiting for the disk (an fsync that takes 0.2 ms on
-    one commit and 4 ms on the next), so a ratio of CPU times says what the code costs even
+    CPU time leaves out the time spent waiting for the disk (an fsync that waits 0.05 ms in
+    one run and 3 ms in the next), so a ratio of CPU times says what the code costs even
     when the disk's noise swamps the wall-clock ratio. It includes the system time of the
     syscalls themselves (write, fsync), which both sides pay alike.
     """
