@@ -10,6 +10,8 @@ widget). Printable keys are held back while they keep coming faster than the sca
   widget, so a scan made while the search box has focus does not end up typed into it;
 - a burst that stops without Enter is a scan if it is a whole card code (scanners set to
   send no suffix); otherwise its keys are replayed to the focused widget, in order, as typed;
+- a control key (ctrl+q, ctrl+l...) inside a fast burst is a scanner's stray byte and is
+  swallowed, so garbage from a misconfigured scanner cannot quit the app or sign out;
 - a line typed slowly that validates as a whole card or order code when Enter comes is a
   scan too (a slow Bluetooth scanner); what it typed into an input is taken back out.
 """
@@ -83,6 +85,13 @@ class ScanFilter:
                 await self._release()
             self._held.append(event)
             self._line += character
+            self._last_at = now
+            self._restart_timer()
+            return True
+        if event.key.startswith("ctrl+") and self._held and now - self._last_at <= self.gap:
+            # A control character inside a fast burst comes from a misconfigured scanner,
+            # not a person: swallow it rather than let ctrl+q quit or ctrl+l sign out.
+            # The rest of the burst still has to validate (a card's signature covers it).
             self._last_at = now
             self._restart_timer()
             return True

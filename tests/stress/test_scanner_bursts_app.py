@@ -191,11 +191,6 @@ def test_control_characters_mid_burst(database: Path, payloads: list[str]) -> No
     assert asyncio.run(run_bursts(database, texts)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found here, not fixed: ctrl+q quits the app and the scan filter forwards control "
-    "keys even mid-burst; systemd restarts the kiosk, signed out (a TUI design decision)",
-)
 def test_ctrl_q_in_a_burst_does_not_quit_the_app(database: Path, payloads: list[str]) -> None:
     """0x11 arrives as ctrl+q, the app's quit key, whether a person or a scanner sent it."""
     assert asyncio.run(run_bursts(database, [payloads[0][:10] + "\x11" + payloads[0][10:]])) == []
