@@ -494,6 +494,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "同步数据格式错误：表 {table} 字段 {column}",
         "Malformed sync row: table {table}, column {column}",
     ),
+    "sync.implausible": (
+        "同步数据不合理，整批拒收：表 {table} 记录 {row} 字段 {column} = {value}",
+        "Implausible sync row, chunk refused: table {table}, row {row}, {column} = {value}",
+    ),
     "sync.too_large": (
         "同步请求过大（上限 {limit} 字节）",
         "Sync request too large (limit {limit} bytes)",

@@ -37,11 +37,12 @@ from kiosk.core.models import (
 )
 from kiosk.core.seed import database_is_empty, seed_reference
 from sync.models import ServerSeq, SyncAlert, SyncKiosk
+from sync.plausible import check_rows
 from sync.protocol import (
     APPLY_ORDER,
     BY_NAME,
-    CHUNK_SIZE,
     CLOCK_SKEW_WARN_S,
+    MAX_CHUNK,
     ORDER_LINES,
     ORDERS,
     PROTOCOL_VERSION,
@@ -56,7 +57,6 @@ from sync.protocol import (
 )
 
 SERVER_SEQ = "server_seq"
-MAX_CHUNK = 5 * CHUNK_SIZE
 
 
 class Conflict(Refused):
@@ -282,8 +282,10 @@ def receive_push(
     engine: Engine, kiosk_id: str, payload: dict[str, Any], now: datetime
 ) -> PushOutcome:
     """Ingest one chunk in its own transaction; a conflicting chunk is rolled back whole and
-    recorded as a conflict alert (once)."""
+    recorded as a conflict alert (once), an implausible one refused before it is begun."""
     chunk = parse_chunk(payload, kiosk_id)
+    # Before the transaction: the checks are pure and must not hold the counter lock.
+    check_rows(chunk.rows, now)
     try:
         with write_session(engine) as session:
             kiosk = session.get(SyncKiosk, kiosk_id)

@@ -28,6 +28,7 @@ from kiosk.core.models import OriginCounter
 from sync.protocol import (
     APPLY_ORDER,
     CHUNK_SIZE,
+    MAX_CHUNK,
     ORDER_LINES,
     ORDERS,
     PROTOCOL_VERSION,
@@ -207,9 +208,8 @@ def claim_origin(engine: Engine, kiosk_id: str) -> None:
             raise BadInput("sync.origin_mismatch", db=origin, kiosk=kiosk_id)
 
 
-def read_chunk(session: Session, origin: str, first: int, last: int) -> dict[str, list[Row]]:
-    """The kiosk's rows with origin_seq in [first, last]: every seq of the range, since
-    every table that takes one is synced (sync.protocol)."""
+def _read_records(session: Session, origin: str, first: int, last: int) -> dict[str, list[Row]]:
+    """The kiosk's sequenced rows with origin_seq in [first, last] (no order lines)."""
     rows: dict[str, list[Row]] = {}
     for table in RECORD_TABLES:
         t = table.table
@@ -221,6 +221,123 @@ def read_chunk(session: Session, origin: str, first: int, last: int) -> dict[str
         encoded = [encode_row(table, r) for r in found]
         if encoded:
             rows[table.name] = encoded
+    return rows
+
+
+def _transaction_keys(session: Session, rows: dict[str, list[Row]]) -> dict[int, list[str]]:
+    """Each row's seq with the keys it shares with the other rows written in its transaction.
+
+    No row says which transaction wrote it, but every multi-row one ties its rows together:
+    a redemption's order, entry (order_id), hand-overs (line -> order) and stock movements
+    (ref_id -> hand-over); a cancellation's refund (order_id) and record (refund_entry_id);
+    a mutual-help award's two entries (group_id); a declaration decision and its entries
+    (entry_ids); a dispute resolution and its corrections (correction_entry_id, group_id).
+    """
+    line_ids = {r["line_id"] for n in ("handovers", "cancellations") for r in rows.get(n, [])}
+    t = ORDER_LINES.table
+    line_orders: dict[str, str] = (
+        {
+            line_id: order_id
+            for line_id, order_id in session.execute(
+                select(t.c.id, t.c.order_id).where(t.c.id.in_(line_ids))
+            )
+        }
+        if line_ids
+        else {}
+    )
+    keys: dict[int, list[str]] = {}
+    for order in rows.get(ORDERS.name, []):
+        keys[order["origin_seq"]] = [f"order:{order['id']}"]
+    for entry in rows.get("entries", []):
+        own = [f"entry:{entry['id']}"]
+        if entry["order_id"]:
+            own.append(f"order:{entry['order_id']}")
+        if entry["group_id"]:
+            own.append(f"group:{entry['group_id']}")
+        keys[entry["origin_seq"]] = own
+    for handover in rows.get("handovers", []):
+        own = [f"handover:{handover['id']}"]
+        if handover["line_id"] in line_orders:
+            own.append(f"order:{line_orders[handover['line_id']]}")
+        keys[handover["origin_seq"]] = own
+    for cancellation in rows.get("cancellations", []):
+        own = [f"entry:{cancellation['refund_entry_id']}"]
+        if cancellation["line_id"] in line_orders:
+            own.append(f"order:{line_orders[cancellation['line_id']]}")
+        keys[cancellation["origin_seq"]] = own
+    for movement in rows.get("stock_movements", []):
+        keys[movement["origin_seq"]] = (
+            [f"handover:{movement['ref_id']}"] if movement["ref_id"] else []
+        )
+    for decision in rows.get("declaration_decisions", []):
+        keys[decision["origin_seq"]] = [f"entry:{e}" for e in decision["entry_ids"]]
+    for resolution in rows.get("dispute_resolutions", []):
+        entry_id = resolution["correction_entry_id"]
+        keys[resolution["origin_seq"]] = [f"entry:{entry_id}"] if entry_id else []
+    return keys
+
+
+# A row that ties earlier rows of its transaction together (a declaration decision naming
+# its entries) comes right after them: a cut is trusted only this many seqs inside what was
+# read, so a tie just past the read cannot be missed.
+REACH = 4
+LOOKAHEAD = 64  # seqs read past a chunk's end to find where its last transaction ends
+
+
+def _transaction_end(
+    keys: dict[int, list[str]], end: int, read_to: int, *, complete: bool
+) -> int | None:
+    """The first seq at or after `end` that closes a transaction (the next seq shares no
+    key with it, through any chain of rows read), or None if it may lie past the read;
+    `complete` says nothing follows `read_to`."""
+    parent: dict[int, int] = {}
+
+    def root(seq: int) -> int:
+        while (up := parent.get(seq, seq)) != seq:
+            seq = up
+        return seq
+
+    holder: dict[str, int] = {}
+    for seq, own in keys.items():
+        for key in own:
+            other = holder.setdefault(key, seq)
+            if (a := root(seq)) != (b := root(other)):
+                parent[a] = b
+    horizon = read_to if complete else read_to - REACH
+    cut = end
+    while cut < horizon and root(cut) == root(cut + 1):
+        cut += 1
+    return cut if cut < horizon or complete else None
+
+
+def read_chunk(
+    session: Session, origin: str, first: int, end: int, last: int | None = None
+) -> tuple[int, dict[str, list[Row]]]:
+    """The kiosk's rows from origin_seq `first` through `end`, or further up to `last` so
+    that the chunk never ends inside a transaction: cut there, the central would hold half a
+    redemption (or award, or decision) until the next sync, and a village's kiosks could
+    pull the half. Returns the seq the chunk really ends at, and its rows; every seq of the
+    range is there, since every table that takes one is synced (sync.protocol)."""
+    last = end if last is None else last
+    # Never past what the central takes in one push: half a transaction now and then is
+    # better than a kiosk that can never sync (no real transaction comes near it).
+    limit = min(last, max(end, first + MAX_CHUNK - 1))
+    lookahead = LOOKAHEAD
+    while True:
+        read_to = min(end + lookahead, limit)
+        rows = _read_records(session, origin, first, read_to)
+        keys = _transaction_keys(session, rows)
+        cut = _transaction_end(keys, end, read_to, complete=read_to == last)
+        if cut is not None or read_to == limit:
+            cut = read_to if cut is None else cut
+            break
+        lookahead *= 4
+    if cut < read_to:
+        rows = {
+            name: kept
+            for name, table_rows in rows.items()
+            if (kept := [r for r in table_rows if r["origin_seq"] <= cut])
+        }
     order_ids = [r["id"] for r in rows.get(ORDERS.name, [])]
     if order_ids:
         t = ORDER_LINES.table
@@ -230,7 +347,7 @@ def read_chunk(session: Session, origin: str, first: int, last: int) -> dict[str
                 select(t).where(t.c.order_id.in_(order_ids)).order_by(t.c.order_id, t.c.line_no)
             ).mappings()
         ]
-    return rows
+    return cut, rows
 
 
 def _insert(engine_or_session: Session, table: Any) -> Any:
@@ -328,14 +445,18 @@ def hello_payload(session: Session, kiosk_id: str, now: datetime) -> dict[str, A
 def push_payloads(
     engine: Engine, kiosk_id: str, start: int, *, chunk_size: int = CHUNK_SIZE
 ) -> Any:
-    """The chunks after `start`, read lazily, each with the seq range it covers."""
+    """The chunks after `start`, read lazily, each with the seq range it covers: about
+    `chunk_size` seqs, extended to the end of the transaction its last row belongs to."""
     with read_session(engine) as session:
         last = local_last_seq(session, kiosk_id)
-    for first in range(start + 1, last + 1, chunk_size):
-        end = min(first + chunk_size - 1, last)
+    first = start + 1
+    while first <= last:
         with read_session(engine) as session:
-            rows = read_chunk(session, kiosk_id, first, end)
+            end, rows = read_chunk(
+                session, kiosk_id, first, min(first + chunk_size - 1, last), last
+            )
         yield {"first_seq": first, "last_seq": end, "rows": rows}, last
+        first = end + 1
 
 
 def run_sync(

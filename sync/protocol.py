@@ -47,6 +47,9 @@ from kiosk.core.models import (
 
 PROTOCOL_VERSION = 1
 CHUNK_SIZE = 1000  # rows of origin_seq per push: ~0.5 MB of JSON, well under the body limit
+# The most seqs the central takes in one push: room for a chunk the kiosk extends to the
+# end of the transaction its last row belongs to (sync.client.push_payloads).
+MAX_CHUNK = 5 * CHUNK_SIZE
 PULL_LIMIT = 2000  # records per pull page
 MAX_BODY_BYTES = 8 * 1024 * 1024  # the same limit nginx-central.conf.example sets
 CLOCK_SKEW_WARN_S = 300.0

@@ -34,6 +34,8 @@ def _assert_sync_outcome(outcome: Outcome, kills: int) -> None:
     assert outcome.confirmed > 0
     # The final clean sync brought every row up: at least one per confirmed operation.
     assert outcome.central_rows >= outcome.confirmed
+    # No kill between two chunks left the central half a transaction (chunks end at one's end).
+    assert outcome.half_pushed == 0, outcome.half_pushed_example
 
 
 def test_kills_while_syncing_lose_and_double_nothing(tmp_path: Path) -> None:
@@ -53,13 +55,6 @@ def test_kills_while_syncing_with_a_postgresql_central(tmp_path: Path, pg_server
     _assert_sync_outcome(outcome, 3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by the harness, not fixed: push_payloads cuts chunks by origin_seq alone, "
-    "so a kiosk killed (or cut off) between two chunks leaves half a redemption on the "
-    "central until its next sync: `kiosk check` fails there, and the village's other kiosks "
-    "can pull the half",
-)
 def test_a_chunk_boundary_never_leaves_half_a_transaction_on_the_central(
     sqlite_template: Path, tmp_path: Path
 ) -> None:
