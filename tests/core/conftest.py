@@ -19,11 +19,9 @@ from sqlmodel import Session
 
 from kiosk.core.codes import CardSigner
 from kiosk.core.db import open_database, write_session
-from kiosk.core.ledger import meta_set
-from kiosk.core.models import Operator, Role, StockMovement
-from kiosk.core.pins import hash_pin
-from kiosk.core.seed import seed_demo, seed_reference
-from tests.core.support import NOW, add_household
+from kiosk.core.models import StockMovement
+from kiosk.core.seed import seed_demo
+from tests.core.support import NOW, add_household, seed_test_kiosk
 
 DEMO_HOUSEHOLDS_PER_VILLAGE = 6
 
@@ -54,32 +52,8 @@ def _settle(engine: Engine) -> None:
 def _build_blank(path: Path) -> None:
     """Reference data, this kiosk's identity, five operators, stock, and a few households."""
     engine = open_database(f"sqlite:///{path}")
-    signer = CardSigner.generate()
-    signer.save(Path(f"{path}.card-key"))
-    pin_hash = hash_pin("1234")
     with write_session(engine) as session:
-        seed_reference(session, NOW)
-        meta_set(session, "card_public_key", signer.public_key_hex())
-        meta_set(session, "origin", "K-HP-01")
-        meta_set(session, "exchange_point_id", "heping-shop")
-        for operator_id, role, village in (
-            ("street-admin", Role.STREET_ADMIN, None),
-            ("admin-heping", Role.VILLAGE_ADMIN, "heping"),
-            ("admin-xizige", Role.VILLAGE_ADMIN, "xizige"),
-            ("shop-heping", Role.SHOPKEEPER, "heping"),
-            ("shop-xizige", Role.SHOPKEEPER, "xizige"),
-        ):
-            session.add(
-                Operator(
-                    id=operator_id,
-                    name=f"测试{operator_id}",
-                    role=role,
-                    village_id=village,
-                    exchange_point_id=f"{village}-shop" if role is Role.SHOPKEEPER else None,
-                    pin_hash=pin_hash,
-                )
-            )
-        session.flush()
+        seed_test_kiosk(session, Path(f"{path}.card-key"))
         for number in range(1, 11):
             add_household(session, f"HP{number:04d}", "heping", head=f"和平户{number}")
         for number in range(1, 6):

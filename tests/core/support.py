@@ -10,9 +10,12 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from kiosk.core.clock import SHANGHAI, as_utc
+from kiosk.core.codes import CardSigner
 from kiosk.core.ids import derived_id
-from kiosk.core.ledger import append_entry
-from kiosk.core.models import Household, LedgerEntry, Operator
+from kiosk.core.ledger import append_entry, meta_set
+from kiosk.core.models import Household, LedgerEntry, Operator, Role
+from kiosk.core.pins import hash_pin
+from kiosk.core.seed import seed_reference
 
 # The clock every test database was made at: mid-November 2026, a working morning.
 NOW = datetime(2026, 11, 15, 10, 0, tzinfo=SHANGHAI)
@@ -95,3 +98,36 @@ def dump(path: Path) -> list[str]:
         return list(connection.iterdump())
     finally:
         connection.close()
+
+
+TEST_OPERATORS = (
+    ("street-admin", Role.STREET_ADMIN, None),
+    ("admin-heping", Role.VILLAGE_ADMIN, "heping"),
+    ("admin-xizige", Role.VILLAGE_ADMIN, "xizige"),
+    ("shop-heping", Role.SHOPKEEPER, "heping"),
+    ("shop-xizige", Role.SHOPKEEPER, "xizige"),
+)
+
+
+def seed_test_kiosk(session: Session, key_path: Path) -> None:
+    """Reference data, kiosk K-HP-01 of 和平 with a card key saved at `key_path`, and five
+    operators (PIN 1234) of 和平, 惜字阁 and the street: what the test templates share."""
+    signer = CardSigner.generate()
+    signer.save(key_path)
+    pin_hash = hash_pin("1234")
+    seed_reference(session, NOW)
+    meta_set(session, "card_public_key", signer.public_key_hex())
+    meta_set(session, "origin", "K-HP-01")
+    meta_set(session, "exchange_point_id", "heping-shop")
+    for operator_id, role, village in TEST_OPERATORS:
+        session.add(
+            Operator(
+                id=operator_id,
+                name=f"测试{operator_id}",
+                role=role,
+                village_id=village,
+                exchange_point_id=f"{village}-shop" if role is Role.SHOPKEEPER else None,
+                pin_hash=pin_hash,
+            )
+        )
+    session.flush()

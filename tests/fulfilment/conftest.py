@@ -16,15 +16,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from catalog.items import load_items
-from kiosk.core.codes import CardSigner
 from kiosk.core.db import open_database, write_session
 from kiosk.core.invariants import check_ledger
-from kiosk.core.ledger import meta_set
-from kiosk.core.models import Household, Operator, RedemptionOrder, Role, StockMovement
-from kiosk.core.pins import hash_pin
+from kiosk.core.models import Household, Operator, RedemptionOrder, StockMovement
 from kiosk.core.redemption import RedeemLine, redeem
-from kiosk.core.seed import seed_reference
-from tests.core.support import NOW, add_household, earn
+from tests.core.support import NOW, add_household, earn, seed_test_kiosk
 
 TOOTHPASTE = 2  # 牙膏, daily: 2 days, 3 points
 SOAP = 3  # 香皂, daily
@@ -35,32 +31,8 @@ DAILY_STOCK = 5  # of every daily item at both shops; appliances start at none
 
 def _build(path: Path) -> None:
     engine = open_database(f"sqlite:///{path}")
-    signer = CardSigner.generate()
-    signer.save(Path(f"{path}.card-key"))
-    pin_hash = hash_pin("1234")
     with write_session(engine) as session:
-        seed_reference(session, NOW)
-        meta_set(session, "card_public_key", signer.public_key_hex())
-        meta_set(session, "origin", "K-HP-01")
-        meta_set(session, "exchange_point_id", "heping-shop")
-        for operator_id, role, village in (
-            ("street-admin", Role.STREET_ADMIN, None),
-            ("admin-heping", Role.VILLAGE_ADMIN, "heping"),
-            ("admin-xizige", Role.VILLAGE_ADMIN, "xizige"),
-            ("shop-heping", Role.SHOPKEEPER, "heping"),
-            ("shop-xizige", Role.SHOPKEEPER, "xizige"),
-        ):
-            session.add(
-                Operator(
-                    id=operator_id,
-                    name=f"测试{operator_id}",
-                    role=role,
-                    village_id=village,
-                    exchange_point_id=f"{village}-shop" if role is Role.SHOPKEEPER else None,
-                    pin_hash=pin_hash,
-                )
-            )
-        session.flush()
+        seed_test_kiosk(session, Path(f"{path}.card-key"))
         households = [
             add_household(session, "HP0001", "heping", head="林小禾"),
             add_household(session, "HP0002", "heping", head="周春燕"),
