@@ -96,7 +96,6 @@ def bursts(payloads: list[str]) -> st.SearchStrategy[str]:
     def with_control(draw: st.DrawFn) -> str:
         text = draw(payload | st.text(min_size=MIN_SCAN_LENGTH, max_size=40))
         at = draw(st.integers(0, len(text)))
-        # 0x11 (ctrl+q, quit) left out: see test_ctrl_q_in_a_burst_quits_the_app.
         control = draw(
             st.text(
                 st.characters(max_codepoint=0x1F).filter(lambda c: c != "\x11"),
@@ -104,6 +103,11 @@ def bursts(payloads: list[str]) -> st.SearchStrategy[str]:
                 max_size=3,
             )
         )
+        # 0x11 is ctrl+q, the quit key: swallowed right after a character of a burst,
+        # while on its own (or after a key that ended the burst) it is a person's quit.
+        if at and text[at - 1].isprintable() and draw(st.booleans()):
+            control = "\x11" + control
+            event("ctrl+q inside")
         event("control characters")
         return text[:at] + control + text[at:]
 
@@ -182,11 +186,11 @@ def test_scanner_bursts_leave_the_app_running_and_the_database_alone(
 
 
 def test_control_characters_mid_burst(database: Path, payloads: list[str]) -> None:
-    """Every C0 control a terminal can deliver, each inside a damaged payload (0x11 apart)."""
+    """Every C0 control a terminal can deliver, each inside a damaged payload."""
     texts = [
         payloads[0][:10] + chr(code) + payloads[0][10:-1] + "A"
         for code in range(0x20)
-        if code not in (0x11, 0x0D, 0x0A)  # quit; Enter ends the burst early anyway
+        if code not in (0x0D, 0x0A)  # Enter: ends the burst early, nothing to test
     ]
     assert asyncio.run(run_bursts(database, texts)) == []
 
