@@ -736,6 +736,45 @@ def test_guessing_secrets_is_slowed_down(limited: Limited) -> None:
 EDGE_VALUES: list[object] = [-1, 2**31, 2**63, 2**64, 10**100, 1.5, "1", True, None, [], {}]
 
 
+WRONG_VALUES: list[object] = [
+    None,
+    True,
+    0,
+    -(2**31) - 1,
+    2**31,
+    10**12,
+    1.5,
+    "",
+    "x",
+    "2026-06-15T10:00:00",  # a datetime without its zone
+    [],
+    {},
+]
+
+
+def test_every_column_of_every_pushed_table_refuses_the_wrong_type(world: World) -> None:
+    """Each column of the first row of each table in the fresh chunk, in turn, given each
+    value of the wrong type or range for it: always a 4xx, and after the whole sweep the
+    central exactly as before (one snapshot each side: the sweep sends ~700 requests)."""
+    auth = basic(world.kiosk.id, world.kiosk.secret)
+    before = snapshot(world.central.engine)
+    failures, sent = [], 0
+    for table, rows in world.fresh["rows"].items():
+        for column in sorted(rows[0]):
+            for value in WRONG_VALUES:
+                if well_typed(table, column, value):
+                    continue
+                payload = copy.deepcopy(world.fresh)
+                payload["rows"][table][0][column] = value
+                response = send(world, Attempt("/v1/push", auth, dumps(payload)))
+                sent += 1
+                if not 400 <= response.status_code < 500:
+                    failures.append(f"{table}.{column}={value!r:.30}: {response.status_code}")
+    assert failures == [], "\n".join(failures)
+    assert sent > 300
+    assert changes(before, snapshot(world.central.engine), bookkeeping=False) == []
+
+
 def test_every_field_of_hello_and_pull_refuses_absurd_values(world: World) -> None:
     """Each field of a real hello and pull, in turn, set to each edge value: refused, or
     (where the value is fine for the field) answered, never a 5xx nor a changed record."""
