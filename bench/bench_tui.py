@@ -115,12 +115,12 @@ async def _scan_latencies(path: Path, codes: list[str], payloads: list[str]) -> 
 def _service_floor(path: Path, codes: list[str], payloads: list[str]) -> list[float]:
     from kiosk.core.db import open_database
     from kiosk.printing.printers import DummyPrinter
+    from kiosk.services.counter import CounterService
     from kiosk.settings import Settings
-    from kiosk.tui.backend import KioskBackend
 
     url = f"sqlite:///{path}"
     engine = open_database(url)
-    backend = KioskBackend(engine, Settings(db=url), DummyPrinter(), lambda: BENCH_NOW)
+    backend = CounterService(engine, Settings(db=url), DummyPrinter(), lambda: BENCH_NOW)
     samples = []
     for code, payload in zip(codes, payloads, strict=True):
         started = time.perf_counter()

@@ -63,7 +63,7 @@ CHILD_MODULES = (
     "kiosk.core.households",
     "kiosk.core.redemption",
     "kiosk.core.reference",
-    "kiosk.migrations",
+    "kiosk.core.migrations",
     "sync.client",
 )
 
@@ -675,11 +675,11 @@ def _seq_problems(rows: dict[str, dict[str, Any]], expected: range, where: str) 
 def verify_central_prefix(kiosk_url: str, target: SyncTarget, outcome: Outcome) -> None:
     """After a kill: the central holds exactly the kiosk's rows 1..acked_seq, unchanged, its
     ledger passes, and the kiosk never believes more was acknowledged than the central has."""
+    from kiosk.core.central_models import SyncKiosk
     from kiosk.core.db import make_engine, read_session
     from kiosk.core.invariants import check_ledger
     from kiosk.core.ledger import meta_get
     from sync.client import ACKED_KEY
-    from sync.models import SyncKiosk
 
     where = f"after kill {outcome.kills}"
     central = make_engine(target.db_url)
@@ -739,11 +739,11 @@ def final_sync(
 ) -> None:
     """One clean sync, then: every kiosk row on the central exactly once and equal, every
     confirmed operation there exactly once, both ledgers pass."""
+    from kiosk.core.central_models import SyncKiosk
     from kiosk.core.db import make_engine, read_session
     from kiosk.core.errors import DomainError
     from kiosk.core.invariants import check_ledger
     from sync.client import local_last_seq
-    from sync.models import SyncKiosk
 
     try:
         clean_sync(kiosk_url, target)

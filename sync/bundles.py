@@ -145,7 +145,7 @@ def import_at_central(
 ) -> tuple[bytes, dict[str, Any]]:
     """Apply a kiosk's export as if it had synced online; returns the signed reply and a
     summary. A revoked kiosk's bundle is refused like its requests would be."""
-    from sync.models import SyncKiosk
+    from kiosk.core.central_models import SyncKiosk
 
     _kind, kiosk_id = peek(data, path)
     with read_session(engine) as session:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from kiosk.core.central_models import ServerSeq, SyncAlert, SyncKiosk
 from kiosk.core.clock import as_utc, from_db, local
 from kiosk.core.db import is_sqlite, write_session
 from kiosk.core.errors import BadInput, Refused
@@ -36,7 +37,6 @@ from kiosk.core.models import (
     RedemptionOrder,
 )
 from kiosk.core.seed import database_is_empty, seed_reference
-from sync.models import ServerSeq, SyncAlert, SyncKiosk
 from sync.plausible import check_rows
 from sync.protocol import (
     APPLY_ORDER,

@@ -161,8 +161,8 @@ class LocalCentral:
         self.now = now
 
     def hello(self, payload: dict[str, Any]) -> dict[str, Any]:
+        from kiosk.core.central_models import SyncKiosk
         from sync import central
-        from sync.models import SyncKiosk
 
         with write_session(self.engine) as session:
             kiosk = session.get(SyncKiosk, self.kiosk_id)

@@ -11,11 +11,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from kiosk.core.central_models import SyncKiosk
 from kiosk.core.clock import as_utc
 from kiosk.core.errors import BadInput, NotFound, Refused
 from kiosk.core.ledger import CENTRAL_ORIGIN
 from kiosk.core.reference import exchange_points_of, village_by_name
-from sync.models import SyncKiosk
 
 KIOSK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
 RESERVED_IDS = frozenset({CENTRAL_ORIGIN, "demo-seed"})

@@ -167,7 +167,7 @@ def create_app(
         return JSONResponse(result)
 
     def do_hello(kiosk_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-        from sync.models import SyncKiosk
+        from kiosk.core.central_models import SyncKiosk
 
         with write_session(engine) as session:
             kiosk = session.get(SyncKiosk, kiosk_id)

@@ -140,7 +140,7 @@ def _local(at: Any) -> Any:
 
 
 def _status_text(kind: str, status: str) -> str:
-    from kiosk.i18n import text
+    from kiosk.core.messages import text
 
     return text(f"{kind}.status.{status}")
 

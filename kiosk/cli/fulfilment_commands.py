@@ -136,10 +136,11 @@ def _printing(args: argparse.Namespace) -> tuple[str | None, int, str]:
 
 def handover(args: argparse.Namespace) -> int:
     from kiosk.core.db import read_session, write_session
-    from kiosk.core.fulfilment import hand_over_and_queue_slip, resolve_order
+    from kiosk.core.fulfilment import resolve_order
     from kiosk.core.reference import operator_by_id
     from kiosk.printing.printers import open_printer
     from kiosk.printing.queue import print_pending
+    from kiosk.services.fulfilment import hand_over_and_queue_slip
 
     uri, columns, encoding = _printing(args)
     moment = now()

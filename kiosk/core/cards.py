@@ -17,9 +17,9 @@ from kiosk.core.codes import CardSigner, OrderScan, parse_scan
 from kiosk.core.errors import BadInput, DomainError, NotFound
 from kiosk.core.households import resolve_household
 from kiosk.core.ledger import meta_get
+from kiosk.core.masking import mask_name
 from kiosk.core.models import Household, Operator, RedemptionOrder
 from kiosk.core.reference import require_role, require_village
-from kiosk.printables.masking import mask_name
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlmodel import Session, create_engine
 
 # Schema objects register on import; migrations compare against this metadata, which
 # holds the central store's tables too (one schema for kiosks and the street office).
-import sync.models  # noqa: F401
+import kiosk.core.central_models  # noqa: F401
 from kiosk.core import models  # noqa: F401
 from kiosk.core.errors import BadInput
 
@@ -76,7 +76,7 @@ def open_database(url: str, *, create: bool = True) -> Engine:
         if database != ":memory:" and not Path(database).exists():
             raise BadInput("db.missing", path=database)
     engine = make_engine(url)
-    from kiosk.migrations import upgrade_to_head
+    from kiosk.core.migrations import upgrade_to_head
 
     upgrade_to_head(engine)
     return engine

@@ -29,6 +29,7 @@ from kiosk.core.clock import as_utc, from_db, local
 from kiosk.core.errors import BadInput, NotFound, Refused
 from kiosk.core.ids import new_id
 from kiosk.core.ledger import local_origin, next_origin_seq
+from kiosk.core.messages import text
 from kiosk.core.models import (
     Declaration,
     DeclarationDecision,
@@ -38,7 +39,6 @@ from kiosk.core.models import (
     Operator,
 )
 from kiosk.core.reference import require_role, require_village, rule_for, ruleset_for
-from kiosk.i18n import text
 from rules.engine import RuleRefusal, price_award
 from rules.model import RuleList
 

@@ -21,6 +21,7 @@ from kiosk.core.declarations import MAX_DESCRIPTION, record_by_ref
 from kiosk.core.errors import BadInput, Refused
 from kiosk.core.ids import derived_id, new_id
 from kiosk.core.ledger import append_entry, local_origin, next_origin_seq
+from kiosk.core.messages import text
 from kiosk.core.models import (
     Dispute,
     DisputeResolution,
@@ -31,7 +32,6 @@ from kiosk.core.models import (
     Operator,
 )
 from kiosk.core.reference import require_role, require_village
-from kiosk.i18n import text
 from rules.engine import points_year
 
 # Redemptions and refunds are settled by cancelling order lines, expiry by the year close, and

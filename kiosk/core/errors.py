@@ -6,7 +6,7 @@ from __future__ import annotations
 class DomainError(Exception):
     """Bad input or a refused action: nothing was changed.
 
-    `key` names the message in `kiosk.i18n` so every front end can show it in the
+    `key` names the message in `kiosk.core.messages` so every front end can show it in the
     operator's language; `params` fill its placeholders. `str()` gives the Chinese text
     followed by the English one, which is what logs and the CLI print.
     """
@@ -17,7 +17,7 @@ class DomainError(Exception):
         super().__init__(key)
 
     def message(self, language: str = "zh") -> str:
-        from kiosk.i18n import text
+        from kiosk.core.messages import text
 
         return text(self.key, language, **self.params)
 

@@ -40,6 +40,7 @@ from kiosk.core.codes import CardScan, OrderScan, ShortCodeScan, order_payload, 
 from kiosk.core.errors import BadInput, NotFound, Refused
 from kiosk.core.ids import new_id
 from kiosk.core.ledger import append_entry, balance, local_origin, meta_get, next_origin_seq
+from kiosk.core.masking import mask_name
 from kiosk.core.models import (
     Cancellation,
     ExchangePoint,
@@ -53,10 +54,9 @@ from kiosk.core.models import (
     StockMovement,
     Village,
 )
+from kiosk.core.receipt import HandoverSlip, ReceiptLine
 from kiosk.core.redemption import hand_over_line, order_by_number
 from kiosk.core.reference import catalog_item, require_village, stock_levels
-from kiosk.printables.masking import mask_name
-from kiosk.printing.receipt import HandoverSlip, ReceiptLine
 from rules.engine import points_year, start_of_month, start_of_next_month
 
 CANCELLING_ROLES = (Role.VILLAGE_ADMIN, Role.STREET_ADMIN)
@@ -400,31 +400,6 @@ def handover_slip(result: HandoverResult) -> HandoverSlip:
         late_lines=result.late_count,
         qr_payload=result.order.qr_payload,
     )
-
-
-def hand_over_and_queue_slip(
-    session: Session,
-    order: RedemptionOrder,
-    line_nos: Sequence[int] | None,
-    operator: Operator,
-    now: datetime,
-    *,
-    columns: int,
-    encoding: str,
-) -> HandoverResult:
-    """`hand_over`, with its slip queued for the printer in the same transaction.
-
-    The one path the CLI and the app share: a slip is never lost, nor printed for a
-    hand-over that did not happen. Printing itself is the print queue's job.
-    """
-    # Imported here: the printing stack loads python-escpos, which reports need not pay for.
-    from kiosk.printing.escpos_bytes import render_handover_slip
-    from kiosk.printing.queue import enqueue
-
-    result = hand_over(session, order, line_nos, operator, now)
-    slip = render_handover_slip(handover_slip(result), columns=columns, encoding=encoding)
-    enqueue(session, order.id, "handover", slip, now)
-    return result
 
 
 # --- cancellation --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ village average never disagree.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func
@@ -19,11 +19,54 @@ from sqlmodel import Session, col, select
 from kiosk.core.clock import as_utc, local
 from kiosk.core.errors import BadInput, Refused
 from kiosk.core.households import FreezeStatus, freeze_status
+from kiosk.core.labels import quarter_label, village_label
+from kiosk.core.masking import mask_name
 from kiosk.core.models import EntryKind, Freeze, Household, LedgerEntry, Village
 from kiosk.core.periods import earnings, honours
-from kiosk.printables.masking import mask_name
-from kiosk.printables.notice import Notice, NoticeRow
 from rules.engine import start_of_month, start_of_next_month, start_of_year
+
+DEFAULT_DISPUTE_NOTE = "对积分有异议的，请于公示之日起7日内向村支两委反映"
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """One household's line on the notice; the name is already masked for public display."""
+
+    rank: int
+    code: str
+    masked_name: str
+    group: str
+    earned_quarter: int
+    earned_year: int
+    balance: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Everything printed on one village's notice for one quarter."""
+
+    village: str  # stored without its suffix, e.g. "和平"
+    quarter: str  # e.g. "2026Q4"
+    generated_at: datetime  # aware; printed as the notice date in Chongqing time
+    rows: list[NoticeRow]
+    village_average: float  # mean points earned per household this quarter
+    dispute_note: str = field(default=DEFAULT_DISPUTE_NOTE)
+
+    def __post_init__(self) -> None:
+        if self.generated_at.tzinfo is None:
+            raise ValueError("Notice.generated_at must be timezone-aware")
+        quarter_label(self.quarter)  # a malformed quarter fails here, not halfway through a PDF
+
+    @property
+    def title(self) -> str:
+        """和平村2026年第四季度乡村治理积分公示"""
+        return f"{village_label(self.village)}{quarter_label(self.quarter)}乡村治理积分公示"
+
+    @property
+    def date_label(self) -> str:
+        day = local(self.generated_at)
+        return f"{day.year}年{day.month}月{day.day}日"
+
 
 _QUARTER = re.compile(r"(\d{4})\s*[Qq]([1-4])")
 

@@ -276,7 +276,7 @@ def check_migrations(db_url: str) -> Check:
     from alembic.util import CommandError
 
     from kiosk.core.db import make_engine
-    from kiosk.migrations import alembic_config, current_revision, head_revision
+    from kiosk.core.migrations import alembic_config, current_revision, head_revision
 
     engine = make_engine(db_url)
     try:

@@ -11,8 +11,8 @@ import qrcode
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
+from kiosk.core.labels import village_label
 from kiosk.fonts import cjk_font_path
-from kiosk.printables.labels import village_label
 
 DPI = 300
 # ISO/IEC 7810 ID-1 (a bank card), 85.60 x 53.98 mm, at 300 dpi.

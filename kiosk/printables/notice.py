@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf import FPDF, XPos, YPos
 
-from kiosk.core.clock import local
+from kiosk.core.labels import village_label
+from kiosk.core.notice import Notice, NoticeRow
 from kiosk.fonts import cjk_font_path
-from kiosk.printables.labels import quarter_label, village_label
 
 COLUMNS = ("排名", "户号", "户主", "组", "本季度得分", "本年累计", "当前余额")
-DEFAULT_DISPUTE_NOTE = "对积分有异议的，请于公示之日起7日内向村支两委反映"
 
 _FONT = "cjk"
 # Millimetres; the widths add up to A4's 210 less two 15 mm margins.
@@ -27,46 +25,6 @@ _BOTTOM_MARGIN = 26.0
 _HEADER_FILL = (225, 225, 225)
 # Every other row is shaded so a finger can follow a row across the board.
 _STRIPE_FILL = (245, 245, 245)
-
-
-@dataclass(frozen=True)
-class NoticeRow:
-    """One household's line on the notice; the name is already masked for public display."""
-
-    rank: int
-    code: str
-    masked_name: str
-    group: str
-    earned_quarter: int
-    earned_year: int
-    balance: int
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Everything printed on one village's notice for one quarter."""
-
-    village: str  # stored without its suffix, e.g. "和平"
-    quarter: str  # e.g. "2026Q4"
-    generated_at: datetime  # aware; printed as the notice date in Chongqing time
-    rows: list[NoticeRow]
-    village_average: float  # mean points earned per household this quarter
-    dispute_note: str = field(default=DEFAULT_DISPUTE_NOTE)
-
-    def __post_init__(self) -> None:
-        if self.generated_at.tzinfo is None:
-            raise ValueError("Notice.generated_at must be timezone-aware")
-        quarter_label(self.quarter)  # a malformed quarter fails here, not halfway through a PDF
-
-    @property
-    def title(self) -> str:
-        """和平村2026年第四季度乡村治理积分公示"""
-        return f"{village_label(self.village)}{quarter_label(self.quarter)}乡村治理积分公示"
-
-    @property
-    def date_label(self) -> str:
-        day = local(self.generated_at)
-        return f"{day.year}年{day.month}月{day.day}日"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import qrcode
 from escpos.escpos import QR_ECLEVEL_M
 from escpos.printer import Dummy
 
+from kiosk.core.receipt import HandoverSlip, Receipt
 from kiosk.printing.layout import (
     Align,
     Block,
@@ -22,7 +23,6 @@ from kiosk.printing.layout import (
     handover_layout,
     receipt_layout,
 )
-from kiosk.printing.receipt import HandoverSlip, Receipt
 
 CHINESE_ON = b"\x1c&"  # FS &: bytes from 0x81 up are GB codes of the Hanzi font
 CHINESE_OFF = b"\x1c."  # FS .: back to single-byte characters

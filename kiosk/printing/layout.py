@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from kiosk.core.clock import local
-from kiosk.printing.receipt import HandoverSlip, Receipt, ReceiptLine
+from kiosk.core.receipt import HandoverSlip, Receipt, ReceiptLine
 
 # Font A of a 58 mm head (384 dots) and an 80 mm head (576 dots) is 12 dots per column.
 SUPPORTED_COLUMNS = (32, 48)

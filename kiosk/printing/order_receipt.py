@@ -8,12 +8,12 @@ from sqlalchemy import literal_column
 from sqlmodel import Session, col, select
 
 from kiosk.core.codes import order_payload
+from kiosk.core.masking import mask_name
 from kiosk.core.models import ExchangePoint, Household, Operator, ReceiptJob, RedemptionOrder
+from kiosk.core.receipt import Receipt, ReceiptLine
 from kiosk.core.redemption import order_view
-from kiosk.printables.masking import mask_name
 from kiosk.printing.escpos_bytes import render_receipt
 from kiosk.printing.queue import enqueue
-from kiosk.printing.receipt import Receipt, ReceiptLine
 
 
 def receipt_for_order(

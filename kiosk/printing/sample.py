@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from kiosk.printing.receipt import Receipt, ReceiptLine
+from kiosk.core.receipt import Receipt, ReceiptLine
 
 
 def sample_receipt(now: datetime) -> Receipt:

@@ -14,11 +14,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
 from kiosk.core.errors import DomainError
-from kiosk.i18n import text
+from kiosk.services.counter import CounterService, HouseholdView, ScanTarget, SignedIn
 from kiosk.settings import Settings
-from kiosk.tui.backend import HouseholdView, KioskBackend, ScanTarget, SignedIn
 from kiosk.tui.bindings import localize_bindings
 from kiosk.tui.scanning import ScanFilter
+from kiosk.tui.texts import text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -41,7 +41,7 @@ class KioskApp(App[None]):
     ]
 
     def __init__(
-        self, backend: KioskBackend, settings: Settings, *, settings_path: Path | None = None
+        self, backend: CounterService, settings: Settings, *, settings_path: Path | None = None
     ) -> None:
         super().__init__()
         self.backend = backend
@@ -273,7 +273,7 @@ def create_app(
 
     # The configured printer is opened when first printed to (a printer that is off does
     # not stop the kiosk starting); settings have already checked its URI.
-    backend = KioskBackend(
+    backend = CounterService(
         engine or open_database(settings.db_url), settings, printer, clock or now
     )
     return KioskApp(backend, settings, settings_path=settings_path)

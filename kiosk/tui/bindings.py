@@ -6,11 +6,11 @@ from dataclasses import replace
 
 from textual.dom import DOMNode
 
-from kiosk.i18n import text
+from kiosk.tui.texts import text
 
 
 def localize_bindings(node: DOMNode, language: str) -> None:
-    """Fill each binding's footer label and tooltip from `kiosk.i18n` (`key.<id>`, `key.<id>.tip`).
+    """Fill each binding's footer label and tooltip from `kiosk.tui.texts` (`key.<id>`, `key.<id>.tip`).
 
     Bindings are declared once with an id; Textual copies a class's bindings into every
     instance, so replacing them on the instance changes the footer of that screen only.

@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, inspect
 from sqlmodel import SQLModel
 
 from kiosk.core.db import make_engine, open_database
-from kiosk.migrations import alembic_config, current_revision
+from kiosk.core.migrations import alembic_config, current_revision
 
 ADMINISTRATION_TABLES = {"declaration", "declarationdecision", "dispute", "disputeresolution"}
 

@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from kiosk.core.db import open_database
-from kiosk.migrations import current_revision, head_revision
+from kiosk.core.migrations import current_revision, head_revision
 
 
 def _import_every_model_module() -> None:

@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from kiosk.core.db import make_engine, write_session
 from kiosk.core.ledger import append_entry, meta_set
+from kiosk.core.migrations import head_revision
 from kiosk.core.models import Household
-from kiosk.migrations import head_revision
 from kiosk.ops.doctor import (
     Status,
     check_database,

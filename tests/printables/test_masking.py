@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.printables.labels import quarter_label, village_label
-from kiosk.printables.masking import mask_name
+from kiosk.core.labels import quarter_label, village_label
+from kiosk.core.masking import mask_name
 
 
 @pytest.mark.parametrize(

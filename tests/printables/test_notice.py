@@ -11,15 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.printables.masking import mask_name
-from kiosk.printables.notice import (
-    COLUMNS,
-    DEFAULT_DISPUTE_NOTE,
-    Notice,
-    NoticeRow,
-    write_notice_csv,
-    write_notice_pdf,
-)
+from kiosk.core.masking import mask_name
+from kiosk.core.notice import DEFAULT_DISPUTE_NOTE, Notice, NoticeRow
+from kiosk.printables.notice import COLUMNS, write_notice_csv, write_notice_pdf
 
 # Fictional households.
 NAMES = ("林小禾", "郑一苇", "欧阳晓岚", "禾", "周青")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from kiosk.printing.receipt import HandoverSlip, Receipt, ReceiptLine
+from kiosk.core.receipt import HandoverSlip, Receipt, ReceiptLine
 
 PRINTED_AT = datetime(2026, 11, 29, 6, 5, tzinfo=UTC)  # 14:05 in Chongqing
 DUE_AT = datetime(2026, 12, 3, 15, 59, tzinfo=UTC)  # 23:59 on 3 December in Chongqing

@@ -139,7 +139,7 @@ def _build_world(central: Central, directory: Path) -> Iterator[World]:
         _kiosk_work(kiosk, 0)
         kiosk.sync(server.url)
         with read_session(central.engine) as session:
-            from sync.models import SyncKiosk
+            from kiosk.core.central_models import SyncKiosk
 
             acked_seq = session.get(SyncKiosk, kiosk.id).acked_seq  # type: ignore[union-attr]
         _kiosk_work(kiosk, 1)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, col, select
 
 from kiosk.core.awards import award
+from kiosk.core.central_models import SyncAlert
 from kiosk.core.db import read_session, write_session
 from kiosk.core.declarations import (
     DeclarationView,
@@ -34,7 +35,6 @@ from kiosk.core.households import household_by_code
 from kiosk.core.ledger import balance
 from kiosk.core.models import Household, LedgerEntry
 from kiosk.core.reference import operator_by_id
-from sync.models import SyncAlert
 from sync.protocol import RECORD_TABLES
 from tests.sync.harness import NOW, Central, Kiosk, LiveServer, assert_agree, new_kiosk
 

@@ -17,12 +17,12 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from kiosk.core.central_models import SyncAlert, SyncKiosk
 from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import BadInput, DomainError, Refused
 from kiosk.core.models import Household, LedgerEntry
 from sync.client import LAST_RESULT_KEY, SyncFailed, check_central_url, hello_payload, push_payloads
 from sync.credentials import revoke_kiosk
-from sync.models import SyncAlert, SyncKiosk
 from sync.server import RateLimiter
 from tests.support.postgres import free_port
 from tests.sync.harness import (

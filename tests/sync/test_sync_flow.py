@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from kiosk.core.central_models import SyncKiosk
 from kiosk.core.db import read_session, write_session
 from kiosk.core.households import household_by_code, summarize
 from kiosk.core.ledger import balance, meta_get
@@ -18,7 +19,6 @@ from kiosk.core.pins import verify_pin
 from kiosk.core.redemption import RedeemLine, redeem
 from kiosk.core.reference import operator_by_id
 from sync.client import ACKED_KEY, LAST_RESULT_KEY, SERVER_TIME_KEY
-from sync.models import SyncKiosk
 from tests.sync.harness import (
     NOW,
     Central,

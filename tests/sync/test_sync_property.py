@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from kiosk.core.central_models import SyncKiosk
 from kiosk.core.db import make_engine, read_session, write_session
 from kiosk.core.errors import Refused
 from kiosk.core.households import household_by_code
@@ -22,7 +23,6 @@ from kiosk.core.redemption import RedeemLine, redeem
 from kiosk.core.reference import operator_by_id
 from sync import central
 from sync.client import LocalCentral, push_payloads, run_sync
-from sync.models import SyncKiosk
 from sync.protocol import RECORD_TABLES
 from tests.sync.harness import NOW, Central, copy_file, new_kiosk, village_state, write_awards
 

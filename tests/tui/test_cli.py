@@ -16,14 +16,16 @@ from kiosk.core.models import Household, ReceiptJob
 from kiosk.core.redemption import RedeemLine
 from kiosk.printing.preview import preview_text
 from kiosk.printing.printers import DummyPrinter
+from kiosk.services.counter import CounterService
 from kiosk.settings import Settings
-from kiosk.tui.backend import KioskBackend
 from tests.tui.conftest import NOW, Ledger
 
 
 def _order(db_path: Path) -> str:
     engine = open_database(f"sqlite:///{db_path}")
-    backend = KioskBackend(engine, Settings(db=f"sqlite:///{db_path}"), DummyPrinter(), lambda: NOW)
+    backend = CounterService(
+        engine, Settings(db=f"sqlite:///{db_path}"), DummyPrinter(), lambda: NOW
+    )
     household = backend.household("HP0001")
     result = backend.redeem(household.id, [RedeemLine(2, 1, hand_over=True)], "shop-heping", "o-1")
     engine.dispose()

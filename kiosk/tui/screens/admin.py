@@ -37,10 +37,12 @@ from kiosk.core.disputes import (
 from kiosk.core.errors import BadInput, DomainError, Refused
 from kiosk.core.households import freeze_status, resolve_household
 from kiosk.core.ledger import EntryView, balance, entries_of, history_for_rules
+from kiosk.core.masking import mask_name
 from kiosk.core.models import Household, Operator, Village
 from kiosk.core.notice import (
     FrozenHousehold,
     HonoursView,
+    Notice,
     Quarter,
     build_notice,
     frozen_households,
@@ -54,14 +56,12 @@ from kiosk.core.reference import (
     ruleset_for,
     village_by_name,
 )
-from kiosk.printables.masking import mask_name
-from kiosk.printables.notice import Notice
 from rules.engine import RuleRefusal, helper_entry, points_year, price_award
 from rules.model import Rule
 
 if TYPE_CHECKING:
+    from kiosk.services.counter import CounterService
     from kiosk.tui.app import KioskApp
-    from kiosk.tui.backend import KioskBackend
 
 # The four 大类 of the lists, in the document's order; the award screen groups rules so.
 CATEGORIES = ("平安建设", "道德建设", "美丽建设", "激励引导")
@@ -97,7 +97,7 @@ class AdminHousehold:
     takes_part: bool
 
 
-def find_household(backend: KioskBackend, raw: str, operator_id: str) -> AdminHousehold:
+def find_household(backend: CounterService, raw: str, operator_id: str) -> AdminHousehold:
     """A household the operator may act for, from a typed code or a scanned card."""
     now = backend.clock()
     with read_session(backend.engine) as session:
@@ -107,7 +107,7 @@ def find_household(backend: KioskBackend, raw: str, operator_id: str) -> AdminHo
         return _admin_household(session, household, now)
 
 
-def household_from_photo(backend: KioskBackend, photo: Path, operator_id: str) -> AdminHousehold:
+def household_from_photo(backend: CounterService, photo: Path, operator_id: str) -> AdminHousehold:
     """The household whose card is in a photo (a villager's phone picture, a screenshot)."""
     from kiosk.printables.scan_image import decode_codes
 
@@ -149,7 +149,7 @@ class RuleChoice:
     unit: str | None
 
 
-def rule_choices(backend: KioskBackend, village_id: str) -> list[RuleChoice]:
+def rule_choices(backend: CounterService, village_id: str) -> list[RuleChoice]:
     """The rules an administrator awards by hand (no bonuses, no freezes), in list order."""
     with read_session(backend.engine) as session:
         ruleset = ruleset_for(session, village_id, backend.clock())
@@ -211,7 +211,7 @@ class AwardPreview:
 
 
 def preview_award(
-    backend: KioskBackend,
+    backend: CounterService,
     *,
     household_id: str,
     rule_id: str,
@@ -251,7 +251,7 @@ def preview_award(
 
 
 def confirm_award(
-    backend: KioskBackend,
+    backend: CounterService,
     *,
     household_id: str,
     rule_id: str,
@@ -281,13 +281,13 @@ def confirm_award(
 # --- declarations ----------------------------------------------------------------------------
 
 
-def pending_declarations(backend: KioskBackend, village_id: str | None) -> list[DeclarationView]:
+def pending_declarations(backend: CounterService, village_id: str | None) -> list[DeclarationView]:
     with read_session(backend.engine) as session:
         return list_pending(session, village_id)
 
 
 def file_new_declaration(
-    backend: KioskBackend,
+    backend: CounterService,
     *,
     household_id: str,
     rule_id: str,
@@ -316,7 +316,7 @@ def file_new_declaration(
 
 
 def decide_declaration(
-    backend: KioskBackend, ref: str, operator_id: str, *, reason: str | None = None
+    backend: CounterService, ref: str, operator_id: str, *, reason: str | None = None
 ) -> DeclarationView:
     """Approve (reason None) or reject with the reason."""
     now = backend.clock()
@@ -327,7 +327,7 @@ def decide_declaration(
         return reject(session, ref=ref, reason=reason, operator=operator, now=now)
 
 
-def evidence_dir_for(backend: KioskBackend) -> Path:
+def evidence_dir_for(backend: CounterService) -> Path:
     from kiosk.cli.admin_commands import evidence_dir
 
     return evidence_dir(backend.settings.db_url)
@@ -337,13 +337,13 @@ def evidence_dir_for(backend: KioskBackend) -> Path:
 
 
 def disputes(
-    backend: KioskBackend, village_id: str | None, *, open_only: bool
+    backend: CounterService, village_id: str | None, *, open_only: bool
 ) -> list[DisputeView]:
     with read_session(backend.engine) as session:
         return list_disputes(session, village_id, open_only=open_only)
 
 
-def household_entries(backend: KioskBackend, household_id: str) -> list[EntryView]:
+def household_entries(backend: CounterService, household_id: str) -> list[EntryView]:
     """This year's entries a villager may dispute, newest first."""
     now = backend.clock()
     with read_session(backend.engine) as session:
@@ -352,7 +352,7 @@ def household_entries(backend: KioskBackend, household_id: str) -> list[EntryVie
 
 
 def record_dispute(
-    backend: KioskBackend, entry_id: str, raised_by: str, description: str
+    backend: CounterService, entry_id: str, raised_by: str, description: str
 ) -> DisputeView:
     now = backend.clock()
     with write_session(backend.engine) as session:
@@ -362,7 +362,7 @@ def record_dispute(
 
 
 def decide_dispute(
-    backend: KioskBackend, ref: str, operator_id: str, *, note: str, correct: bool
+    backend: CounterService, ref: str, operator_id: str, *, note: str, correct: bool
 ) -> DisputeView:
     now = backend.clock()
     resolve = resolve_correct if correct else resolve_uphold
@@ -374,13 +374,13 @@ def decide_dispute(
 # --- freezes ---------------------------------------------------------------------------------
 
 
-def frozen(backend: KioskBackend, village_id: str | None) -> list[FrozenHousehold]:
+def frozen(backend: CounterService, village_id: str | None) -> list[FrozenHousehold]:
     with read_session(backend.engine) as session:
         return frozen_households(session, local_date(backend.clock()), village_id)
 
 
 def set_freeze(
-    backend: KioskBackend, household_id: str, until: date, reason: str, operator_id: str
+    backend: CounterService, household_id: str, until: date, reason: str, operator_id: str
 ) -> None:
     now = backend.clock()
     with write_session(backend.engine) as session:
@@ -397,7 +397,7 @@ def set_freeze(
         )
 
 
-def lift(backend: KioskBackend, code: str, reason: str, operator_id: str) -> bool:
+def lift(backend: CounterService, code: str, reason: str, operator_id: str) -> bool:
     """Lift the freeze in force; False when there was none."""
     now = backend.clock()
     with write_session(backend.engine) as session:
@@ -422,7 +422,7 @@ class NoticeBoard:
     year: HonoursView
 
 
-def notice_board(backend: KioskBackend, village: str, quarter: Quarter) -> NoticeBoard:
+def notice_board(backend: CounterService, village: str, quarter: Quarter) -> NoticeBoard:
     """The quarter's notice and the honours of the current month and year of that village."""
     now = backend.clock()
     with read_session(backend.engine) as session:
@@ -441,7 +441,7 @@ def notice_board(backend: KioskBackend, village: str, quarter: Quarter) -> Notic
         )
 
 
-def village_name(backend: KioskBackend, village_id: str | None) -> str:
+def village_name(backend: CounterService, village_id: str | None) -> str:
     """The village a screen opens on: the operator's, else this kiosk's, else the first."""
     with read_session(backend.engine) as session:
         chosen = village_id or backend.kiosk_village()

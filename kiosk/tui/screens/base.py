@@ -9,8 +9,8 @@ from textual.screen import ModalScreen, Screen
 from kiosk.tui.bindings import localize_bindings
 
 if TYPE_CHECKING:
+    from kiosk.services.counter import CounterService
     from kiosk.tui.app import KioskApp
-    from kiosk.tui.backend import KioskBackend
 
 
 class KioskScreen(Screen[None]):
@@ -25,7 +25,7 @@ class KioskScreen(Screen[None]):
         return cast("KioskApp", self.app)
 
     @property
-    def backend(self) -> KioskBackend:
+    def backend(self) -> CounterService:
         return self.kiosk.backend
 
     def t(self, key: str, /, **params: object) -> str:

@@ -29,8 +29,8 @@ from kiosk.core.fulfilment import (
     exchange_point_for,
     restock,
 )
+from kiosk.core.masking import mask_name
 from kiosk.core.reference import operator_by_id
-from kiosk.printables.masking import mask_name
 from kiosk.tui.screens.base import KioskDialog, KioskScreen
 from kiosk.tui.widgets.status_bar import StatusBar
 

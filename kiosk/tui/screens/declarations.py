@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from kiosk.core.clock import local
 from kiosk.core.declarations import DeclarationView
 from kiosk.core.errors import BadInput, DomainError
-from kiosk.printables.masking import mask_name
+from kiosk.core.masking import mask_name
 from kiosk.tui.screens.admin import (
     AdminHousehold,
     decide_declaration,

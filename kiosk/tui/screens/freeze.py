@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from kiosk.core.errors import BadInput, DomainError
+from kiosk.core.masking import mask_name
 from kiosk.core.notice import FrozenHousehold
-from kiosk.printables.masking import mask_name
 from kiosk.tui.screens.admin import find_household, frozen, lift, operator_village, set_freeze
 from kiosk.tui.screens.award import AdminScreen
 from kiosk.tui.widgets.status_bar import StatusBar

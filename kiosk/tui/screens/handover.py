@@ -25,12 +25,12 @@ from kiosk.core.fulfilment import (
     OrderRecord,
     board,
     cancel_line,
-    hand_over_and_queue_slip,
     order_record,
     resolve_order,
 )
+from kiosk.core.masking import mask_name
 from kiosk.core.reference import operator_by_id
-from kiosk.printables.masking import mask_name
+from kiosk.services.fulfilment import hand_over_and_queue_slip
 from kiosk.tui.screens.base import KioskDialog, KioskScreen
 from kiosk.tui.screens.deadlines import refresh_counts
 from kiosk.tui.widgets.status_bar import StatusBar

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from kiosk.core.errors import DomainError
-from kiosk.tui.backend import HouseholdHit, HouseholdView
+from kiosk.services.counter import HouseholdHit, HouseholdView
 from kiosk.tui.menu import entries_for
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.screens.deadlines import DeadlineCountsBar

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Label
 
 from kiosk.core.clock import local
 from kiosk.core.errors import DomainError
-from kiosk.tui.backend import HouseholdView
+from kiosk.services.counter import HouseholdView
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.household_card import HouseholdCard
 from kiosk.tui.widgets.status_bar import StatusBar

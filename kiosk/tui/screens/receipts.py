@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Label
 
 from kiosk.core.clock import local
-from kiosk.tui.backend import OrderSummary
+from kiosk.services.counter import OrderSummary
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.status_bar import StatusBar
 

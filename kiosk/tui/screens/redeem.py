@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from kiosk.core.errors import DomainError
 from kiosk.core.ids import new_id
 from kiosk.core.redemption import MAX_LINE_QTY, Quote, RedeemLine, RedeemResult
-from kiosk.tui.backend import CatalogueRow, HouseholdView
+from kiosk.services.counter import CatalogueRow, HouseholdView
 from kiosk.tui.dialogs.confirm_redeem import ConfirmLine, ConfirmRedeemDialog
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.status_bar import StatusBar

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.core.errors import DomainError
-from kiosk.tui.backend import OperatorChoice, SignedIn
+from kiosk.services.counter import OperatorChoice, SignedIn
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.status_bar import StatusBar
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, cast
 from rich.text import Text
 from textual.widget import Widget
 
-from kiosk.tui.backend import HouseholdView
+from kiosk.services.counter import HouseholdView
 
 if TYPE_CHECKING:
     from kiosk.tui.app import KioskApp

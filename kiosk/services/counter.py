@@ -27,6 +27,7 @@ from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import BadInput, NotFound, Refused
 from kiosk.core.households import resolve_household, summarize
 from kiosk.core.ledger import meta_get
+from kiosk.core.masking import mask_name
 from kiosk.core.models import (
     Cancellation,
     ExchangePoint,
@@ -51,7 +52,6 @@ from kiosk.core.redemption import (
 )
 from kiosk.core.reference import catalog_items, operator_by_id, ruleset_for, stock_levels
 from kiosk.core.seed import DEMO_PINS
-from kiosk.printables.masking import mask_name
 from kiosk.settings import Settings
 
 if TYPE_CHECKING:
@@ -174,7 +174,7 @@ class QueueState:
     printed: list[str] = field(default_factory=list)
 
 
-class KioskBackend:
+class CounterService:
     """The database, the printer and the clock a kiosk app works with."""
 
     def __init__(
@@ -246,7 +246,7 @@ class KioskBackend:
         with read_session(self.engine) as session:
             operator = operator_by_id(session, operator_id)
         if not pin.isdigit() or not verify_pin(pin, operator.pin_hash):
-            raise BadInput("tui.signin.bad_pin")
+            raise BadInput("operator.bad_pin")
         return SignedIn(operator.id, operator.name, operator.role, operator.village_id)
 
     # --- households ---

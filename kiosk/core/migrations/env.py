@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import sync.models  # noqa: F401  (the central store's tables)
+import kiosk.core.central_models  # noqa: F401  (the central store's tables)
 from kiosk.core import models  # noqa: F401  (registers the tables)
 
 config = context.config
