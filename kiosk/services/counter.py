@@ -48,7 +48,6 @@ from kiosk.core.redemption import (
     order_by_number,
     order_view,
     quote,
-    redeem,
 )
 from kiosk.core.reference import catalog_items, operator_by_id, ruleset_for, stock_levels
 from kiosk.core.seed import DEMO_PINS
@@ -433,33 +432,24 @@ class CounterService:
         A retry with the same `order_id` (the first attempt's answer was lost) gets the
         committed order back and queues nothing new.
         """
-        from kiosk.printing.order_receipt import queue_receipt
+        from kiosk.services.redemption import redeem_and_queue_receipt
 
         now = self.clock()
         with write_session(self.engine) as session:
             household = session.get(Household, household_id)
             if household is None:
                 raise NotFound("code.unknown", code=household_id)
-            operator = operator_by_id(session, operator_id)
-            result = redeem(
+            result = redeem_and_queue_receipt(
                 session,
                 household=household,
                 lines=lines,
-                operator=operator,
+                operator=operator_by_id(session, operator_id),
                 now=now,
                 exchange_point_id=self._point_for(session, household.village_id),
                 order_id=order_id,
+                columns=self.settings.columns,
+                encoding=self.settings.encoding,
             )
-            if not result.replayed:
-                order = session.get(RedemptionOrder, result.order_id)
-                assert order is not None
-                queue_receipt(
-                    session,
-                    order,
-                    now=now,
-                    columns=self.settings.columns,
-                    encoding=self.settings.encoding,
-                )
         return result
 
     # --- receipts and the printer ---
