@@ -22,6 +22,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy rules catalog kiosk/core
 
+.PHONY: screen-test boot-test
+screen-test: system-deps $(STAMP)  ## the kiosk screen under headless cage, read back by OCR
+	$(BIN)/pytest tests/deploy/test_screen.py tests/deploy/test_kiosk_screen.py -v
+
+boot-test: system-deps $(STAMP)  ## install both roles on a booted Debian 12 container (slow; by hand)
+	BOOT_TEST=1 $(BIN)/pytest tests/deploy/test_boot.py -v -s
+
 bench: system-deps $(STAMP)  ## the benchmark table (slow; run by hand)
 	$(BIN)/python -m bench
 

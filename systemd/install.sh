@@ -37,7 +37,9 @@ readonly CARD_KEY=$CENTRAL_STATE/card-signing.key
 readonly KIOSK_UNITS=(kiosk.service kiosk-sync.service kiosk-sync.timer kiosk-backup.service kiosk-backup.timer)
 readonly CENTRAL_UNITS=(kiosk-central.service kiosk-central-backup.service kiosk-central-backup.timer
     kiosk-month-close.service kiosk-month-close.timer kiosk-year-close.service kiosk-year-close.timer)
-readonly KIOSK_PACKAGES=(cage foot fonts-wqy-microhei locales dbus libpam-systemd libzbar0
+# xwayland: Debian 12's cage is built with Xwayland support and will not start without it,
+# yet only recommends it, and --no-install-recommends leaves recommendations out.
+readonly KIOSK_PACKAGES=(cage xwayland foot fonts-wqy-microhei locales dbus libpam-systemd libzbar0
     libusb-1.0-0 python3 python3-venv sqlite3 ca-certificates tzdata)
 readonly CENTRAL_PACKAGES=(python3 python3-venv postgresql-client ca-certificates tzdata)
 
@@ -193,6 +195,17 @@ install_python_environment() {
     system "$PREFIX/bin/pip" install --quiet --constraint "$SOURCE/requirements.lock" "$SOURCE"
 }
 
+# udevadm control/trigger talk to a running udevd; in a container (or a chroot) there is
+# none and they fail. The rules file is installed either way and applies at the next boot.
+reload_udev_rules() {
+    if [[ -z $root && ! -S /run/udev/control ]]; then
+        echo "skipped: no udevd is running (a container?); the udev rules apply at the next boot"
+        return
+    fi
+    system udevadm control --reload
+    system udevadm trigger --action=change --subsystem-match=usb --subsystem-match=hidraw
+}
+
 install_units() {
     local unit
     for unit in "$@"; do
@@ -273,11 +286,11 @@ install_kiosk() {
     make_dir "$KIOSK_BACKUPS" 0750 kiosk:kiosk
     install_python_environment
     install_units "${KIOSK_UNITS[@]}"
+    put "$SOURCE/systemd/kiosk-screen" "$PREFIX/libexec/kiosk-screen" 0755
     put "$SOURCE/systemd/60-tangxiang-kiosk.rules" /etc/udev/rules.d/60-tangxiang-kiosk.rules 0644
     put "$SOURCE/systemd/foot.ini" "$CONFIG_DIR/foot.ini" 0644
     write_kiosk_settings
-    system udevadm control --reload
-    system udevadm trigger --action=change --subsystem-match=usb --subsystem-match=hidraw
+    reload_udev_rules
     system systemctl daemon-reload
     system systemctl set-default graphical.target
     system systemctl disable getty@tty1.service

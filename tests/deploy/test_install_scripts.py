@@ -25,8 +25,9 @@ from tests.deploy.conftest import (
     run_script,
 )
 
-SCRIPTS = [INSTALL, UNINSTALL]
+SCRIPTS = [INSTALL, UNINSTALL, SYSTEMD_DIR / "kiosk-screen"]
 KIOSK_FILES = [
+    "opt/tangxiang-kiosk/libexec/kiosk-screen",
     "etc/systemd/system/kiosk.service",
     "etc/systemd/system/kiosk-sync.service",
     "etc/systemd/system/kiosk-sync.timer",
@@ -318,3 +319,26 @@ def write_self_signed(directory: Path) -> tuple[Path, Path]:
         )
     )
     return certificate_path, key_path
+
+
+def test_udev_steps_are_skipped_where_no_udevd_runs() -> None:
+    """In a container (no udevd) `udevadm control --reload` fails and would abort the install."""
+    result = run_script(
+        INSTALL,
+        "--dry-run",
+        "--kiosk-id",
+        KIOSK_ID,
+        "--sync-secret",
+        SYNC_SECRET,
+        "--central",
+        CENTRAL_URL,
+    )
+    assert result.returncode == 0, result.stderr
+    if Path("/run/udev/control").is_socket():
+        assert "+ udevadm control --reload" in result.stdout
+    else:
+        assert "skipped: no udevd is running" in result.stdout
+        assert "udevadm" not in result.stdout
+    # The rules file is installed either way: it applies at the next boot.
+    assert "60-tangxiang-kiosk.rules" in result.stdout
+    assert "xwayland" in result.stdout, "Debian 12's cage does not start without Xwayland"

@@ -121,9 +121,11 @@ def test_kiosk_screen_unit() -> None:
     assert "LANG=zh_CN.UTF-8" in service["Environment"]
     assert service["ExecStartPre"] == ["/opt/tangxiang-kiosk/bin/kiosk migrate"]
     start = service["ExecStart"][0]
-    assert start.startswith("/usr/bin/cage ")
-    assert "/usr/bin/foot " in start
+    # cage runs under the wrapper, never as the main process (see systemd/kiosk-screen).
+    assert start.startswith("/opt/tangxiang-kiosk/libexec/kiosk-screen /usr/bin/foot ")
     assert start.endswith("/opt/tangxiang-kiosk/bin/kiosk run")
+    assert " -d " not in start
+    assert service["TimeoutStopSec"] == ["15s"]
 
 
 def test_sync_retries_without_newer_systemd() -> None:
