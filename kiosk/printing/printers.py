@@ -45,18 +45,38 @@ _ADVICE: dict[str, tuple[str, str]] = {
 }
 
 
+# What the printer itself said when asked before a job (see read_status).
+_STATE_ADVICE: dict[str, tuple[str, str]] = {
+    "paper_out": (
+        "打印机缺纸，请装入新的纸卷",
+        "the printer is out of paper: load a new roll",
+    ),
+    "offline": (
+        "打印机处于离线状态，请检查纸仓盖是否盖好、打印机是否报错",
+        "the printer is offline: check that its cover is closed and it shows no error",
+    ),
+}
+
+
 class PrinterError(Exception):
     """The printer did not take the job; the message says what to check. Nothing was printed
-    for sure, so the job stays queued."""
+    for sure, so the job stays queued.
 
-    def __init__(self, uri: str, kind: str, detail: str) -> None:
+    `state` is what the printer reported before the job ("paper_out", "offline") when it
+    was asked (open_printer(..., check_status=True)); None when the job itself failed.
+    """
+
+    def __init__(self, uri: str, kind: str, detail: str, state: str | None = None) -> None:
         self.uri = uri
         self.kind = kind
         self.detail = detail
+        self.state = state
         super().__init__(uri, kind, detail)
 
     def message(self, language: str = "zh") -> str:
-        chinese, english = _ADVICE.get(self.kind, _ADVICE["usb"])
+        chinese, english = _STATE_ADVICE.get(
+            self.state or "", _ADVICE.get(self.kind, _ADVICE["usb"])
+        )
         if language == "en":
             return f"Printing failed ({self.uri}): {english}."
         return f"打印失败（{self.uri}）：{chinese}。"
@@ -198,6 +218,74 @@ def _usb_out_endpoint(device: Any) -> int | None:
     return None if endpoint is None else int(endpoint.bEndpointAddress)
 
 
+# ESC/POS real-time status requests, DLE EOT n: answered at once with one status byte,
+# even while the printer is stopped, and never printed. n=1 printer status (bit 3: offline),
+# n=4 roll paper sensor (bits 5-6: paper end, bits 2-3: near end).
+DLE_EOT_PRINTER = b"\x10\x04\x01"
+DLE_EOT_PAPER = b"\x10\x04\x04"
+STATUS_TIMEOUT_SECONDS = 0.5  # a printer that answers does so in milliseconds
+
+PrinterState = Literal["ready", "paper_near_end", "paper_out", "offline", "unknown"]
+
+
+def _is_status_byte(value: int) -> bool:
+    # Every status byte has bits 1 and 4 set and bits 0 and 7 clear; anything else is not
+    # an answer to DLE EOT.
+    return value & 0x93 == 0x12
+
+
+def printer_state(printer_status: int | None, paper_status: int | None) -> PrinterState:
+    """The state the two DLE EOT answers (1 and 4) describe; None or a non-status byte for
+    no answer. Paper end wins over offline: it is the usual reason a printer goes offline,
+    and the one the shopkeeper can fix."""
+    if printer_status is None or not _is_status_byte(printer_status):
+        return "unknown"
+    if paper_status is not None and _is_status_byte(paper_status):
+        if paper_status & 0x60:
+            return "paper_out"
+        if printer_status & 0x08:
+            return "offline"
+        if paper_status & 0x0C:
+            return "paper_near_end"
+        return "ready"
+    return "offline" if printer_status & 0x08 else "ready"
+
+
+def _read_status(device: Escpos, kind: PrinterKind) -> PrinterState:
+    """Ask a serial or network printer for its state on the job's own connection.
+
+    A printer that does not answer (some only listen) is "unknown" and gets the job as
+    before; only a printer that says it cannot print is spared it.
+    """
+    port: Any = device.device
+    answer = b""
+    try:
+        if kind == "serial":
+            port.reset_input_buffer()  # a stale answer from an earlier job would mislead
+            port.timeout = STATUS_TIMEOUT_SECONDS
+            port.write(DLE_EOT_PRINTER + DLE_EOT_PAPER)
+            port.flush()
+            answer = port.read(2)
+        else:
+            port.settimeout(STATUS_TIMEOUT_SECONDS)
+            port.sendall(DLE_EOT_PRINTER + DLE_EOT_PAPER)
+            while len(answer) < 2:
+                chunk = port.recv(2 - len(answer))
+                if not chunk:
+                    break
+                answer += chunk
+    except (OSError, TimeoutError):
+        pass  # no answer in time: unknown
+    finally:
+        if kind == "serial":
+            port.timeout = TIMEOUT_SECONDS
+        else:
+            port.settimeout(TIMEOUT_SECONDS)
+    return printer_state(
+        answer[0] if len(answer) > 0 else None, answer[1] if len(answer) > 1 else None
+    )
+
+
 def _close_quietly(device: Escpos) -> None:
     # Already failing: the first error is the one worth reporting.
     with contextlib.suppress(Exception):
@@ -211,9 +299,14 @@ class EscposPrinter:
     switched off, unplugged or refilled, with no restart of the kiosk.
     """
 
-    def __init__(self, uri: str, target: PrinterTarget) -> None:
+    def __init__(self, uri: str, target: PrinterTarget, *, check_status: bool = False) -> None:
         self.uri = uri
         self.target = target
+        # Serial and network printers can say they are out of paper or offline before a
+        # job; such a printer would take the bytes into its buffer and print nothing, and
+        # the job would count as printed. USB and file: printers cannot be asked this way.
+        self.check_status = check_status and target.kind in ("serial", "tcp")
+        self.last_state: PrinterState = "unknown"
         self._lock = threading.Lock()  # one job at a time on one device
 
     def _connect(self) -> Escpos:
@@ -258,11 +351,22 @@ class EscposPrinter:
             try:
                 device = self._connect()
                 try:
+                    if self.check_status:
+                        self.last_state = _read_status(device, self.target.kind)
+                        if self.last_state in ("paper_out", "offline"):
+                            raise PrinterError(
+                                self.uri,
+                                self.target.kind,
+                                f"the printer reports {self.last_state}",
+                                state=self.last_state,
+                            )
                     device._raw(bytes(data))
                 except BaseException:
                     _close_quietly(device)
                     raise
                 device.close()  # closing flushes: a full disk can first show up here
+            except PrinterError:
+                raise
             except Exception as error:
                 # Drivers raise OSError, USBError, SerialException, escpos errors and even
                 # AssertionError; to the shopkeeper they all mean "check the printer".
@@ -272,12 +376,14 @@ class EscposPrinter:
                 raise PrinterError(self.uri, self.target.kind, detail) from error
 
 
-def open_printer(uri: str) -> DummyPrinter | EscposPrinter:
+def open_printer(uri: str, *, check_status: bool = False) -> DummyPrinter | EscposPrinter:
     """The printer named by `uri`; nothing is connected until the first `send`.
 
     So a kiosk starts even while its printer is off; a bad URI raises ValueError at once.
+    With `check_status`, a serial or network printer is asked (DLE EOT) before each job,
+    and one that reports no paper or offline gets no job: PrinterError with its `state`.
     """
     target = parse_printer_uri(uri)
     if target.kind == "dummy":
         return DummyPrinter()
-    return EscposPrinter(uri.strip(), target)
+    return EscposPrinter(uri.strip(), target, check_status=check_status)
