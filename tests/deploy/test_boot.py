@@ -343,15 +343,20 @@ def test_the_kiosk_screen_shows_sign_in(machine: Machine) -> None:
 
 
 def _app_pid(machine: Machine) -> int | None:
-    group = machine.run("systemctl show -P ControlGroup kiosk.service").stdout.strip()
-    pids = machine.run(
-        f"cat /sys/fs/cgroup/systemd{group}/cgroup.procs /sys/fs/cgroup{group}/cgroup.procs 2>/dev/null"
-    ).stdout.split()
-    for pid in pids:
-        cmdline = machine.run(f"tr '\\0' ' ' < /proc/{pid}/cmdline").stdout
-        if "kiosk run" in cmdline:
-            return int(pid)
-    return None
+    """The `kiosk run` process under kiosk.service's main process.
+
+    Not from the unit's cgroup: pam_systemd moves the processes into the login session's
+    scope, so the unit's own cgroup is empty.
+    """
+    walk = (
+        'pids=$(systemctl show -P MainPID kiosk.service); while [ -n "$pids" ]; do next=; '
+        'for p in $pids; do case "$(tr "\\0" " " < /proc/$p/cmdline)" in '
+        '*"kiosk run"*) echo "$p"; exit 0;; esac; '
+        'next="$next $(cat /proc/$p/task/*/children 2>/dev/null)"; done; '
+        "pids=$(echo $next); done"
+    )
+    found = machine.run(walk).stdout.split()
+    return int(found[0]) if found else None
 
 
 def test_a_killed_app_comes_back(machine: Machine) -> None:

@@ -150,3 +150,37 @@ def test_wrapper_names_a_missing_xwayland(session: UserSession, tmp_path: Path) 
     assert result.returncode == 1, text
     assert "/usr/bin/Xwayland is missing" in text
     assert "apt-get install xwayland" in text
+
+
+def children(pid: int) -> list[int]:
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        return [int(c) for task in tasks for c in (task / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+def command_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def test_stopping_the_wrapper_stops_cage(session: UserSession, tmp_path: Path) -> None:
+    """Stopping kiosk.service signals only its main process: pam_systemd has moved cage
+    into the login session's scope, out of the unit's cgroup. The wrapper passes it on."""
+    log = tmp_path / "screen.log"
+    screen = pam_like(session, ["/bin/sh", str(KIOSK_SCREEN), "/bin/sleep", "600"], log, **HEADLESS)
+    try:
+        cage = wait_for(
+            lambda: next((c for c in children(screen.pid) if command_name(c) == "cage"), None),
+            DEADLINE,
+        )
+        assert cage, log.read_text()
+        assert wait_for(lambda: any(session.runtime.glob("wayland-*[0-9]")), DEADLINE)
+        screen.terminate()  # SIGTERM to the wrapper alone, as systemd's stop does here
+        screen.wait(timeout=DEADLINE)
+        assert wait_for(lambda: not Path(f"/proc/{cage}").exists(), DEADLINE), "cage outlived it"
+    finally:
+        end(screen)
