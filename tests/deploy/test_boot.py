@@ -336,7 +336,9 @@ def test_the_kiosk_screen_shows_sign_in(machine: Machine) -> None:
     started = time.monotonic()
     machine.run("systemctl start --no-block kiosk.service", check=True)
     seconds = sign_in_seconds(machine, "boot-sign-in.png")
-    journal = machine.run("journalctl -u kiosk.service --no-pager -n 40").stdout
+    journal = machine.run(
+        "journalctl -u kiosk.service --no-pager -n 20; journalctl -t kiosk-screen --no-pager -n 40"
+    ).stdout
     log(f"kiosk.service start -> sign-in read by OCR: {seconds} s\n{journal}")
     assert seconds is not None, journal
     log(f"(measured from the start request: {time.monotonic() - started:.1f} s)")
@@ -372,7 +374,9 @@ def test_a_killed_app_comes_back(machine: Machine) -> None:
         ),
         120,
         interval=0.5,
-    ), machine.run("journalctl -u kiosk.service --no-pager -n 40").stdout
+    ), machine.run(
+        "journalctl -u kiosk.service --no-pager -n 20; journalctl -t kiosk-screen --no-pager -n 40"
+    ).stdout
     seconds = sign_in_seconds(machine, "boot-after-kill.png")
     log(
         f"app killed (pid {pid}) -> unit restarted -> sign-in again after {time.monotonic() - killed:.1f} s"
@@ -386,7 +390,9 @@ def test_cage_without_xwayland_fails_naming_it(machine: Machine) -> None:
         named = wait_for(
             lambda: (
                 "Xwayland is missing"
-                in machine.run("journalctl -u kiosk.service --no-pager -n 40").stdout
+                in machine.run(
+                    "journalctl -u kiosk.service --no-pager -n 20; journalctl -t kiosk-screen --no-pager -n 40"
+                ).stdout
             ),
             120,
             interval=1,
