@@ -74,8 +74,16 @@ class KioskApp(App[None]):
         self.last_message = message
         self.notify(message, severity="error" if error else "information", timeout=8)
 
+    def error_text(self, error: DomainError) -> str:
+        """An error's words in the operator's language.
+
+        Screens raise errors keyed by their own texts (`tui.*`), which the domain's table
+        does not hold; `text` looks in the screen texts first, then the domain messages.
+        """
+        return text(error.key, self.language, **error.params)
+
     def say_error(self, error: DomainError) -> None:
-        self.say(error.message(self.language), error=True)
+        self.say(self.error_text(error), error=True)
 
     # --- start, sign-in, sign-out ---
 

@@ -198,7 +198,7 @@ class AwardScreen(AdminScreen):
     def on_award_screen_household_found(self, message: HouseholdFound) -> None:
         info = self.query_one(f"#{message.field}-info", Static)
         if message.error is not None or message.household is None:
-            info.update(f"✗ {message.error.message(self.kiosk.language) if message.error else ''}")
+            info.update(f"✗ {self.kiosk.error_text(message.error) if message.error else ''}")
             if message.field == "household":
                 self.household = None
             else:
@@ -275,7 +275,7 @@ class AwardScreen(AdminScreen):
 
     def preview_text(self, preview: AwardPreview) -> str:
         if preview.refusal is not None:
-            return self.t("tui.award.refused", reason=preview.refusal.message(self.kiosk.language))
+            return self.t("tui.award.refused", reason=self.kiosk.error_text(preview.refusal))
         if preview.kind == "warning":
             text = self.t("tui.award.will_warn", note=preview.note)
         elif preview.points < 0:

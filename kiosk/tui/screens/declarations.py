@@ -244,7 +244,7 @@ class FileDeclarationScreen(AdminScreen):
         info = self.query_one(f"#{message.field}-info", Static)
         found = message.household
         if found is None:
-            reason = message.error.message(self.kiosk.language) if message.error else ""
+            reason = self.kiosk.error_text(message.error) if message.error else ""
             info.update(f"✗ {reason}")
         else:
             info.update(

@@ -231,7 +231,7 @@ class RaiseDisputeScreen(AdminScreen):
         table.clear()
         self.entries = message.entries
         if message.household is None:
-            info.update(f"✗ {message.error.message(self.kiosk.language) if message.error else ''}")
+            info.update(f"✗ {self.kiosk.error_text(message.error) if message.error else ''}")
             return
         h = message.household
         info.update(

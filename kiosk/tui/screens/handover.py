@@ -185,9 +185,7 @@ class HandoverScreen(KioskScreen):
         self.saving = False
         self.kiosk.say_error(message.error)
         if self.record is None:
-            self.query_one("#handover-order", Static).update(
-                message.error.message(self.kiosk.language)
-            )
+            self.query_one("#handover-order", Static).update(self.kiosk.error_text(message.error))
 
     # --- choosing lines ---
 

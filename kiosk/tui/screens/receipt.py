@@ -87,7 +87,7 @@ class ReceiptScreen(KioskScreen):
 
     def on_receipt_screen_failed(self, message: Failed) -> None:
         self.kiosk.say_error(message.error)
-        self.query_one("#order-info", Static).update(message.error.message(self.kiosk.language))
+        self.query_one("#order-info", Static).update(self.kiosk.error_text(message.error))
 
     def action_reprint(self) -> None:
         self._reprint()

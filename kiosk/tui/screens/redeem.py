@@ -295,7 +295,7 @@ class RedeemScreen(KioskScreen):
         )
         refusal = self.query_one("#refusal", Static)
         problem = error or (self.quote.refusal if self.quote and self.cart else None)
-        text = problem.message(self.kiosk.language) if problem else ""
+        text = self.kiosk.error_text(problem) if problem else ""
         if not text and h.frozen_until is not None:
             # Say so before any item is picked, not only at the end.
             text = self.t("redeem.frozen", until=h.frozen_until.isoformat(), reason=h.frozen_reason)
@@ -314,7 +314,7 @@ class RedeemScreen(KioskScreen):
             self.kiosk.say(self.t("tui.redeem.wait_quote"))
             return
         if self.quote.refusal is not None:
-            self.kiosk.say(self.quote.refusal.message(self.kiosk.language), error=True)
+            self.kiosk.say(self.kiosk.error_text(self.quote.refusal), error=True)
             return
         signature = self._signature()
         if self.pending_order is None or self.pending_order[0] != signature:
@@ -349,7 +349,7 @@ class RedeemScreen(KioskScreen):
         try:
             result = self.backend.redeem(self.household.id, lines, operator.id, order_id)
         except DomainError as error:
-            self.post_message(self.RedeemFailed(error.message(self.kiosk.language)))
+            self.post_message(self.RedeemFailed(self.kiosk.error_text(error)))
             return
         except Exception as error:  # the database: locked, disk full... nothing was committed
             self.post_message(

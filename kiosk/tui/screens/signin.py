@@ -112,7 +112,7 @@ class SignInScreen(KioskScreen):
         pin = self.query_one("#pin", Input)
         pin.value = ""
         pin.focus()
-        self._show(message.error.message(self.kiosk.language))
+        self._show(self.kiosk.error_text(message.error))
 
     def _show(self, text: str) -> None:
         self.query_one("#signin-message", Static).update(text)
