@@ -21,7 +21,8 @@ from kiosk.core.ledger import (
 )
 from kiosk.core.models import Freeze, Household, Operator, Role
 from kiosk.core.reference import require_role, require_village, rule_for
-from rules.engine import RuleRefusal, helper_entry, points_year, price_award
+from rules.engine import DraftEntry, RuleRefusal, helper_entry, points_year, price_award
+from rules.model import Rule, RuleSet
 
 AWARDING_ROLES = (Role.VILLAGE_ADMIN, Role.STREET_ADMIN)
 
@@ -39,7 +40,17 @@ def _refused(refusal: RuleRefusal) -> Refused:
     return Refused(refusal.key, **refusal.params)
 
 
-def award(
+@dataclass(frozen=True)
+class AwardPlan:
+    """The entries an award would write, priced once every check has passed."""
+
+    rule: Rule
+    ruleset: RuleSet
+    draft: DraftEntry
+    helper_draft: DraftEntry | None
+
+
+def plan_award(
     session: Session,
     *,
     household: Household,
@@ -48,11 +59,10 @@ def award(
     operator: Operator,
     now: datetime,
     helper: Household | None = None,
-    note: str | None = None,
-) -> AwardResult:
-    """Write the entries of one award or deduction (and the helper's equal award, together).
+) -> AwardPlan:
+    """Every check `award` makes, and its pricing, without writing: what a preview shows.
 
-    Refusals (unknown rule, month cap, bad quantity...) raise before anything is written.
+    `award` calls this itself, so a preview can never pass what the award then refuses.
     """
     require_role(operator, *AWARDING_ROLES)
     require_village(operator, household.village_id)
@@ -70,6 +80,34 @@ def award(
             raise BadInput("rule.helper_self")
         if not helper.takes_part:
             raise Refused("rule.not_participating")
+    return AwardPlan(rule, ruleset, draft, helper_draft)
+
+
+def award(
+    session: Session,
+    *,
+    household: Household,
+    rule_id: str,
+    quantity: int,
+    operator: Operator,
+    now: datetime,
+    helper: Household | None = None,
+    note: str | None = None,
+) -> AwardResult:
+    """Write the entries of one award or deduction (and the helper's equal award, together).
+
+    Refusals (unknown rule, month cap, bad quantity...) raise before anything is written.
+    """
+    plan = plan_award(
+        session,
+        household=household,
+        rule_id=rule_id,
+        quantity=quantity,
+        operator=operator,
+        now=now,
+        helper=helper,
+    )
+    rule, ruleset, draft, helper_draft = plan.rule, plan.ruleset, plan.draft, plan.helper_draft
 
     origin = local_origin(session)
     group_id = new_id() if helper is not None else None
