@@ -1,10 +1,11 @@
-"""The central store's own tables: registered kiosks, the server sequence and sync alerts."""
+"""The central store's own tables: registered kiosks, the server sequence, sync alerts and the
+register's change log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -55,3 +56,21 @@ class ServerSeq(SQLModel, table=True):
 
     name: str = Field(primary_key=True)
     value: int = 0
+
+
+class RegisterChange(SQLModel, table=True):
+    """One change of the register (a household added, edited, opting in or out, leaving), with
+    who made it and when; the register row itself holds only the current state.
+
+    Register changes are made at the central only, so this log lives there and never travels.
+    """
+
+    id: str = Field(primary_key=True)
+    subject: str = Field(index=True)  # "household:<id>"
+    action: str  # "add", "edit", "participation", "leave"
+    # The fields that changed, before and after ({} before an addition).
+    before: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    after: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    note: str | None = None  # e.g. the roster file it came from, a reason for leaving
+    operator_id: str
+    changed_at: datetime = Field(index=True)

@@ -84,6 +84,49 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Mutual-help declarations apply to the positive list only",
     ),
     "rule.helper_self": ("帮助人不能是同一户", "The helper must be another household"),
+    "rule.from_evaluation": (
+        "“{rule}”按村级月度评议红榜/黑榜记录自动计分，请录入当月评议结果",
+        "'{rule}' is written from the monthly village evaluation: enter the month's lists",
+    ),
+    "rule.below_average": (
+        "美丽庭院等评比须是累计积分高于本村平均分的农户：该户自{since}起获得{earned}分，"
+        "本村平均{average}分",
+        "Only households above the village average may be awarded this: "
+        "{earned} earned since {since}, village average {average}",
+    ),
+    "redeem.not_participating": (
+        "该户长期外出且未申请参与积分制管理，不能兑换",
+        "This household does not take part in the scheme (long-term absent, not opted in): "
+        "it cannot redeem",
+    ),
+    "evaluation.no_rule": (
+        "本村现行积分规则中没有{standing}对应的条目",
+        "The rule set in force has no rule for the {standing} list",
+    ),
+    "evaluation.future": (
+        "{month} 还没有开始，不能录入评议",
+        "{month} has not begun: it cannot be evaluated yet",
+    ),
+    "evaluation.too_late": (
+        "{month} 的村级评议只能在当月或次月录入，已过期",
+        "The evaluation of {month} is entered during that month or the next; it is too late",
+    ),
+    "evaluation.other_village": (
+        "{code} 不是本村农户，不能列入本村评议",
+        "{code} is not a household of this village",
+    ),
+    "evaluation.both_lists": (
+        "{code} 不能同时列入红榜和黑榜",
+        "{code} cannot be on both the red and the black list",
+    ),
+    "evaluation.changed": (
+        "{code} 在 {month} 已列入{recorded}，如需更改请通过异议处理",
+        "{code} is already on the {recorded} list for {month}: change it through a dispute",
+    ),
+    "evidence.required": (
+        "自主申报须上传照片等相关证据（至少一张照片）",
+        "A self-declaration needs evidence: attach at least one photo",
+    ),
     "rule.not_participating": (
         "该户长期外出且未申请参与积分，不能计分",
         "This household is long-term absent and has not opted in",
@@ -220,6 +263,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dispute.past_year": (
         "{year}年的积分已清零，不能再更正",
         "Points of {year} have been reset: the entry can no longer be corrected",
+    ),
+    "dispute.window_closed": (
+        "{year}年度积分的异议受理期已于{until}结束，不能再提出或更正",
+        "Objections to {year}'s points closed on {until}: the entry can no longer be disputed",
     ),
     "dispute.decided": (
         "该异议已处理（{status_zh}，{by}，{at}），不能再次处理",
@@ -373,6 +420,147 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind.expiry": ("清零", "expiry"),
     "kind.correction": ("更正", "correction"),
     "operator.bad_pin": ("密码不对，请重新输入", "Wrong PIN, try again"),
+    # --- the register: roster files ---
+    "roster.file_type": (
+        "花名册须为 .xlsx 或 .csv 文件（.xls 请在 Excel 中另存为 .xlsx）：{name}",
+        "The roster must be an .xlsx or .csv file (save an .xls as .xlsx in Excel): {name}",
+    ),
+    "roster.unreadable_file": ("无法读取文件：{name}", "Cannot read the file: {name}"),
+    "roster.too_big": (
+        "文件太大（上限 {limit_mb} MB），请检查是否选错了文件",
+        "The file is too big (limit {limit_mb} MB): is it the right file?",
+    ),
+    "roster.xlsx_as_csv": (
+        "{name} 实为 Excel 工作簿，请将扩展名改为 .xlsx",
+        "{name} is an Excel workbook: name it .xlsx",
+    ),
+    "roster.xlsx_unreadable": (
+        "无法读取此 Excel 文件（已损坏或不是 .xlsx），请在 Excel 中重新另存为 .xlsx",
+        "This Excel file cannot be read (damaged or not .xlsx): save it again as .xlsx",
+    ),
+    "roster.utf16": (
+        "文件是 UTF-16 “Unicode 文本”，请另存为“CSV UTF-8（逗号分隔）”",
+        "The file is UTF-16 'Unicode text': save it as 'CSV UTF-8 (comma delimited)'",
+    ),
+    "roster.encoding": (
+        "文件编码无法识别（应为 UTF-8 或 GB18030/GBK），请另存为“CSV UTF-8（逗号分隔）”",
+        "Unknown text encoding (expected UTF-8 or GB18030/GBK): save as 'CSV UTF-8 (comma delimited)'",
+    ),
+    "roster.csv_broken": (
+        "CSV 格式错误：{error}",
+        "The CSV is malformed: {error}",
+    ),
+    "roster.no_header": (
+        "文件是空的：第一行应为表头 村、组、户主、成员、户籍",
+        "The file is empty: its first row must be the headers 村, 组, 户主, 成员, 户籍",
+    ),
+    "roster.no_rows": ("表头下没有任何农户", "No households below the header"),
+    "roster.too_many_rows": (
+        "行数超过上限 {limit}，请按村分开导入",
+        "More than {limit} rows: import village by village",
+    ),
+    "roster.too_many_problems": (
+        "问题太多，只列出前面的部分",
+        "Too many problems: only the first are listed",
+    ),
+    "roster.unknown_column": (
+        "不认识的列“{name}”（可用：村、组、户主、成员、户籍、长期外出、参与、户号）",
+        "Unknown column '{name}' (known: 村, 组, 户主, 成员, 户籍, 长期外出, 参与, 户号)",
+    ),
+    "roster.repeated_column": ("“{name}”列出现了两次", "Column '{name}' appears twice"),
+    "roster.missing_column": ("缺少“{name}”列", "The column '{name}' is missing"),
+    "roster.extra_cells": (
+        "此行的格子比表头多（表头 {width} 列），可能错位或姓名中有逗号",
+        "This row has more cells than the header ({width}): shifted, or a comma inside a name?",
+    ),
+    "roster.empty": ("不能为空", "Must not be empty"),
+    "roster.empty_village": (
+        "村名为空（合并的单元格请取消合并并逐行填写）",
+        "The village is empty (unmerge merged cells and fill every row)",
+    ),
+    "roster.unreadable": (
+        "含有无法识别的字符：{value}（文件编码不对？）",
+        "Unreadable characters: {value} (wrong file encoding?)",
+    ),
+    "roster.too_long": (
+        "太长（最多 {limit} 个字）：{value}",
+        "Too long (at most {limit} characters): {value}",
+    ),
+    "roster.name_digits": (
+        "姓名中不应有数字：{value}（列是否错位？）",
+        "A name has no digits: {value} (are the columns shifted?)",
+    ),
+    "roster.member_empty": (
+        "成员之间有空名字：{value}（用 、 或 ， 分隔）",
+        "An empty name between members: {value} (separate them with 、 or ，)",
+    ),
+    "roster.residency": (
+        "户籍应为“本村”或“非本村常住”，收到：{value}",
+        "户籍 must be 本村 or 非本村常住; got: {value}",
+    ),
+    "roster.yes_no": ("应为“是”或“否”，收到：{value}", "Must be 是 or 否; got: {value}"),
+    "roster.code_format": (
+        "户号格式不对：{value}（例如 HP0042）",
+        "Not a household code: {value} (e.g. HP0042)",
+    ),
+    "roster.unknown_village": ("没有这个村：{village}", "No such village: {village}"),
+    "roster.village_scope": (
+        "{operator} 只能登记本村的农户，不能登记{village}的",
+        "{operator} may register households of its own village only, not of {village}",
+    ),
+    "roster.unknown_code": ("没有户号为 {code} 的农户", "No household has the code {code}"),
+    "roster.code_village": (
+        "{code} 是{actual}的农户，不是{village}的",
+        "{code} is a household of {actual}, not of {village}",
+    ),
+    "roster.code_left": (
+        "{code} 已于 {date} 注销（{reason}），不能再更新",
+        "{code} left the register on {date} ({reason}) and cannot be updated",
+    ),
+    "roster.duplicate_code": (
+        "户号 {code} 在第 {first} 行已出现",
+        "The code {code} already appears on row {first}",
+    ),
+    "roster.duplicate_household": (
+        "与第 {first} 行是同一户（同村、同组、同户主）",
+        "The same household as row {first} (same village, group and head)",
+    ),
+    "roster.same_target": (
+        "与第 {first} 行更新的是同一户 {code}",
+        "Updates the same household {code} as row {first}",
+    ),
+    "roster.ambiguous": (
+        "本组有多户户主同名（{codes}），请填写户号",
+        "Several households of this group have this head ({codes}): give the 户号",
+    ),
+    "roster.head_change": (
+        "会把 {code} 的户主由“{old}”改为“{new}”；新户主须是该户成员，或用 kiosk household edit 更改",
+        "Would change {code}'s head from {old} to {new}: the new head must be a member, or use kiosk household edit",
+    ),
+    "roster.other_head": (
+        "“{head}”是另一户 {other} 的户主，此行会改动别户",
+        "{head} heads another household, {other}: this row would change the wrong household",
+    ),
+    # --- the register: changes ---
+    "register.central_only": (
+        "登记信息（农户、操作员、兑换点、目录、规则）只能在街道办中心库修改，同步后下发到各兑换点",
+        "The register (households, operators, exchange points, catalogue, rules) is changed at the street office's central store only; kiosks receive it on sync",
+    ),
+    "register.left": (
+        "{code} 已于 {date} 注销（{reason}）",
+        "{code} left the register on {date} ({reason})",
+    ),
+    "register.no_change": ("没有要修改的内容", "Nothing to change"),
+    "register.reason_empty": ("请写明注销原因", "Give the reason for leaving"),
+    "register.duplicate": (
+        "{village}{group}已有户主为“{head}”的农户 {code}",
+        "{village} {group} already has a household headed by {head}: {code}",
+    ),
+    "register.head_not_member": (
+        "新户主“{head}”须是该户成员（先用 --members 加入）",
+        "The new head {head} must be a member of the household (add with --members first)",
+    ),
+    "register.bad_name": ("姓名不对：{value}", "Not a valid name: {value}"),
     # --- settings ---
     "settings.invalid": (
         "设置项 {name} 的值不对：{value}（应为 {expected}）",

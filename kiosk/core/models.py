@@ -79,12 +79,20 @@ class Household(SQLModel, table=True):
     # 长期外出 (home under 3 months a year) households take part only if they opted in.
     long_term_absent: bool = False
     opted_in: bool = False
+    # A resident may decline to take part (参与: 否) even though present all year.
+    opted_out: bool = False
     card_version: int = 1  # bumped when a lost card is reissued; older cards are refused
     created_at: datetime
+    # Set when the household leaves the register (moved away, merged into another): its
+    # card stops working and its points are not transferable; the row and ledger stay.
+    left_at: datetime | None = None
+    left_reason: str | None = None
     server_seq: int | None = Field(default=None, index=True)
 
     @property
     def takes_part(self) -> bool:
+        if self.opted_out or self.left_at is not None:
+            return False
         return not self.long_term_absent or self.opted_in
 
 

@@ -1,0 +1,557 @@
+"""The register of households at the central store: roster imports and each household's
+lifecycle (added, edited, opting in or out, leaving), every change logged with who and when.
+
+A register change never touches the ledger. It clears the row's `server_seq`, so the next
+pull stamps it and carries it to the kiosks of its village (see `sync.central.stamp_changes`).
+Kiosks refuse register changes: the register is the central's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlmodel import Session, col
+
+from kiosk.core.central_models import RegisterChange
+from kiosk.core.clock import as_utc, local_date
+from kiosk.core.errors import BadInput, Refused
+from kiosk.core.households import household_by_code
+from kiosk.core.ids import new_id
+from kiosk.core.ledger import CENTRAL_ORIGIN, local_origin
+from kiosk.core.models import Household, Operator, Residency, Role, Village, table_of
+from kiosk.core.reference import operator_by_id, require_role, require_village, village_by_name
+from kiosk.core.roster import FILE, MAX_NAME, ParsedRoster, RosterProblem, RosterRow
+
+# The fields a register change may set, in the order the change log shows them.
+FIELDS = (
+    "group_name",
+    "head_name",
+    "members",
+    "residency",
+    "long_term_absent",
+    "opted_in",
+    "opted_out",
+)
+_HOUSEHOLD = table_of(Household)
+_CHANGE = table_of(RegisterChange)
+
+
+def require_central(session: Session) -> None:
+    """Refuse a register change anywhere but at the central: a kiosk's copy is pulled."""
+    if local_origin(session) != CENTRAL_ORIGIN:
+        raise Refused("register.central_only")
+
+
+def register_operator(session: Session, operator_id: str) -> Operator:
+    """The operator making a register change: a street or village administrator."""
+    operator = operator_by_id(session, operator_id)
+    require_role(operator, Role.STREET_ADMIN, Role.VILLAGE_ADMIN)
+    return operator
+
+
+def _state(row: Any) -> dict[str, Any]:
+    return {name: (list(row[name]) if name == "members" else row[name]) for name in FIELDS}
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    changed = [name for name in FIELDS if before[name] != after[name]]
+    return {n: before[n] for n in changed}, {n: after[n] for n in changed}
+
+
+def _change_row(
+    household_id: str,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    operator: Operator,
+    now: datetime,
+    note: str | None,
+) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "subject": f"household:{household_id}",
+        "action": action,
+        "before": before,
+        "after": after,
+        "note": note,
+        "operator_id": operator.id,
+        "changed_at": as_utc(now),
+    }
+
+
+# --- household codes ---------------------------------------------------------------------------
+
+
+def _next_numbers(session: Session, villages: Iterable[Village]) -> dict[str, int]:
+    """The next free number of each village's code prefix (HP0001, HP0002...)."""
+    numbers: dict[str, int] = {}
+    for village in villages:
+        pattern = re.compile(rf"^{re.escape(village.code_prefix)}(\d+)$")
+        codes = session.execute(
+            select(_HOUSEHOLD.c.code).where(_HOUSEHOLD.c.village_id == village.id)
+        ).scalars()
+        found = [int(m.group(1)) for c in codes if (m := pattern.match(c))]
+        numbers[village.id] = max(found, default=0) + 1
+    return numbers
+
+
+def _code(village: Village, number: int) -> str:
+    return f"{village.code_prefix}{number:04d}"
+
+
+# --- roster import -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, dry or refused, would do): codes added and changed."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RosterProblem] = field(default_factory=list)
+    written: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "errors": [problem.as_json() for problem in self.errors],
+            "written": self.written,
+        }
+
+
+@dataclass
+class _Plan:
+    report: ImportReport
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _desired(row: RosterRow, current: dict[str, Any] | None) -> dict[str, Any]:
+    """The household's fields as the row states them; unstated flags keep their value."""
+    absent = row.absent
+    if absent is None:
+        absent = bool(current["long_term_absent"]) if current else False
+    if row.takes_part is None:
+        opted_in = bool(current["opted_in"]) if current else False
+        opted_out = bool(current["opted_out"]) if current else False
+    else:
+        opted_in, opted_out = row.takes_part, not row.takes_part
+    return {
+        "group_name": row.group,
+        "head_name": row.head,
+        "members": [row.head, *row.members],
+        "residency": str(row.residency),
+        "long_term_absent": absent,
+        "opted_in": opted_in,
+        "opted_out": opted_out,
+    }
+
+
+def _plan(
+    session: Session, rows: Sequence[RosterRow], operator: Operator, now: datetime, note: str
+) -> _Plan:
+    plan = _Plan(ImportReport())
+    report = plan.report
+    problems = report.errors
+
+    def problem(row: int, column: str, key: str, **params: object) -> None:
+        problems.append(RosterProblem(row, column, key, params))
+
+    villages = list(session.scalars(select(Village)))
+    by_name: dict[str, Village] = {}
+    for village in villages:
+        by_name[village.id] = village
+        by_name[village.name] = village
+        by_name[f"{village.name}村"] = village  # "和平村" as often typed
+    columns = [_HOUSEHOLD.c[name] for name in ("id", "code", "village_id", "left_at", *FIELDS)]
+    existing = [dict(r) for r in session.execute(select(*columns)).mappings()]
+    by_code = {r["code"]: r for r in existing}
+    by_key: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in existing:
+        if r["left_at"] is None:
+            by_key[(r["village_id"], r["group_name"], r["head_name"])].append(r)
+    village_names = {v.id: v.name for v in villages}
+
+    seen_codes: dict[str, int] = {}
+    seen_keys: dict[tuple[str, str, str], int] = {}
+    targeted: dict[str, int] = {}  # household id -> the row that updates it
+    new_rows: list[tuple[RosterRow, Village]] = []
+    updates: list[tuple[RosterRow, dict[str, Any]]] = []
+    for row in rows:
+        found = by_name.get(row.village)
+        if found is None:
+            problem(row.row, "村", "roster.unknown_village", village=row.village[:MAX_NAME])
+            continue
+        if operator.role != Role.STREET_ADMIN and operator.village_id != found.id:
+            problem(row.row, "村", "roster.village_scope", operator=operator.id, village=found.name)
+            continue
+        key = (found.id, row.group, row.head)
+        first = seen_keys.get(key)
+        if first is not None:
+            problem(row.row, "户主", "roster.duplicate_household", first=first)
+            continue
+        seen_keys[key] = row.row
+        if row.code is not None:
+            first = seen_codes.get(row.code)
+            if first is not None:
+                problem(row.row, "户号", "roster.duplicate_code", code=row.code, first=first)
+                continue
+            seen_codes[row.code] = row.row
+            target = by_code.get(row.code)
+            if target is None:
+                problem(row.row, "户号", "roster.unknown_code", code=row.code)
+                continue
+            if target["village_id"] != found.id:
+                actual = village_names.get(target["village_id"], target["village_id"])
+                problem(
+                    row.row,
+                    "村",
+                    "roster.code_village",
+                    code=row.code,
+                    actual=actual,
+                    village=found.name,
+                )
+                continue
+            if target["left_at"] is not None:
+                problem(
+                    row.row,
+                    "户号",
+                    "roster.code_left",
+                    code=row.code,
+                    date=local_date(target["left_at"]).isoformat(),
+                    reason="",
+                )
+                continue
+            others = [h for h in by_key.get(key, []) if h["id"] != target["id"]]
+            if others:
+                problem(
+                    row.row, "户主", "roster.other_head", head=row.head, other=others[0]["code"]
+                )
+                continue
+            if row.head != target["head_name"] and row.head not in target["members"]:
+                problem(
+                    row.row,
+                    "户主",
+                    "roster.head_change",
+                    code=row.code,
+                    old=target["head_name"],
+                    new=row.head,
+                )
+                continue
+        else:
+            matches = by_key.get(key, [])
+            if len(matches) > 1:
+                codes = "、".join(sorted(m["code"] for m in matches))
+                problem(row.row, "户主", "roster.ambiguous", codes=codes)
+                continue
+            if not matches:
+                new_rows.append((row, found))
+                continue
+            target = matches[0]
+        first = targeted.get(target["id"])
+        if first is not None:
+            problem(row.row, "户号", "roster.same_target", code=target["code"], first=first)
+            continue
+        targeted[target["id"]] = row.row
+        updates.append((row, target))
+    if problems:
+        problems.sort(key=lambda p: p.row)
+        return plan
+
+    numbers = _next_numbers(session, {v.id: v for _r, v in new_rows}.values())
+    created_at = as_utc(now)
+    for row, village in new_rows:
+        code = _code(village, numbers[village.id])
+        numbers[village.id] += 1
+        state = _desired(row, None)
+        household_id = new_id()
+        plan.inserts.append(
+            {
+                "id": household_id,
+                "code": code,
+                "village_id": village.id,
+                "card_version": 1,
+                "created_at": created_at,
+                "left_at": None,
+                "left_reason": None,
+                "server_seq": None,
+                **state,
+            }
+        )
+        plan.changes.append(_change_row(household_id, "add", {}, state, operator, now, note))
+        report.added.append(code)
+    for row, target in updates:
+        before, after = _diff(_state(target), _desired(row, target))
+        if not after:
+            report.unchanged += 1
+            continue
+        plan.updates.append({"b_id": target["id"], **_desired(row, target)})
+        plan.changes.append(_change_row(target["id"], "edit", before, after, operator, now, note))
+        report.changed.append(target["code"])
+    return plan
+
+
+def import_roster(
+    session: Session,
+    parsed: ParsedRoster,
+    *,
+    operator_id: str,
+    now: datetime,
+    dry_run: bool = False,
+    source: str = "",
+) -> ImportReport:
+    """Add and update households from a parsed roster, all or nothing: with any problem in
+    the file or against the register, nothing is written and the report lists them all."""
+    require_central(session)
+    operator = register_operator(session, operator_id)
+    if any(problem.row == FILE for problem in parsed.problems):
+        return ImportReport(errors=list(parsed.problems))
+    # The rows that parsed are still checked against the register, so one pass over the
+    # file lists every problem, not only those of the first kind.
+    plan = _plan(session, parsed.rows, operator, now, f"roster {source}".strip())
+    report = plan.report
+    if parsed.problems:
+        report.errors = sorted([*parsed.problems, *report.errors], key=lambda p: p.row)
+    if report.errors:
+        report.added, report.changed, report.unchanged = [], [], 0
+        return report
+    if dry_run:
+        return report
+    if plan.inserts:
+        session.execute(insert(_HOUSEHOLD), plan.inserts)
+    if plan.updates:
+        statement = (
+            update(_HOUSEHOLD)
+            .where(_HOUSEHOLD.c.id == bindparam("b_id"))
+            .values(server_seq=None, **{name: bindparam(name) for name in FIELDS})
+        )
+        session.connection().execute(statement, plan.updates)
+    if plan.changes:
+        session.execute(insert(_CHANGE), plan.changes)
+    session.flush()
+    report.written = True
+    return report
+
+
+# --- one household at a time -------------------------------------------------------------------
+
+
+def _record(
+    session: Session,
+    household: Household,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    operator: Operator,
+    now: datetime,
+    note: str | None = None,
+) -> None:
+    household.server_seq = None  # the next pull carries it to the village's kiosks
+    session.add(household)
+    session.add(
+        RegisterChange(**_change_row(household.id, action, before, after, operator, now, note))
+    )
+    session.flush()
+
+
+def _apply(household: Household, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    before = _state(household.model_dump())
+    after = {**before, **values}
+    old, new = _diff(before, after)
+    for name, value in new.items():
+        setattr(household, name, value)
+    return old, new
+
+
+def _check_name(value: str) -> str:
+    value = value.strip(" \u3000")
+    if not value or len(value) > MAX_NAME or any(ch.isdigit() or ch in "、，," for ch in value):
+        raise BadInput("register.bad_name", value=value[:MAX_NAME])
+    return value
+
+
+def _unique_head(
+    session: Session, village_id: str, group: str, head: str, own_id: str | None
+) -> None:
+    other = session.scalars(
+        select(Household).where(
+            col(Household.village_id) == village_id,
+            col(Household.group_name) == group,
+            col(Household.head_name) == head,
+            col(Household.left_at).is_(None),
+        )
+    ).first()
+    if other is not None and other.id != own_id:
+        village = session.get(Village, village_id)
+        raise Refused(
+            "register.duplicate",
+            village=village.name if village else village_id,
+            group=group,
+            head=head,
+            code=other.code,
+        )
+
+
+def _editable(session: Session, code: str, operator: Operator) -> Household:
+    household = household_by_code(session, code)
+    require_village(operator, household.village_id)
+    if household.left_at is not None:
+        raise Refused(
+            "register.left",
+            code=household.code,
+            date=local_date(household.left_at).isoformat(),
+            reason=household.left_reason or "",
+        )
+    return household
+
+
+def add_household(
+    session: Session,
+    *,
+    village: str,
+    group: str,
+    head: str,
+    members: Sequence[str] = (),
+    residency: Residency = Residency.NATIVE,
+    absent: bool = False,
+    operator_id: str,
+    now: datetime,
+) -> Household:
+    """Register one new household under the next code of its village."""
+    require_central(session)
+    operator = register_operator(session, operator_id)
+    found = village_by_name(session, village)
+    require_village(operator, found.id)
+    group = group.strip()
+    group = f"{group}组" if group.isdigit() else group
+    if not group or len(group) > MAX_NAME:
+        raise BadInput("register.bad_name", value=group[:MAX_NAME])
+    head = _check_name(head)
+    others = [m for m in (_check_name(name) for name in members) if m != head]
+    _unique_head(session, found.id, group, head, None)
+    code = _code(found, _next_numbers(session, [found])[found.id])
+    household = Household(
+        id=new_id(),
+        code=code,
+        village_id=found.id,
+        group_name=group,
+        head_name=head,
+        members=[head, *dict.fromkeys(others)],
+        residency=residency,
+        long_term_absent=absent,
+        created_at=as_utc(now),
+    )
+    session.add(household)
+    session.flush()
+    _record(session, household, "add", {}, _state(household.model_dump()), operator, now)
+    return household
+
+
+def edit_household(
+    session: Session,
+    code: str,
+    *,
+    head: str | None = None,
+    group: str | None = None,
+    members: Sequence[str] | None = None,
+    operator_id: str,
+    now: datetime,
+) -> tuple[Household, dict[str, Any]]:
+    """Change a household's head, group or members; returns it and the fields changed."""
+    require_central(session)
+    operator = register_operator(session, operator_id)
+    household = _editable(session, code, operator)
+    values: dict[str, Any] = {}
+    new_head = _check_name(head) if head is not None else household.head_name
+    if group is not None:
+        group = group.strip()
+        values["group_name"] = f"{group}组" if group.isdigit() else group
+    if members is not None:
+        others = [m for m in (_check_name(name) for name in members) if m != new_head]
+        values["members"] = [new_head, *dict.fromkeys(others)]
+    elif head is not None:
+        rest = [m for m in household.members if m not in (new_head, household.head_name)]
+        values["members"] = [new_head, *rest]
+    if head is not None:
+        values["head_name"] = new_head
+    _unique_head(
+        session,
+        household.village_id,
+        values.get("group_name", household.group_name),
+        new_head,
+        household.id,
+    )
+    before, after = _apply(household, values)
+    if not after:
+        raise BadInput("register.no_change")
+    _record(session, household, "edit", before, after, operator, now)
+    return household, after
+
+
+PARTICIPATION = {
+    "opt_in": {"opted_in": True, "opted_out": False},
+    "opt_out": {"opted_in": False, "opted_out": True},
+    "absent": {"long_term_absent": True},
+    "present": {"long_term_absent": False},
+}
+
+
+def set_participation(
+    session: Session, code: str, change: str, *, operator_id: str, now: datetime
+) -> tuple[Household, dict[str, Any]]:
+    """Record an opt-in, opt-out, long-term absence or return; returns the fields changed."""
+    require_central(session)
+    operator = register_operator(session, operator_id)
+    household = _editable(session, code, operator)
+    before, after = _apply(household, PARTICIPATION[change])
+    if not after:
+        raise BadInput("register.no_change")
+    _record(session, household, "participation", before, after, operator, now)
+    return household, after
+
+
+def leave_household(
+    session: Session, code: str, *, reason: str, operator_id: str, now: datetime
+) -> Household:
+    """Take a household off the register (moved away, merged into another). Its card stops
+    working after the next pull; its row and ledger stay, its points go nowhere."""
+    require_central(session)
+    operator = register_operator(session, operator_id)
+    household = _editable(session, code, operator)
+    reason = reason.strip()
+    if not reason:
+        raise BadInput("register.reason_empty")
+    household.left_at = as_utc(now)
+    household.left_reason = reason[:200]
+    _record(
+        session,
+        household,
+        "leave",
+        {"left_at": None},
+        {"left_at": as_utc(now).isoformat()},
+        operator,
+        now,
+        reason[:200],
+    )
+    return household
+
+
+def changes_of(session: Session, household_id: str) -> list[RegisterChange]:
+    """A household's register history, oldest first."""
+    return list(
+        session.scalars(
+            select(RegisterChange)
+            .where(col(RegisterChange.subject) == f"household:{household_id}")
+            .order_by(col(RegisterChange.changed_at), col(RegisterChange.id))
+        )
+    )
