@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kiosk.cli.context import add_db_option, add_json_option, now, print_json
-
-if TYPE_CHECKING:
-    from kiosk.ops.doctor import Check
-
-_MARKS = {"ok": ("正常", "OK"), "warn": ("注意", "WARN"), "fail": ("故障", "FAIL")}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -69,8 +62,6 @@ def run_doctor(args: argparse.Namespace) -> int:
         font_path: Path | None = cjk_font_path()
     except FontMissingError:
         font_path = None
-    rules = doctor.INSTALLED_RULES if doctor.INSTALLED_RULES.exists() else doctor.REPO_RULES
-    vendors = doctor.scanner_vendor_ids(rules.read_text()) if rules.exists() else frozenset()
     checked_at = now()
     checks = doctor.run_checks(
         db_url=db_url,
@@ -80,51 +71,16 @@ def run_doctor(args: argparse.Namespace) -> int:
         font_path=font_path,
         font_override=os.environ.get("KIOSK_CJK_FONT"),
         settings=settings_check,
-        scanner_vendors=vendors,
+        scanner_vendors=doctor.installed_scanner_vendors(),
     )
-    healthy = doctor.healthy(checks)
     if args.json:
-        print_json(
-            {
-                "healthy": healthy,
-                "checked_at": checked_at,
-                "checks": [check.as_json() for check in checks],
-            }
-        )
+        print_json(doctor.as_document(checks, checked_at))
     else:
-        print(_render(checks, language, healthy))
-    return EXIT_OK if healthy else EXIT_FAILURE
+        print(doctor.render_text(checks, language))
+    return EXIT_OK if doctor.healthy(checks) else EXIT_FAILURE
 
 
 def _fallback_db_url() -> str:
     from kiosk.cli.context import default_db_url
 
     return os.environ.get("KIOSK_DB") or default_db_url()
-
-
-def _render(checks: Sequence[Check], language: str, healthy: bool) -> str:
-    from kiosk.ops.doctor import Status
-
-    english = language == "en"
-    lines = ["Kiosk health check" if english else "自助机自检"]
-    for check in checks:
-        zh, en = _MARKS[str(check.status)]
-        lines.append(
-            f"[{en if english else zh}] {check.label(language)}: {check.message(language)}"
-        )
-    failed = sum(1 for check in checks if check.status is Status.FAIL)
-    warned = sum(1 for check in checks if check.status is Status.WARN)
-    if english:
-        verdict = (
-            f"Healthy ({warned} warnings)."
-            if healthy
-            else f"Not healthy: {failed} failed, {warned} warnings. Fix the failures first."
-        )
-    else:
-        verdict = (
-            f"可以正常使用（{warned} 项注意）。"
-            if healthy
-            else f"有 {failed} 项故障、{warned} 项注意，请先处理故障。"
-        )
-    lines.append(verdict)
-    return "\n".join(lines)

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kiosk.core.clock import local
+from kiosk.ops.texts import say
 
 # A restore is refused unless the backup holds these: a file of the right format but
 # another application's data would otherwise replace the ledger.
@@ -41,11 +42,8 @@ class RestoreRefused(ValueError):
         super().__init__(backup, problems)
 
     def __str__(self) -> str:
-        details = "; ".join(self.problems)
-        return (
-            f"备份文件不可用，未做任何改动：{self.backup}（{details}）"
-            f" / the backup is unusable, nothing was changed: {self.backup} ({details})"
-        )
+        said = say("restore.refused", backup=self.backup, details="; ".join(self.problems))
+        return f"{said.zh} / {said.en}"
 
 
 def stamp(now: datetime) -> str:
