@@ -1,6 +1,8 @@
 """The kiosk's settings: one TOML file, each value overridable by a `KIOSK_*` environment variable.
 
-Plain Python (no Textual): the app, the CLI and the sync client read the same object.
+Plain Python (no Textual): the app, every CLI command, the central server and doctor read
+this one object (`load_settings()`; docs/settings.md lists each field, its variable and
+its default).
 The file is `KIOSK_CONFIG`, else `kiosk.toml` in the user's config directory; a missing
 file means all defaults. Environment variables win over the file, so a drill or a test
 can change one value without editing it. A bad value raises `BadInput("settings.invalid")`
@@ -8,7 +10,7 @@ naming the setting, so the kiosk refuses to start with a clear message instead o
 
 Example file:
 
-    db = "sqlite:////var/lib/kiosk/kiosk.db"
+    db = "/var/lib/kiosk/kiosk.db"      # a plain path, or a URL: "postgresql://..."
     printer = "usb:0416:5011"
     paper_width = 58          # mm: 58 (32 columns) or 80 (48 columns)
     encoding = "gb18030"      # or "gbk" for older printers
@@ -22,14 +24,19 @@ Example file:
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.core.errors import BadInput
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 PAPER_COLUMNS = {58: 32, 80: 48}
 ENCODINGS = ("gb18030", "gbk")
@@ -37,10 +44,36 @@ LANGUAGES = ("zh", "en")
 APP_NAME = "tangxiang-kiosk"
 
 
-def default_db_url() -> str:
+def user_data_path() -> Path:
+    """The user's data directory for the kiosk (the demo and a default database live there)."""
     from platformdirs import user_data_dir
 
-    return f"sqlite:///{Path(user_data_dir(APP_NAME, appauthor=False)) / 'kiosk.db'}"
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{user_data_path() / 'kiosk.db'}"
+
+
+def database_url(db: str) -> str:
+    """`db` as an SQLAlchemy URL: a URL stays as it is, a plain path names an SQLite file."""
+    text = db.strip()
+    if not text:
+        return default_db_url()
+    if "://" in text or text.startswith("sqlite:"):
+        return text
+    # What a newcomer types first (KIOSK_DB=/var/lib/kiosk/kiosk.db) is a file, never a URL.
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL; None for another database or an in-memory one."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
 
 
 def default_config_path() -> Path:
@@ -54,7 +87,14 @@ class Settings:
     """Everything a kiosk is configured with; each field names its environment variable."""
 
     db: str = ""
-    """SQLAlchemy URL of the database (KIOSK_DB); empty: an SQLite file in the data dir."""
+    """The database (KIOSK_DB): an SQLite file's path or an SQLAlchemy URL; empty: kiosk.db
+    in the user's data directory."""
+    card_key: str = ""
+    """The card-signing key file (KIOSK_CARD_KEY); empty: `<sqlite file>.card-key` beside an
+    SQLite database, none for another database. Only the street office holds one."""
+    evidence_dir: str = ""
+    """Where declaration photos are kept (KIOSK_EVIDENCE_DIR); empty: `<sqlite file>.evidence`
+    beside an SQLite database, else `evidence` in the user's data directory."""
     printer: str = "dummy"
     """Receipt printer URI (KIOSK_PRINTER): file:PATH, usb:VID:PID, serial:DEV[:BAUD],
     tcp:HOST[:PORT] or dummy."""
@@ -82,7 +122,26 @@ class Settings:
 
     @property
     def db_url(self) -> str:
-        return self.db or default_db_url()
+        """The database as an SQLAlchemy URL (a plain path becomes an SQLite URL)."""
+        return database_url(self.db)
+
+    @property
+    def card_key_path(self) -> Path | None:
+        """The card-signing key's file, or None where there is no file to sit beside."""
+        if self.card_key:
+            return Path(self.card_key).expanduser()
+        database = sqlite_file(self.db_url)
+        return Path(f"{database}.card-key") if database is not None else None
+
+    @property
+    def evidence_path(self) -> Path:
+        """The declaration photos' directory (the central's PostgreSQL has no file to sit by)."""
+        if self.evidence_dir:
+            return Path(self.evidence_dir).expanduser()
+        database = sqlite_file(self.db_url)
+        if database is not None:
+            return Path(f"{database}.evidence")
+        return user_data_path() / "evidence"
 
     @property
     def columns(self) -> int:
@@ -154,9 +213,26 @@ def _check(name: str, value: object) -> object:
         except ValueError:
             raise _invalid(name, value, URI_FORMS) from None
         return str(value).strip()
+    if name == "db":
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(database_url(str(value)))
+        except (ArgumentError, ValueError):
+            raise _invalid(name, value, "a file path, or a URL such as postgresql://...") from None
+        return str(value).strip()
     if name == "kiosk_id" and value and not re.fullmatch(r"[A-Za-z0-9-]{1,32}", str(value)):
         raise _invalid(name, value, "letters, digits and -")
     return str(value)
+
+
+def settings_file(path: Path | None = None, *, environ: Mapping[str, str] | None = None) -> Path:
+    """The settings file: `path` if given, else KIOSK_CONFIG, else kiosk.toml in the config dir."""
+    if path is not None:
+        return path
+    env = os.environ if environ is None else environ
+    return Path(env["KIOSK_CONFIG"]) if env.get("KIOSK_CONFIG") else default_config_path()
 
 
 def load_settings(
@@ -167,8 +243,7 @@ def load_settings(
 ) -> Settings:
     """Settings from the TOML file, then `KIOSK_*` variables, then `overrides` (CLI options)."""
     env = os.environ if environ is None else environ
-    if path is None:
-        path = Path(env["KIOSK_CONFIG"]) if env.get("KIOSK_CONFIG") else default_config_path()
+    path = settings_file(path, environ=env)
     values: dict[str, object] = {}
     if path.exists():
         try:
@@ -185,6 +260,47 @@ def load_settings(
             values[name] = env[variable]
     values.update({name: value for name, value in overrides.items() if value is not None})
     return Settings(**{name: _check(name, value) for name, value in values.items()})  # type: ignore[arg-type]
+
+
+_DB_HELP = (
+    "the database: an SQLite file's path or an SQLAlchemy URL (setting db, env KIOSK_DB; "
+    "default: kiosk.db in the user's data directory)"
+)
+_CONFIG_HELP = "the settings file (env KIOSK_CONFIG; default: kiosk.toml in the user's config dir)"
+
+
+def add_options(parser: argparse.ArgumentParser, *, before_command: bool = False) -> None:
+    """--db and --config, accepted before the command and after it.
+
+    A subcommand's copies default to SUPPRESS, so that `kiosk --db X household list` keeps
+    the X given before the command when none is given after it.
+    """
+    default = None if before_command else argparse.SUPPRESS
+    parser.add_argument("--db", default=default, help=_DB_HELP)
+    parser.add_argument("--config", type=Path, default=default, help=_CONFIG_HELP)
+
+
+def from_options(options: argparse.Namespace, **overrides: object) -> Settings:
+    """The settings of one command: the file (--config), `KIOSK_*`, then the options that
+    name a setting (--db, --printer, --paper-width) and `overrides`; the one way every
+    entry point gets them."""
+    return load_settings(
+        getattr(options, "config", None),
+        **{
+            "db": getattr(options, "db", None),
+            "printer": getattr(options, "printer", None),
+            "paper_width": getattr(options, "paper_width", None),
+            **overrides,
+        },
+    )
+
+
+def kiosk_exchange_point(session: Session, settings: Settings) -> str | None:
+    """The exchange point this kiosk serves: the setting, else the one the central assigned
+    at the first sync (Meta), else None (the street office serves every point)."""
+    from kiosk.core.ledger import meta_get
+
+    return settings.exchange_point or meta_get(session, "exchange_point_id") or None
 
 
 def save_language(path: Path, language: str) -> None:

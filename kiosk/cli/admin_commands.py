@@ -4,7 +4,6 @@ freezes, the quarterly notice, honours, cards and codes in pictures."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,11 @@ from typing import Any
 from kiosk.cli.context import (
     add_db_option,
     add_json_option,
-    database_url,
+    card_signer,
     now,
     open_engine,
     print_json,
+    settings_of,
 )
 from kiosk.core.errors import BadInput
 
@@ -117,22 +117,6 @@ def register(subparsers: Any) -> None:
 # --- shared -------------------------------------------------------------------------------
 
 
-def evidence_dir(url: str) -> Path:
-    """Where declaration photos go: KIOSK_EVIDENCE_DIR, else beside an SQLite database file,
-    else the user's data directory (the central server's PostgreSQL has no file to sit by)."""
-    override = os.environ.get("KIOSK_EVIDENCE_DIR")
-    if override:
-        return Path(override)
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        return Path(f"{parsed.database}.evidence")
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("tangxiang-kiosk", appauthor=False)) / "evidence"
-
-
 def _local(at: Any) -> Any:
     from kiosk.core.clock import local
 
@@ -149,16 +133,6 @@ def _village_id(session: Any, name: str | None) -> str | None:
     from kiosk.core.reference import village_by_name
 
     return village_by_name(session, name).id if name else None
-
-
-def _signer(args: argparse.Namespace) -> Any:
-    from kiosk.cli.core_commands import signing_key_path
-    from kiosk.core.codes import CardSigner
-
-    key_path = signing_key_path(database_url(args))
-    if key_path is None or not key_path.exists():
-        raise BadInput("code.no_signing_key")
-    return CardSigner.from_file(key_path)
 
 
 # --- declarations ---------------------------------------------------------------------------
@@ -186,7 +160,6 @@ def declaration_file(args: argparse.Namespace) -> int:
     from kiosk.core.declarations import file_declaration
     from kiosk.core.households import resolve_household
 
-    url = database_url(args)
     with write_session(open_engine(args)) as session:
         household = resolve_household(session, args.code)
         helper = resolve_household(session, args.helper) if args.helper else None
@@ -199,7 +172,7 @@ def declaration_file(args: argparse.Namespace) -> int:
             now=now(),
             helper=helper,
             photos=args.photo,
-            evidence_dir=evidence_dir(url),
+            evidence_dir=settings_of(args).evidence_path,
         )
     if args.json:
         print_json(view.as_json())
@@ -479,7 +452,7 @@ def card_reissue(args: argparse.Namespace) -> int:
     from kiosk.core.households import resolve_household
     from kiosk.core.reference import operator_by_id
 
-    signer = _signer(args)
+    signer = card_signer(args)
     if args.out is not None and args.out.suffix.lower() not in (".png", ".pdf"):
         raise BadInput("card.out_suffix", path=args.out)
     with write_session(open_engine(args)) as session:
@@ -505,7 +478,7 @@ def card_print(args: argparse.Namespace) -> int:
     from kiosk.core.db import read_session
     from kiosk.core.households import resolve_household
 
-    signer = _signer(args)
+    signer = card_signer(args)
     with read_session(open_engine(args)) as session:
         household = resolve_household(session, args.code)
         written = _write_card(

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.context import add_db_option, database_url, open_engine
+from kiosk.cli.context import add_db_option, card_signer, open_engine
 from kiosk.core.errors import BadInput
 
 
@@ -24,8 +24,6 @@ def register(subparsers: Any) -> None:
 def cards(args: argparse.Namespace) -> int:
     from sqlmodel import col, select
 
-    from kiosk.cli.core_commands import signing_key_path
-    from kiosk.core.codes import CardSigner
     from kiosk.core.db import read_session
     from kiosk.core.ledger import meta_get
     from kiosk.core.models import Household
@@ -36,10 +34,7 @@ def cards(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".pdf", ".png"):
         raise BadInput("card.out_suffix", path=str(out))
     # Only the street office holds the private key; a kiosk must not be able to mint cards.
-    key_path = signing_key_path(database_url(args))
-    if key_path is None or not key_path.exists():
-        raise BadInput("code.no_signing_key")
-    signer = CardSigner.from_file(key_path)
+    signer = card_signer(args)
     with read_session(open_engine(args, create=False)) as session:
         # Cards signed with a key the kiosks do not trust would all be refused at the counter.
         if meta_get(session, "card_public_key") != signer.public_key_hex():

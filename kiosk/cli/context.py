@@ -1,53 +1,76 @@
-"""What every subcommand shares: the database option, the clock, JSON output and exit codes."""
+"""What every subcommand shares: the settings, the database, the clock, JSON output and exit codes."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.core.errors import DomainError
+from kiosk.core.errors import BadInput, DomainError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from kiosk.core.codes import CardSigner
+    from kiosk.settings import Settings
+
 Handler = Callable[[argparse.Namespace], int | None]
 
 
-def default_db_url() -> str:
-    from platformdirs import user_data_dir
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    """--db and --config before the command (`kiosk --db X household list`)."""
+    from kiosk.settings import add_options
 
-    data_dir = Path(user_data_dir("tangxiang-kiosk", appauthor=False))
-    return f"sqlite:///{data_dir / 'kiosk.db'}"
+    add_options(parser, before_command=True)
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db",
-        default=None,
-        help="SQLAlchemy URL of the database (env KIOSK_DB; default: an SQLite file in the "
-        "user's data directory)",
-    )
+    """--db and --config after the command; one given before it still holds."""
+    from kiosk.settings import add_options
+
+    add_options(parser)
 
 
 def add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The one settings object for this command (kiosk.settings.from_options), loaded once."""
+    cached: Settings | None = getattr(args, "_settings", None)
+    if cached is None:
+        from kiosk.settings import from_options
+
+        cached = from_options(args)
+        args._settings = cached
+    return cached
+
+
 def database_url(args: argparse.Namespace) -> str:
-    return getattr(args, "db", None) or os.environ.get("KIOSK_DB") or default_db_url()
+    return settings_of(args).db_url
 
 
 def open_engine(args: argparse.Namespace, *, create: bool = True) -> Engine:
-    """Open (and migrate) the database named by --db / KIOSK_DB."""
+    """Open (and migrate) the database the settings name."""
     from kiosk.core.db import open_database
 
     return open_database(database_url(args), create=create)
+
+
+def card_signer(args: argparse.Namespace) -> CardSigner:
+    """The street office's card signer from the settings' card key, or BadInput where this
+    machine holds none (a kiosk must not be able to mint cards)."""
+    from kiosk.core.codes import CardSigner
+
+    key_path = settings_of(args).card_key_path
+    if key_path is None or not key_path.exists():
+        raise BadInput("code.no_signing_key")
+    return CardSigner.from_file(key_path)
 
 
 def now() -> datetime:
@@ -76,12 +99,17 @@ def print_json(payload: object) -> None:
 def run_handler(args: argparse.Namespace) -> int:
     """Run the chosen subcommand; bad input exits 2 with a message on stderr, failures 1."""
     from kiosk.cli import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK
+    from kiosk.cli.texts import problem, use_language
 
     handler: Handler = args.handler
+    # A settings file too broken to read leaves the language at Chinese; the command
+    # itself then says what is wrong with the file (doctor reports it as a check).
+    with contextlib.suppress(DomainError, OSError):
+        use_language(settings_of(args).language)
     try:
         result = handler(args)
     except DomainError as error:
-        print(f"错误 / error: {error}", file=sys.stderr)
+        print(problem("cli.error", error), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return EXIT_FAILURE
@@ -92,6 +120,6 @@ def run_handler(args: argparse.Namespace) -> int:
     except Exception as error:  # the last line of defence: say what failed, not a traceback
         if os.environ.get("KIOSK_DEBUG"):
             raise
-        print(f"失败 / failed: {type(error).__name__}: {error}", file=sys.stderr)
+        print(problem("cli.failed", f"{type(error).__name__}: {error}"), file=sys.stderr)
         return EXIT_FAILURE
     return EXIT_OK if result is None else result

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from kiosk.cli.context import (
     add_db_option,
     add_json_option,
+    card_signer,
     database_url,
     now,
     open_engine,
     print_json,
+    settings_of,
 )
 from kiosk.core.errors import BadInput
 
@@ -106,19 +106,6 @@ def register(subparsers: Any) -> None:
 # --- handlers -----------------------------------------------------------------------------
 
 
-def signing_key_path(url: str) -> Path | None:
-    """Where the card-signing key lives: KIOSK_CARD_KEY, or beside an SQLite database file."""
-    override = os.environ.get("KIOSK_CARD_KEY")
-    if override:
-        return Path(override)
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        return Path(f"{parsed.database}.card-key")
-    return None
-
-
 def seed_demo(args: argparse.Namespace) -> int:
     from kiosk.core.db import write_session
     from kiosk.core.seed import seed_demo as seed
@@ -127,7 +114,7 @@ def seed_demo(args: argparse.Namespace) -> int:
         raise BadInput("qty.range", low=1, high=100_000, qty=args.households_per_village)
     url = database_url(args)
     engine = open_engine(args)
-    key_path = signing_key_path(url)
+    key_path = settings_of(args).card_key_path
     with write_session(engine) as session:
         result = seed(
             session,
@@ -321,14 +308,10 @@ def household_show(args: argparse.Namespace) -> int:
 
 
 def household_payload(args: argparse.Namespace) -> int:
-    from kiosk.core.codes import CardSigner
     from kiosk.core.db import read_session
     from kiosk.core.households import resolve_household
 
-    key_path = signing_key_path(database_url(args))
-    if key_path is None or not key_path.exists():
-        raise BadInput("code.no_signing_key")
-    signer = CardSigner.from_file(key_path)
+    signer = card_signer(args)
     with read_session(open_engine(args)) as session:
         household = resolve_household(session, args.code)
         print(signer.payload(household.code, household.card_version))

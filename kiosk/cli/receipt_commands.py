@@ -1,4 +1,4 @@
-"""Printer subcommands that need no database: a test page, and previews of ESC/POS files."""
+"""Receipts and the printer: export or reprint an order's receipt, a test page, previews."""
 
 from __future__ import annotations
 
@@ -7,12 +7,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli.context import now
+from kiosk.cli.context import add_db_option, now, settings_of
 
 _COLUMNS_HELP = "characters per line: 32 for 58 mm paper, 48 for 80 mm"
 
 
 def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "receipt",
+        help="export an order's receipt (PNG or ESC/POS bytes) or reprint it",
+        description="without an option, queue a marked reprint on the configured printer",
+    )
+    add_db_option(p)
+    p.add_argument("order", help="receipt number (K-HP-01-000001), order id or JFO: code")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--png", type=Path, help="write what the paper shows as a PNG")
+    target.add_argument("--escpos", type=Path, help="write the exact bytes the printer gets")
+    p.add_argument("--printer", help="printer URI (env KIOSK_PRINTER)")
+    p.add_argument("--paper-width", type=int, choices=[58, 80], help="mm (KIOSK_PAPER_WIDTH)")
+    p.set_defaults(handler=receipt)
+
     printer = subparsers.add_parser("printer", help="receipt printer: test page, preview")
     printer_sub = printer.add_subparsers(dest="printer_command", required=True)
 
@@ -69,3 +83,67 @@ def printer_preview(args: argparse.Namespace) -> int | None:
         path = write_receipt_png(data, args.png, args.columns, encoding=args.encoding)
         print(f"PNG: {path}")
     return None
+
+
+def receipt(args: argparse.Namespace) -> int:
+    from kiosk.core.clock import from_db
+    from kiosk.core.codes import OrderScan, parse_scan
+    from kiosk.core.db import open_database, read_session, write_session
+    from kiosk.core.errors import BadInput
+    from kiosk.core.redemption import order_by_number
+    from kiosk.printing.order_receipt import latest_receipt_job, queue_receipt, receipt_bytes
+    from kiosk.printing.preview import write_receipt_escpos, write_receipt_png
+
+    settings = settings_of(args)
+    number = args.order.strip()
+    if number.upper().startswith("JFO:"):
+        scan = parse_scan(number)
+        if not isinstance(scan, OrderScan):
+            raise BadInput("order.unknown", order=args.order)
+        number = scan.number
+    engine = open_database(settings.db_url, create=False)
+    if args.png or args.escpos:
+        with read_session(engine) as session:
+            order = order_by_number(session, number)
+            job = latest_receipt_job(session, order.id)
+            # The bytes the printer was (or will be) sent, when the kiosk queued them.
+            payload = (
+                bytes(job.payload)
+                if job is not None
+                else receipt_bytes(
+                    session,
+                    order,
+                    printed_at=from_db(order.created_at),
+                    columns=settings.columns,
+                    encoding=settings.encoding,
+                )
+            )
+        if args.png:
+            written = write_receipt_png(payload, args.png, columns=settings.columns)
+        else:
+            written = write_receipt_escpos(payload, args.escpos)
+        print(f"{order.number} → {written}")
+        return 0
+
+    from sqlmodel import Session
+
+    from kiosk.printing.printers import open_printer
+    from kiosk.printing.queue import print_pending
+
+    with write_session(engine) as session:
+        order = order_by_number(session, number)
+        queue_receipt(
+            session,
+            order,
+            now=now(),
+            columns=settings.columns,
+            encoding=settings.encoding,
+            reprint=True,
+        )
+    with Session(engine, expire_on_commit=False) as session:
+        result = print_pending(session, open_printer(settings.printer), now())
+    if not result.ok:
+        print(f"补打已排队，打印失败 / reprint queued, printing failed: {result.error}")
+        return 1
+    print(f"已补打 / reprinted: {order.number}")
+    return 0

@@ -15,6 +15,7 @@ from kiosk.cli.context import (
     now,
     open_engine,
     print_json,
+    settings_of,
 )
 from kiosk.core.errors import BadInput, DomainError
 
@@ -218,12 +219,11 @@ def _central_engine(args: argparse.Namespace) -> Any:
 
 
 def central_init(args: argparse.Namespace) -> int:
-    from kiosk.cli.core_commands import signing_key_path
     from kiosk.core.db import write_session
     from sync.central import init_central
 
     url = database_url(args)
-    key_path = args.card_key or signing_key_path(url)
+    key_path = args.card_key or settings_of(args).card_key_path
     with write_session(open_engine(args)) as session:
         result = init_central(session, now(), signing_key_path=key_path)
     print(f"中心库已就绪 / central store ready: {url}")

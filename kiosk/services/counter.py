@@ -542,10 +542,9 @@ class CounterService:
         """A demo card's payload as a scanner would type it (demo databases keep their key)."""
         if not self.settings.demo:
             return None
-        from kiosk.cli.core_commands import signing_key_path
         from kiosk.core.codes import CardSigner
 
-        key_path = signing_key_path(self.settings.db_url)
+        key_path = self.settings.card_key_path
         if key_path is None or not key_path.exists():
             return None
         village_id = self.kiosk_village()

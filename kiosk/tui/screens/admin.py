@@ -328,9 +328,7 @@ def decide_declaration(
 
 
 def evidence_dir_for(backend: CounterService) -> Path:
-    from kiosk.cli.admin_commands import evidence_dir
-
-    return evidence_dir(backend.settings.db_url)
+    return backend.settings.evidence_path
 
 
 # --- disputes --------------------------------------------------------------------------------
