@@ -7,6 +7,7 @@ import re
 import sqlite3
 import subprocess
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -219,6 +220,51 @@ def list_backups(backup_dir: Path, prefix: str, suffix: str) -> list[Path]:
     if not backup_dir.is_dir():
         return []
     return sorted(p for p in backup_dir.iterdir() if pattern.fullmatch(p.name) and p.is_file())
+
+
+@dataclass(frozen=True)
+class DatabaseIdentity:
+    """What tells one kiosk database from another, and so a backup of it from another's.
+
+    Backup names carry only their time, so two databases backed up into one folder are told
+    apart by content: the kiosk id (`origin`) and the card public key. Kiosks of the street
+    differ by id; a demo database has a card key of its own, made when it was seeded.
+    """
+
+    origin: str | None
+    card_public_key: str | None
+
+
+def database_identity(path: Path) -> DatabaseIdentity | None:
+    """The identity the SQLite file at `path` carries; None when it cannot be read."""
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            # The keys kiosk.core.ledger's Meta rows are written under (seed, sync.client).
+            rows = connection.execute(
+                "SELECT key, value FROM meta WHERE key IN ('origin', 'card_public_key')"
+            ).fetchall()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
+    values = {str(key): str(value) for key, value in rows}
+    return DatabaseIdentity(values.get("origin"), values.get("card_public_key"))
+
+
+def backups_of(db_path: Path, backups: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """`backups` split into those of the database at `db_path` and those of other databases.
+
+    A backup whose identity cannot be read stays with this database's: it may be this
+    database's one damaged copy, and saying so beats hiding it.
+    """
+    own = database_identity(db_path)
+    mine: list[Path] = []
+    others: list[Path] = []
+    for backup in backups:
+        identity = database_identity(backup)
+        (mine if own is None or identity is None or identity == own else others).append(backup)
+    return mine, others
 
 
 def prune_backups(backup_dir: Path, prefix: str, suffix: str, keep: int) -> list[Path]:

@@ -310,6 +310,13 @@ OPS_TEXTS: dict[str, tuple[str, str]] = {
         "check the network, then run systemctl start kiosk-sync.service and read journalctl "
         "-u kiosk-sync.service",
     ),
+    "sync.demo": (
+        "这是演示数据库（由 kiosk demo 或 kiosk seed-demo 建立），不与街道办同步，无需检查网络。"
+        "正式使用的自助机从空数据库开始，由 kiosk sync 从街道办取得数据。",
+        "This is a demo database (made by kiosk demo or kiosk seed-demo): it never syncs with "
+        "the street office, so there is no network to check. A kiosk in use starts from an "
+        "empty database that kiosk sync fills from the street office.",
+    ),
     "sync.failed": ("上次同步失败：{result}。{how}。", "The last sync failed: {result}. {how}."),
     "sync.never": (
         "本机从未与街道服务器同步。新装的自助机在第一个夜里同步；若已不是新机，{how}。",
@@ -335,6 +342,11 @@ OPS_TEXTS: dict[str, tuple[str, str]] = {
         "run systemctl start kiosk-backup.service and read journalctl -u kiosk-backup.service",
     ),
     "backup.none": ("{folder} 中没有备份。{how}。", "There is no backup in {folder}. {how}."),
+    "backup.none_of_this": (
+        "{folder} 中没有这个数据库的备份（其中 {others} 份属于别的数据库）。{how}。",
+        "There is no backup of this database in {folder} ({others} there belong to another "
+        "database). {how}.",
+    ),
     "backup.unusable": (
         "最新的备份 {name} 无法使用（{problems}）。{how}。",
         "The newest backup {name} is unusable ({problems}). {how}.",
@@ -351,6 +363,10 @@ OPS_TEXTS: dict[str, tuple[str, str]] = {
     "backup.ok": (
         "最新的备份 {name}（{hours} 小时前）完好，共 {count} 份{others}。",
         "The newest backup, {name} ({hours} hours old), is sound; {count} kept{others}.",
+    ),
+    "backup.others": (
+        "（另有 {others} 份属于别的数据库，未计入）",
+        " ({others} of another database not counted)",
     ),
     # --- font ---
     "font.install": (

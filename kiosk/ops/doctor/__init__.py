@@ -148,7 +148,9 @@ def run_checks(
     else:
         checks += [not_checked(name, unreadable) for name in ("clock", "sync")]
     checks.append(check_font(font_path, font_override))
-    checks.append(check_backup(backup_dir, now))
+    # Only a database that opened has an identity to tell its backups from another's by.
+    own = db_path if facts is not None else None
+    checks.append(check_backup(backup_dir, now, own))
     return checks
 
 

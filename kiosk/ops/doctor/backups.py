@@ -14,19 +14,30 @@ from kiosk.ops.texts import EMPTY, say
 BACKUP_WARN_AFTER = timedelta(hours=36)
 
 
-def check_backup(backup_dir: Path, now: datetime) -> Check:
-    """The newest backup in `backup_dir`: its age from its name, and that it is readable."""
+def check_backup(backup_dir: Path, now: datetime, database: Path | None = None) -> Check:
+    """The newest backup in `backup_dir`: its age from its name, and that it is readable.
+
+    Given the `database` they should be copies of, backups of other databases sharing the
+    folder are left out (and counted apart): they would restore someone else's ledger.
+    """
     from kiosk.ops.backup import (
         KIOSK_PREFIX,
         KIOSK_SUFFIX,
         KIOSK_TABLES,
+        backups_of,
         list_backups,
         verify_database,
     )
 
     how = say("backup.how").capitalised()
     backups = list_backups(backup_dir, KIOSK_PREFIX, KIOSK_SUFFIX)
+    others: list[Path] = []
+    if database is not None:
+        backups, others = backups_of(database, backups)
     if not backups:
+        if others:
+            said = say("backup.none_of_this", folder=backup_dir, others=len(others), how=how)
+            return warn("backup", said, backup_dir=str(backup_dir), other_databases=len(others))
         return warn(
             "backup", say("backup.none", folder=backup_dir, how=how), backup_dir=str(backup_dir)
         )
@@ -40,6 +51,8 @@ def check_backup(backup_dir: Path, now: datetime) -> Check:
         "newest": str(newest),
         "count": len(backups),
     }
+    if others:
+        detail["other_databases"] = len(others)
     problems = verify_database(newest, KIOSK_TABLES)
     if problems:
         said = say("backup.unusable", name=newest.name, problems="; ".join(problems[:3]), how=how)
@@ -49,5 +62,8 @@ def check_backup(backup_dir: Path, now: datetime) -> Check:
     if age > BACKUP_WARN_AFTER:
         said = say("backup.stale", hours=hours(age), name=newest.name, how=how)
         return warn("backup", said, **detail)
-    said = say("backup.ok", name=newest.name, hours=hours(age), count=len(backups), others=EMPTY)
+    counted_apart = say("backup.others", others=len(others)) if others else EMPTY
+    said = say(
+        "backup.ok", name=newest.name, hours=hours(age), count=len(backups), others=counted_apart
+    )
     return ok("backup", said, **detail)

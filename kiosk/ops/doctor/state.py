@@ -23,6 +23,8 @@ class SyncFacts:
     last_sync_at: datetime | None = None
     server_time: datetime | None = None
     last_result: str | None = None
+    # A demo database (kiosk demo, kiosk seed-demo) is refused by kiosk sync: it never syncs.
+    demo: bool = False
 
 
 def read_sync_facts(db_url: str) -> SyncFacts:
@@ -52,6 +54,8 @@ def read_sync_facts(db_url: str) -> SyncFacts:
                 last_sync_at=_parse_time(meta_get(session, LAST_SYNC_KEY)),
                 server_time=_parse_time(meta_get(session, SERVER_TIME_KEY)),
                 last_result=meta_get(session, LAST_RESULT_KEY),
+                # kiosk.core.seed.seed_demo marks the database so; sync.client refuses it.
+                demo=meta_get(session, "demo") == "1",
             )
     finally:
         engine.dispose()
@@ -105,6 +109,9 @@ def check_sync(now: datetime, facts: SyncFacts) -> Check:
         "last_sync_at": iso(facts.last_sync_at),
         "last_result": facts.last_result,
     }
+    if facts.demo:
+        # Neither the network nor the sync service can help: sync refuses the database itself.
+        return warn("sync", say("sync.demo"), **detail, demo=True)
     how = say("sync.how")
     if facts.last_result and not facts.last_result.lower().startswith("ok"):
         said = say("sync.failed", result=facts.last_result, how=how.capitalised())
