@@ -197,3 +197,13 @@ def test_the_text_report_names_row_and_column_in_chinese_first(office: Office) -
     first = result.out.splitlines()[0]
     assert first.startswith("第 2 行 户籍：") and "row 2 户籍:" in first
     assert "未写入任何内容" in result.out
+
+
+def test_the_roster_bench_runs_on_small_data(tmp_path: Path) -> None:
+    from bench.bench_register import run
+    from bench.table import BenchOptions
+
+    rows = run(BenchOptions(quick=True, samples=1, data_dir=tmp_path))
+
+    assert [row.name.split(",")[0] for row in rows] == ["roster import", "roster re-import"]
+    assert all(row.floor is not None and row.target_p95 == 60.0 for row in rows)
