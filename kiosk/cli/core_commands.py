@@ -209,11 +209,11 @@ def catalog_list(args: argparse.Namespace) -> int:
     from catalog.items import DueClass
     from catalog.search import pinyin_initials
     from kiosk.core.db import read_session
-    from kiosk.core.ledger import meta_get
     from kiosk.core.reference import catalog_items, stock_levels
+    from kiosk.settings import kiosk_exchange_point
 
     with read_session(open_engine(args)) as session:
-        point = args.exchange_point or meta_get(session, "exchange_point_id")
+        point = args.exchange_point or kiosk_exchange_point(session, settings_of(args))
         stock = stock_levels(session, point) if point else {}
         rows = [
             {

@@ -43,9 +43,9 @@ def run_doctor(args: argparse.Namespace) -> int:
     from kiosk.core.errors import BadInput
     from kiosk.fonts import FontMissingError, cjk_font_path
     from kiosk.ops import doctor
-    from kiosk.settings import load_settings
+    from kiosk.settings import database_url, load_settings
 
-    config = doctor.settings_path(os.environ)
+    config = getattr(args, "config", None) or doctor.settings_path(os.environ)
     settings = None
     error = None
     try:
@@ -55,7 +55,13 @@ def run_doctor(args: argparse.Namespace) -> int:
     settings_check = doctor.check_settings(config if config and config.exists() else None, error)
     # Unreadable settings still leave the database and printer to check where the
     # environment names them, as the kiosk itself would take them.
-    db_url = args.db or (settings.db_url if settings else None) or _fallback_db_url()
+    given = getattr(args, "db", None)
+    if given:
+        db_url = database_url(given)
+    elif settings is not None:
+        db_url = settings.db_url
+    else:
+        db_url = database_url(os.environ.get("KIOSK_DB", ""))
     printer_uri = settings.printer if settings else os.environ.get("KIOSK_PRINTER")
     language = args.lang or (settings.language if settings else "zh")
     try:
@@ -78,9 +84,3 @@ def run_doctor(args: argparse.Namespace) -> int:
     else:
         print(doctor.render_text(checks, language))
     return EXIT_OK if doctor.healthy(checks) else EXIT_FAILURE
-
-
-def _fallback_db_url() -> str:
-    from kiosk.cli.context import default_db_url
-
-    return os.environ.get("KIOSK_DB") or default_db_url()

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kiosk.cli.context import add_db_option, add_json_option, now, open_engine, print_json
+from kiosk.cli.context import (
+    add_db_option,
+    add_json_option,
+    now,
+    open_engine,
+    print_json,
+    settings_of,
+)
 
 STATUSES = ("pending", "overdue", "handed", "cancelled")
 STATUS_TEXT = {
@@ -127,9 +134,7 @@ def _printing(args: argparse.Namespace) -> tuple[str | None, int, str]:
 
     No printer configured ("dummy") means the slip only waits in the queue for the app.
     """
-    from kiosk.settings import load_settings
-
-    settings = load_settings(printer=args.printer)  # a bad URI is BadInput, naming the forms
+    settings = settings_of(args)  # a bad URI is BadInput, naming the forms
     uri = None if settings.printer == "dummy" else settings.printer
     return uri, settings.columns, settings.encoding
 

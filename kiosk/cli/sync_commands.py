@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -94,15 +93,8 @@ def register(subparsers: Any) -> None:
 # --- kiosk side ---------------------------------------------------------------------------------
 
 
-def _setting(args: argparse.Namespace, option: str | None, name: str, env: str) -> str:
-    if option:
-        return option
-    try:
-        from kiosk.settings import load_settings
-
-        value = str(getattr(load_settings(), name, "") or "")
-    except ImportError:
-        value = os.environ.get(env, "")
+def _required(value: str, name: str, env: str) -> str:
+    """A setting sync cannot go without, or BadInput naming it and its variable."""
     if not value:
         raise BadInput("sync.not_configured", what=name, env=env)
     return value
@@ -116,26 +108,16 @@ def _progress(phase: str, done: int, total: int) -> None:
     sys.stderr.flush()
 
 
-def _kiosk_db_url(args: argparse.Namespace) -> str:
-    if getattr(args, "db", None) or os.environ.get("KIOSK_DB"):
-        return database_url(args)
-    try:
-        from kiosk.settings import load_settings
-
-        return load_settings().db_url
-    except ImportError:
-        return database_url(args)
-
-
 def run_sync(args: argparse.Namespace) -> int:
     from kiosk.cli import EXIT_FAILURE
     from kiosk.core.db import open_database
     from sync.client import HttpCentral, SyncFailed
     from sync.client import run_sync as sync_now
 
-    kiosk_id = _setting(args, args.kiosk_id, "kiosk_id", "KIOSK_ID")
-    secret = _setting(args, None, "sync_secret", "KIOSK_SYNC_SECRET")
-    engine = open_database(_kiosk_db_url(args))
+    settings = settings_of(args)
+    kiosk_id = _required(args.kiosk_id or settings.kiosk_id, "kiosk_id", "KIOSK_ID")
+    secret = _required(settings.sync_secret, "sync_secret", "KIOSK_SYNC_SECRET")
+    engine = open_database(settings.db_url)
     if args.export:
         from sync.bundles import export_bundle
 
@@ -162,7 +144,7 @@ def run_sync(args: argparse.Namespace) -> int:
                 f"pulled {result['pulled']}, alerts {len(result['alerts']) + len(result['warnings'])}"
             )
         return 0
-    url = _setting(args, args.central, "central_url", "KIOSK_CENTRAL_URL")
+    url = _required(args.central or settings.central_url, "central_url", "KIOSK_CENTRAL_URL")
     progress = _progress if sys.stderr.isatty() and not args.json else None
     try:
         with HttpCentral(url, kiosk_id, secret, insecure=args.insecure) as link:
