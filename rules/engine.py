@@ -3,13 +3,16 @@
 Nothing here reads the clock or a database; the caller passes the household's history
 and the time, so every decision is reproducible in a test.
 
-Decisions the published lists leave open, and what we chose:
-- "Points earned" in a period (for the top-5 bonuses and the village average) is the net of
-  awards, deductions and their corrections: good deeds minus bad ones. Redemptions, refunds,
-  expiry and bonuses themselves are not earnings, so a bonus never feeds a later ranking.
+Decisions the published lists leave open, and what we chose (docs/rules.md has them all):
+- "Points earned" in a period (for the top-5 bonuses, the village average and the notice) is
+  the net of awards, deductions and warnings, and of the corrections of those: good deeds
+  minus bad ones, as finally judged. Redemptions, refunds, expiry, bonuses and corrections of
+  bonuses are not earnings, so a bonus (or its taking back) never feeds a ranking.
+- A correction counts in the period of the entry it corrects, not in the period it is made:
+  a month's or a year's earnings are that period's deeds as finally judged.
 - Ties at fifth place: every household tied with the fifth-ranked one gets the bonus, so the
   public notice never has to explain why one of two equal households lost a coin toss.
-  Only households that earned more than zero are ranked.
+  Only households that earned more than zero are ranked; equal ones are listed by code.
 - A bonus is dated at the first instant of the following period and belongs to that period's
   points year: the yearly bonus for 2026 is credited to 2027 (2026 points expire), and so is
   December's monthly bonus.
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from rules.model import Cadence, Rule, RuleList
@@ -29,7 +32,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_OCCURRENCES = 10  # per award; larger counts are keying mistakes, not deeds
 MAX_RATE_UNITS = 2000  # e.g. 2000 cigarette boxes in one hand-in
 
-EARNING_KINDS = frozenset({"award", "deduction", "warning", "correction"})
+# Entries that are earnings in their own right; a correction is an earning exactly when the
+# entry it reverses is one (see counts_as_earning).
+EARNING_KINDS = frozenset({"award", "deduction", "warning"})
 
 
 class RuleRefusal(Exception):
@@ -90,6 +95,30 @@ def start_of_year(year: int) -> datetime:
     return start_of_month(year, 1)
 
 
+# Objections to a points year's entries are heard until the end of the first quarter of the
+# next year: the year's last quarterly notice goes up in January (每季度...公示) and the seed
+# lets villagers object to it (村民对积分有异议的，可进行反映) without saying for how long; a
+# quarter is the cadence the seed itself uses for notices and rule changes.
+OBJECTION_MONTHS_AFTER_YEAR = 3
+
+
+def objections_close(year: int) -> datetime:
+    """The first instant at which entries of points year `year` can no longer be disputed."""
+    return start_of_month(year + 1, OBJECTION_MONTHS_AFTER_YEAR + 1)
+
+
+def booking_instant(year: int, now: datetime) -> datetime:
+    """When to date a correction of an entry of points year `year`, decided at `now`.
+
+    A correction is booked in the year of the entry it corrects: at `now` within that year,
+    else at the year's last instant (as the year's reset is), so the old year's rankings and
+    balance change and the new year's points do not.
+    """
+    if points_year(now) <= year:
+        return now
+    return start_of_year(year + 1) - timedelta(microseconds=1)
+
+
 def _check_quantity(quantity: int, high: int) -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= high:
         raise RuleRefusal("qty.range", low=1, high=high, qty=quantity)
@@ -100,7 +129,10 @@ def price_award(
 ) -> DraftEntry:
     """The entry an award (or deduction) of `rule` writes for a household with `history`."""
     if not rule.awardable_by_hand:
-        key = "rule.use_freeze" if rule.cadence is Cadence.FREEZE else "rule.system_only"
+        key = {
+            Cadence.FREEZE: "rule.use_freeze",
+            Cadence.EVALUATION: "rule.from_evaluation",
+        }.get(rule.cadence, "rule.system_only")
         raise RuleRefusal(key, rule=rule.id)
     kind = "award" if rule.list is RuleList.POSITIVE else "deduction"
 
@@ -179,16 +211,27 @@ def helper_entry(main: DraftEntry, rule: Rule) -> DraftEntry:
     )
 
 
-def earned(entries: Iterable[tuple[str, int]]) -> int:
-    """Points earned from (kind, points) pairs: awards, deductions and their corrections."""
-    return sum(points for kind, points in entries if kind in EARNING_KINDS)
+def counts_as_earning(kind: str, reversed_kind: str | None = None) -> bool:
+    """Whether an entry of `kind` (a correction reversing one of `reversed_kind`) is earned."""
+    if kind == "correction":
+        return reversed_kind in EARNING_KINDS
+    return kind in EARNING_KINDS
+
+
+def earned(entries: Iterable[tuple[str, int, str | None]]) -> int:
+    """Points earned from (kind, points, reversed kind) triples: awards, deductions, warnings
+    and the corrections of those; never a bonus or the correction of a bonus."""
+    return sum(
+        points for kind, points, reversed_kind in entries if counts_as_earning(kind, reversed_kind)
+    )
 
 
 def top_five(earnings: Mapping[str, int], places: int = 5) -> list[tuple[str, int]]:
     """The households that win a top-5 bonus, best first; ties at the last place all win.
 
     Households are ranked by points earned in the period; only those that earned more than
-    zero take part. Ties are listed by id so the result is deterministic.
+    zero take part. Equal ones are listed by key: callers key the mapping by household code,
+    the order the public notice uses.
     """
     ranked = sorted(
         ((household, points) for household, points in earnings.items() if points > 0),
@@ -198,6 +241,25 @@ def top_five(earnings: Mapping[str, int], places: int = 5) -> list[tuple[str, in
         return ranked
     cutoff = ranked[places - 1][1]
     return [pair for pair in ranked if pair[1] >= cutoff]
+
+
+def eligibility_window(now: datetime) -> tuple[datetime, datetime]:
+    """The span whose earnings decide "above the village average" for an award at `now`.
+
+    The seed's 累计获得积分高于平均分 names no period. Points reset each year, but in January
+    the year so far holds nothing, so we read it as the last twelve months: from the first
+    of the same month a year earlier up to `now`.
+    """
+    year, month = month_key(now)
+    return start_of_month(year - 1, month), now
+
+
+def is_above_average(household: str, earnings: Mapping[str, int]) -> bool:
+    """Whether `household` earned more than the average of `earnings` (every participating
+    household of its village, zeros included)."""
+    if household not in earnings or not earnings:
+        return False
+    return earnings[household] * len(earnings) > sum(earnings.values())
 
 
 def above_average(earnings: Mapping[str, int]) -> tuple[float, list[tuple[str, int]]]:

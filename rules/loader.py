@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rules.model import Cadence, Rule, RuleList, RuleSet
+from rules.model import Cadence, Eligibility, Rule, RuleList, RuleSet, Standing
 
 STREET_RULESET_FILE = "tangxiang-2022.toml"
 
@@ -32,11 +32,18 @@ def _rule(raw: dict[str, Any]) -> Rule:
             unit=raw.get("unit"),
             material=raw.get("material"),
             warnings=int(raw.get("warnings", 0)),
+            eligibility=Eligibility(raw.get("eligibility", Eligibility.ANYONE)),
+            standing=Standing(raw["standing"]) if "standing" in raw else None,
+            consecutive=int(raw.get("consecutive", 1)),
         )
     except (KeyError, ValueError, TypeError) as error:
         raise RuleDataError(f"bad rule {raw.get('id', '?')}: {error}") from error
     if cadence is Cadence.RATE and (rule.per is None or rule.per <= 0):
         raise RuleDataError(f"rate rule {rule.id} needs a positive `per`")
+    if (cadence is Cadence.EVALUATION) != (rule.standing is not None):
+        raise RuleDataError(f"rule {rule.id}: `standing` goes with cadence evaluation only")
+    if not 1 <= rule.consecutive <= 12:
+        raise RuleDataError(f"rule {rule.id}: `consecutive` must be 1 to 12")
     if rule.list is RuleList.POSITIVE and rule.points < 0:
         raise RuleDataError(f"positive rule {rule.id} has negative points")
     if rule.list is RuleList.NEGATIVE and rule.points > 0:

@@ -20,6 +20,22 @@ class Cadence(StrEnum):
     FREEZE = "freeze"
     BONUS_MONTHLY = "bonus_monthly"
     BONUS_YEARLY = "bonus_yearly"
+    EVALUATION = "evaluation"  # from the monthly village evaluation record (红榜 / 黑榜)
+
+
+class Standing(StrEnum):
+    """A household's place on a village's monthly evaluation (村级评议)."""
+
+    RED = "red"  # 红榜
+    BLACK = "black"  # 黑榜
+
+
+class Eligibility(StrEnum):
+    """Who may receive a rule's points beyond taking part in the scheme."""
+
+    ANYONE = "anyone"
+    # 参加"最美庭院"...等评比的必须是累计获得积分高于平均分的农户
+    ABOVE_VILLAGE_AVERAGE = "above_village_average"
 
 
 @dataclass(frozen=True)
@@ -36,11 +52,21 @@ class Rule:
     unit: str | None = None
     material: str | None = None
     warnings: int = 0  # warn_then_deduct: warnings before the first deduction
+    eligibility: Eligibility = Eligibility.ANYONE
+    # evaluation rules: the list a household must be on, and for how many months in a row
+    standing: Standing | None = None
+    consecutive: int = 1
 
     @property
     def awardable_by_hand(self) -> bool:
-        """Bonuses come from the period close and freezes from the freeze action."""
-        return self.cadence not in (Cadence.BONUS_MONTHLY, Cadence.BONUS_YEARLY, Cadence.FREEZE)
+        """Bonuses come from the period close, freezes from the freeze action and the
+        evaluation rules from the monthly evaluation record."""
+        return self.cadence not in (
+            Cadence.BONUS_MONTHLY,
+            Cadence.BONUS_YEARLY,
+            Cadence.FREEZE,
+            Cadence.EVALUATION,
+        )
 
     @property
     def takes_quantity(self) -> bool:
@@ -66,6 +92,14 @@ class RuleSet:
             if rule.id == rule_id:
                 return rule
         return None
+
+    def evaluation_rules(self, standing: Standing) -> list[Rule]:
+        """The rules the monthly evaluation pays or deducts for a household on `standing`."""
+        return [
+            rule
+            for rule in self.rules
+            if rule.cadence is Cadence.EVALUATION and rule.standing is standing
+        ]
 
     def bonus_rule(self, cadence: Cadence) -> Rule:
         for rule in self.rules:

@@ -10,7 +10,7 @@ is open; a resolved one cannot be resolved again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -32,7 +32,7 @@ from kiosk.core.models import (
     Operator,
 )
 from kiosk.core.reference import require_role, require_village
-from rules.engine import points_year
+from rules.engine import booking_instant, objections_close, points_year
 
 # Redemptions and refunds are settled by cancelling order lines, expiry by the year close, and
 # a correction is itself the outcome of a dispute; what a villager disputes is a judgement.
@@ -123,10 +123,12 @@ def _check_correctable(session: Session, entry: LedgerEntry, now: datetime) -> N
         raise Refused("dispute.kind", kind=entry.kind)
     if _correction_of(session, entry.id) is not None:
         raise Refused("dispute.already_corrected")
-    # Points reset every 1 January; a correction dated this year would move this year's
-    # balance for a deed of a year whose points are already gone.
-    if entry.points_year != points_year(now):
-        raise Refused("dispute.past_year", year=entry.points_year)
+    # A year's last quarterly notice goes up after New Year, so its entries stay open to
+    # objection until rules.engine.objections_close (the notice prints that date); the
+    # correction is then booked in the entry's own year (see resolve_correct).
+    if entry.points_year < points_year(now) and now >= objections_close(entry.points_year):
+        closed = local(objections_close(entry.points_year) - timedelta(microseconds=1))
+        raise Refused("dispute.window_closed", year=entry.points_year, until=f"{closed:%Y-%m-%d}")
 
 
 def entry_by_ref(session: Session, ref: str) -> LedgerEntry:
@@ -267,6 +269,11 @@ def resolve_correct(
     the household's own entry also reverses the helper entries written with it. Correction
     ids derive from the corrected entry, so two databases correcting the same entry offline
     write the same id: the second to sync is refused as a conflict instead of paying twice.
+
+    A correction is booked in the points year of the entry it corrects (dated the last
+    instant of that year when it is decided after New Year), so the old year's rankings,
+    average, notice and yearly bonus change, and the new year's balance does not; the next
+    close settles the bonuses again (kiosk.core.periods).
     """
     record = _open_for_decision(session, ref, operator)
     text = _text(note, "dispute.note")
@@ -295,8 +302,9 @@ def resolve_correct(
                 household_id=original.household_id,
                 points=-original.points,
                 kind=EntryKind.CORRECTION,
-                at=now,
+                at=booking_instant(original.points_year, now),
                 origin=origin,
+                points_year_override=original.points_year,
                 rule_id=original.rule_id,
                 rule_version=original.rule_version,
                 quantity=original.quantity,

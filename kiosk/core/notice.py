@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -23,9 +23,25 @@ from kiosk.core.labels import quarter_label, village_label
 from kiosk.core.masking import mask_name
 from kiosk.core.models import EntryKind, Freeze, Household, LedgerEntry, Village
 from kiosk.core.periods import earnings, honours
-from rules.engine import start_of_month, start_of_next_month, start_of_year
+from rules.engine import objections_close, start_of_month, start_of_next_month, start_of_year
 
 DEFAULT_DISPUTE_NOTE = "对积分有异议的，请于公示之日起7日内向村支两委反映"
+
+
+def objection_note(year: int) -> str:
+    """The line a notice of `year` prints on objections, with the date they close.
+
+    The seed: 每季度将村民的积分情况在醒目位置进行公示 ... 村民对积分有异议的，可进行反映. It sets
+    no deadline; we hear objections to a year's entries until the end of the next year's
+    first quarter (rules.engine.objections_close), so the fourth quarter's notice, posted in
+    January, is open to objections for a whole quarter like the others. kiosk.core.disputes
+    refuses an objection after that date.
+    """
+    last_day = local(objections_close(year) - timedelta(microseconds=1))
+    return (
+        f"对{year}年度积分有异议的，请于{last_day.year}年{last_day.month}月{last_day.day}日前"
+        "向村支两委反映，调查核实后据实处理"
+    )
 
 
 @dataclass(frozen=True)
@@ -167,6 +183,7 @@ def build_notice(session: Session, village: Village, quarter: Quarter, now: date
         generated_at=now,
         rows=rows,
         village_average=average,
+        dispute_note=objection_note(quarter.year),
     )
 
 
@@ -178,6 +195,7 @@ def notice_json(notice: Notice) -> dict[str, object]:
         "generated_at": notice.generated_at,
         "village_average": round(notice.village_average, 2),
         "households": len(notice.rows),
+        "dispute_note": notice.dispute_note,
         "rows": [row.__dict__ for row in notice.rows],
     }
 
