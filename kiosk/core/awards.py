@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kiosk.core.clock import as_utc, local_date
+from kiosk.core.clock import as_utc, local, local_date
 from kiosk.core.errors import BadInput, Refused
 from kiosk.core.households import freeze_status
 from kiosk.core.ids import new_id
@@ -20,9 +20,18 @@ from kiosk.core.ledger import (
     next_origin_seq,
 )
 from kiosk.core.models import Freeze, Household, Operator, Role
+from kiosk.core.periods import earnings
 from kiosk.core.reference import require_role, require_village, rule_for
-from rules.engine import DraftEntry, RuleRefusal, helper_entry, points_year, price_award
-from rules.model import Rule, RuleSet
+from rules.engine import (
+    DraftEntry,
+    RuleRefusal,
+    eligibility_window,
+    helper_entry,
+    is_above_average,
+    points_year,
+    price_award,
+)
+from rules.model import Eligibility, Rule, RuleSet
 
 AWARDING_ROLES = (Role.VILLAGE_ADMIN, Role.STREET_ADMIN)
 
@@ -80,7 +89,27 @@ def plan_award(
             raise BadInput("rule.helper_self")
         if not helper.takes_part:
             raise Refused("rule.not_participating")
+        # The helper's equal award counts in its own village's rankings, and a village's
+        # kiosks hold only their own households: a helper is a neighbour of the same village.
+        if helper.village_id != household.village_id:
+            raise Refused("declaration.helper_village")
+    if rule.eligibility is Eligibility.ABOVE_VILLAGE_AVERAGE:
+        _check_above_average(session, household, now)
     return AwardPlan(rule, ruleset, draft, helper_draft)
+
+
+def _check_above_average(session: Session, household: Household, now: datetime) -> None:
+    """The seed: 参加"最美庭院"...等评比的必须是累计获得积分高于平均分的农户."""
+    start, end = eligibility_window(now)
+    earned = earnings(session, household.village_id, start=start, end=end)
+    if not is_above_average(household.id, earned):
+        average = sum(earned.values()) / len(earned) if earned else 0.0
+        raise Refused(
+            "rule.below_average",
+            earned=earned.get(household.id, 0),
+            average=f"{average:.1f}",
+            since=f"{local(start):%Y-%m-%d}",
+        )
 
 
 def award(

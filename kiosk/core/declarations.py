@@ -249,6 +249,11 @@ def file_declaration(
     text = description.strip()
     if not 1 <= len(text) <= MAX_DESCRIPTION:
         raise BadInput("declaration.description", max=MAX_DESCRIPTION)
+    # The seed: 自主申报...申报时要正确选择对应正面清单中的加分项，并上传照片等相关证据. It asks it
+    # of the household's own declaration; a mutual-help one is made by a neighbour or the
+    # village administrator for someone without a smartphone, and may come without photos.
+    if helper is None and not photos:
+        raise BadInput("evidence.required")
     if len(photos) > MAX_PHOTOS:
         raise BadInput("evidence.too_many", max=MAX_PHOTOS)
     if photos and evidence_dir is None:

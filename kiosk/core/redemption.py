@@ -165,7 +165,7 @@ def quote(
     return Quote(
         total=total,
         balance=int(current),
-        refusal=_refusal(frozen, total, int(current), bool(merged)),
+        refusal=_refusal(frozen, total, int(current), bool(merged), household.takes_part),
     )
 
 
@@ -185,8 +185,12 @@ def _total(lines: Sequence[RedeemLine], items: Mapping[int, _ItemRow]) -> int:
 
 
 def _refusal(
-    frozen: FreezeStatus | None, total: int, current: int, any_lines: bool
+    frozen: FreezeStatus | None, total: int, current: int, any_lines: bool, takes_part: bool
 ) -> Refused | None:
+    # The seed: 长期外出的本村村民...原则上不参与积分制管理; one that does not take part
+    # neither earns nor redeems (points it held from before it left stay unspent).
+    if not takes_part:
+        return Refused("redeem.not_participating")
     if frozen is not None:
         return Refused("redeem.frozen", until=frozen.until.isoformat(), reason=frozen.reason)
     if current < 0:
@@ -332,7 +336,7 @@ def redeem(
     total = _total(merged, items)
     current = int(state.balance)
     frozen = freeze_status(session, household.id, local_date(now)) if state.any_freeze else None
-    refusal = _refusal(frozen, total, current, bool(merged))
+    refusal = _refusal(frozen, total, current, bool(merged), household.takes_part)
     if refusal is not None:
         raise refusal
     if state.point_village == household.village_id:
