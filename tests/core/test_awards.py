@@ -17,8 +17,9 @@ from kiosk.core.households import freeze_status
 from kiosk.core.ledger import balance
 from kiosk.core.models import Household
 from kiosk.core.redemption import RedeemLine, redeem
-from tests.core.conftest import Db
-from tests.core.support import NOW, at, dump, entries, entry_count, household, operator
+from tests.support.builders import NOW, dump, entries, entry_count, household, operator
+from tests.support.clock import at
+from tests.support.worlds import Db
 
 
 def give(
@@ -211,28 +212,28 @@ def test_helping_does_not_use_up_the_helpers_own_monthly_award(engine: Engine) -
     assert points_of(engine, "HP0002") == 20
 
 
-def test_helper_same_household_writes_nothing(blank_db: Db, engine: Engine) -> None:
-    before = dump(blank_db.path)
+def test_helper_same_household_writes_nothing(db: Db, engine: Engine) -> None:
+    before = dump(db.path)
     error = refusal(engine, "HP0001", "P01", NOW, helper="HP0001")
     assert isinstance(error, BadInput) and error.key == "rule.helper_self"
-    assert dump(blank_db.path) == before
+    assert dump(db.path) == before
 
 
-def test_helper_on_a_negative_rule_writes_nothing(blank_db: Db, engine: Engine) -> None:
-    before = dump(blank_db.path)
+def test_helper_on_a_negative_rule_writes_nothing(db: Db, engine: Engine) -> None:
+    before = dump(db.path)
     assert refusal(engine, "HP0001", "N01", NOW, helper="HP0002").key == "rule.helper_negative"
-    assert dump(blank_db.path) == before
+    assert dump(db.path) == before
 
 
-def test_helper_not_taking_part_writes_nothing(blank_db: Db, engine: Engine) -> None:
-    before = dump(blank_db.path)
+def test_helper_not_taking_part_writes_nothing(db: Db, engine: Engine) -> None:
+    before = dump(db.path)
     assert refusal(engine, "HP0001", "P01", NOW, helper="HP0090").key == "rule.not_participating"
-    assert dump(blank_db.path) == before
+    assert dump(db.path) == before
 
 
-def test_helper_unknown_to_the_database_writes_neither_entry(blank_db: Db, engine: Engine) -> None:
+def test_helper_unknown_to_the_database_writes_neither_entry(db: Db, engine: Engine) -> None:
     # The helper's insert fails (no such household); the main entry must not land alone.
-    before = dump(blank_db.path)
+    before = dump(db.path)
     stranger = Household(
         id="no-such-household",
         code="HP0999",
@@ -251,16 +252,16 @@ def test_helper_unknown_to_the_database_writes_neither_entry(blank_db: Db, engin
             now=NOW,
             helper=stranger,
         )
-    assert dump(blank_db.path) == before
+    assert dump(db.path) == before
 
 
 # --- who takes part, who may award ---------------------------------------------------------
 
 
-def test_long_term_absent_household_not_opted_in_is_refused(blank_db: Db, engine: Engine) -> None:
-    before = dump(blank_db.path)
+def test_long_term_absent_household_not_opted_in_is_refused(db: Db, engine: Engine) -> None:
+    before = dump(db.path)
     assert refusal(engine, "HP0090", "P01", NOW).key == "rule.not_participating"
-    assert dump(blank_db.path) == before
+    assert dump(db.path) == before
 
 
 def test_long_term_absent_household_that_opted_in_earns(engine: Engine) -> None:
@@ -317,18 +318,18 @@ def _redeem(engine: Engine, code: str, when: datetime) -> None:
 
 
 def test_frozen_household_earns_but_cannot_redeem_until_the_freeze_ends(
-    blank_db: Db, engine: Engine
+    db: Db, engine: Engine
 ) -> None:
     with write_session(engine) as session:
         _freeze(session, "HP0001", date(2026, 11, 30))
     give(engine, "HP0001", "P01", NOW)
     assert points_of(engine, "HP0001") == 100
-    before = dump(blank_db.path)
+    before = dump(db.path)
     with pytest.raises(Refused) as refused:
         _redeem(engine, "HP0001", at(2026, 11, 30, 23, 59))  # the last day is still frozen
     assert refused.value.key == "redeem.frozen"
     assert "2026-11-30" in str(refused.value) and "家庭成员违法违纪" in str(refused.value)
-    assert dump(blank_db.path) == before
+    assert dump(db.path) == before
     _redeem(engine, "HP0001", at(2026, 12, 1, 0, 0))
     assert points_of(engine, "HP0001") == 99
 

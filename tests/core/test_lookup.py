@@ -18,8 +18,9 @@ from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import BadInput, NotFound
 from kiosk.core.households import resolve_household, summarize
 from kiosk.core.ledger import balance, meta_set
-from tests.core.conftest import Db
-from tests.core.support import NOW, at, earn, household, operator
+from tests.support.builders import NOW, earn, household, operator
+from tests.support.clock import at
+from tests.support.worlds import Db
 
 
 @pytest.fixture
@@ -34,8 +35,8 @@ def earned(engine: Engine) -> Engine:
     return engine
 
 
-def test_summary_with_and_without_entries_agree(blank_db: Db, earned: Engine) -> None:
-    payload = blank_db.signer().payload("HP0001", 1)
+def test_summary_with_and_without_entries_agree(db: Db, earned: Engine) -> None:
+    payload = db.signer().payload("HP0001", 1)
     with read_session(earned) as session:
         target = resolve_household(session, payload)
         full = summarize(session, target, NOW)
@@ -100,7 +101,7 @@ def test_unflushed_entries_in_the_session_count(earned: Engine, with_entries: bo
         assert summary.balance == 45
 
 
-def test_card_checks_keep_their_order(blank_db: Db, engine: Engine) -> None:
+def test_card_checks_keep_their_order(db: Db, engine: Engine) -> None:
     """Forged before unknown: a card for a code nobody has is refused as forged unless the
     street office signed it."""
     stranger = CardSigner.generate()
@@ -109,15 +110,15 @@ def test_card_checks_keep_their_order(blank_db: Db, engine: Engine) -> None:
             resolve_household(session, stranger.payload("HP9999", 1))
         assert forged.value.key == "code.forged"
         with pytest.raises(NotFound):
-            resolve_household(session, blank_db.signer().payload("HP9999", 1))
+            resolve_household(session, db.signer().payload("HP9999", 1))
         with pytest.raises(BadInput) as forged_known:
             resolve_household(session, stranger.payload("HP0001", 1))
         assert forged_known.value.key == "code.forged"
 
 
-def test_a_new_card_key_takes_effect_at_once(blank_db: Db, engine: Engine) -> None:
+def test_a_new_card_key_takes_effect_at_once(db: Db, engine: Engine) -> None:
     """The key is read with each lookup, so one a sync brings in needs no cache reset."""
-    old, new = blank_db.signer(), CardSigner.generate()
+    old, new = db.signer(), CardSigner.generate()
     with read_session(engine) as session:
         assert resolve_household(session, old.payload("HP0002", 1)).code == "HP0002"
     with write_session(engine) as session:

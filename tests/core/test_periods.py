@@ -19,8 +19,9 @@ from kiosk.core.models import LedgerEntry, RedemptionOrder
 from kiosk.core.periods import close_month, close_year, honours, parse_month, parse_year
 from kiosk.core.redemption import RedeemLine, redeem
 from kiosk.core.reference import village_by_name
-from tests.core.conftest import Db
-from tests.core.support import at, dump, earn, household, operator
+from tests.support.builders import dump, earn, household, operator
+from tests.support.clock import at
+from tests.support.worlds import Db
 
 
 def setup_earnings(engine: Engine, when: datetime, points: dict[str, int]) -> None:
@@ -106,26 +107,26 @@ def test_bonuses_do_not_count_toward_later_rankings(engine: Engine) -> None:
     ]
 
 
-def test_closing_a_month_twice_changes_nothing(blank_db: Db, engine: Engine) -> None:
+def test_closing_a_month_twice_changes_nothing(db: Db, engine: Engine) -> None:
     setup_earnings(engine, at(2027, 2, 10), {"HP0001": 100, "HP0002": 90})
     close_feb(engine)
-    before = dump(blank_db.path)
+    before = dump(db.path)
     with write_session(engine) as session:
         again = close_month(session, 2027, 2, at(2027, 3, 2, 8))
     assert [b.written for b in again.bonuses] == [False, False]
-    assert dump(blank_db.path) == before
+    assert dump(db.path) == before
 
 
-def test_closing_a_year_twice_changes_nothing(blank_db: Db, engine: Engine) -> None:
+def test_closing_a_year_twice_changes_nothing(db: Db, engine: Engine) -> None:
     setup_earnings(engine, at(2026, 5, 10), {"HP0001": 100, "XZG0003": 30})
     with write_session(engine) as session:
         close_year(session, 2026, at(2027, 1, 1, 8))
-    before = dump(blank_db.path)
+    before = dump(db.path)
     with write_session(engine) as session:
         again = close_year(session, 2026, at(2027, 1, 5, 8))
     assert (again.expired_households, again.expired_points) == (0, 0)
     assert not any(b.written for b in again.bonuses)
-    assert dump(blank_db.path) == before
+    assert dump(db.path) == before
 
 
 def test_a_period_cannot_be_closed_before_it_ends(engine: Engine) -> None:

@@ -22,7 +22,7 @@ from kiosk.core.models import Household, RedemptionOrder
 from kiosk.core.redemption import RedeemLine, order_view, quote, redeem
 from kiosk.core.reference import operator_by_id
 from kiosk.core.seed import seed_demo
-from tests.core.support import NOW
+from tests.support.builders import NOW
 from tests.support.postgres import (
     PostgresUnavailable,
     create_database,

@@ -23,8 +23,9 @@ from kiosk.core.models import RedemptionOrder
 from kiosk.core.periods import close_month, close_year
 from kiosk.core.redemption import RedeemLine, redeem
 from rules.engine import local, points_year
-from tests.core.conftest import Db
-from tests.core.support import at, household, operator
+from tests.support.builders import household, operator
+from tests.support.clock import at
+from tests.support.worlds import Db
 
 try:  # cancellations arrived with the fulfilment work; test them when present
     from kiosk.core.fulfilment import cancel_line

@@ -24,8 +24,9 @@ from kiosk.core.redemption import (
     redeem,
 )
 from kiosk.core.reference import stock_levels
-from tests.core.conftest import Db
-from tests.core.support import NOW, at, dump, earn, household, operator
+from tests.support.builders import NOW, dump, earn, household, operator
+from tests.support.clock import at
+from tests.support.worlds import Db
 
 
 @pytest.fixture
@@ -95,42 +96,39 @@ def test_redeeming_the_whole_balance_leaves_zero(funded: Engine) -> None:
     assert points_of(funded) == 0
 
 
-def test_over_the_balance_is_refused_and_nothing_written(blank_db: Db, funded: Engine) -> None:
-    error = refused(funded, blank_db, [RedeemLine(28, 1)])  # 电磁炉, 150 points
+def test_over_the_balance_is_refused_and_nothing_written(db: Db, funded: Engine) -> None:
+    error = refused(funded, db, [RedeemLine(28, 1)])  # 电磁炉, 150 points
     assert isinstance(error, Refused)
     assert (error.key, error.params) == ("redeem.over_balance", {"total": 150, "balance": 100})
 
 
-def test_a_negative_balance_cannot_redeem(blank_db: Db, engine: Engine) -> None:
+def test_a_negative_balance_cannot_redeem(db: Db, engine: Engine) -> None:
     with write_session(engine) as session:
         earn(session, household(session, "HP0003"), -2, at(2026, 10, 5))
-    assert (
-        refused(engine, blank_db, [RedeemLine(1, 1)], code="HP0003").key
-        == "redeem.negative_balance"
-    )
+    assert refused(engine, db, [RedeemLine(1, 1)], code="HP0003").key == "redeem.negative_balance"
 
 
-def test_an_empty_order_is_refused(blank_db: Db, funded: Engine) -> None:
-    assert refused(funded, blank_db, []).key == "redeem.empty"
+def test_an_empty_order_is_refused(db: Db, funded: Engine) -> None:
+    assert refused(funded, db, []).key == "redeem.empty"
 
 
 @pytest.mark.parametrize("qty", [0, -1, 100, 10**9])
-def test_absurd_quantities_are_bad_input(blank_db: Db, funded: Engine, qty: int) -> None:
-    error = refused(funded, blank_db, [RedeemLine(1, qty)])
+def test_absurd_quantities_are_bad_input(db: Db, funded: Engine, qty: int) -> None:
+    error = refused(funded, db, [RedeemLine(1, qty)])
     assert isinstance(error, BadInput) and error.key == "qty.range"
 
 
-def test_repeated_items_merge_and_their_sum_is_checked(blank_db: Db, funded: Engine) -> None:
+def test_repeated_items_merge_and_their_sum_is_checked(db: Db, funded: Engine) -> None:
     assert merge_lines([RedeemLine(2, 1), RedeemLine(3, 1), RedeemLine(2, 2, True)]) == [
         RedeemLine(2, 3, True),
         RedeemLine(3, 1),
     ]
-    assert refused(funded, blank_db, [RedeemLine(1, 60), RedeemLine(1, 60)]).key == "qty.range"
+    assert refused(funded, db, [RedeemLine(1, 60), RedeemLine(1, 60)]).key == "qty.range"
 
 
 @pytest.mark.parametrize("no", [0, 32, -1, 10**9])
-def test_unknown_items_are_not_found(blank_db: Db, funded: Engine, no: int) -> None:
-    error = refused(funded, blank_db, [RedeemLine(no, 1)])
+def test_unknown_items_are_not_found(db: Db, funded: Engine, no: int) -> None:
+    error = refused(funded, db, [RedeemLine(no, 1)])
     assert isinstance(error, NotFound) and error.key == "item.unknown"
 
 
@@ -154,8 +152,8 @@ def test_same_order_id_twice_is_one_order_and_one_entry(funded: Engine) -> None:
     assert points_of(funded) == 94
 
 
-def test_shopkeeper_redeems_for_own_village_only(blank_db: Db, funded: Engine) -> None:
-    error = refused(funded, blank_db, [RedeemLine(1, 1)], code="XZG0001", by="shop-heping")
+def test_shopkeeper_redeems_for_own_village_only(db: Db, funded: Engine) -> None:
+    error = refused(funded, db, [RedeemLine(1, 1)], code="XZG0001", by="shop-heping")
     assert error.key == "operator.village"
     result = buy(funded, [RedeemLine(1, 1)], code="XZG0001", by="shop-xizige")
     assert result.exchange_point_id == "xizige-shop"
@@ -170,7 +168,7 @@ def test_hand_over_at_the_counter_takes_stock(funded: Engine) -> None:
         assert session.exec(select(func.count()).select_from(Handover)).one() == 1
 
 
-def test_short_stock_refuses_the_whole_order(blank_db: Db, funded: Engine) -> None:
+def test_short_stock_refuses_the_whole_order(db: Db, funded: Engine) -> None:
     with write_session(funded) as session:
         session.add(
             StockMovement(
@@ -185,7 +183,7 @@ def test_short_stock_refuses_the_whole_order(blank_db: Db, funded: Engine) -> No
             )
         )
     error = refused(
-        funded, blank_db, [RedeemLine(2, 1, hand_over=True), RedeemLine(3, 1, hand_over=True)]
+        funded, db, [RedeemLine(2, 1, hand_over=True), RedeemLine(3, 1, hand_over=True)]
     )
     assert error.key == "stock.short"
 

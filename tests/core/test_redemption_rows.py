@@ -18,7 +18,8 @@ from kiosk.core.models import (
     StockMovement,
 )
 from kiosk.core.redemption import RedeemLine, RedeemResult, order_view, redeem
-from tests.core.support import NOW, at, earn, household, operator
+from tests.support.builders import NOW, earn, household, operator
+from tests.support.clock import at
 
 
 @pytest.fixture

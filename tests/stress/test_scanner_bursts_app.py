@@ -30,7 +30,10 @@ from kiosk.settings import Settings
 from kiosk.tui.app import KioskApp, create_app
 from kiosk.tui.screens.signin import SignInScreen
 from tests.stress.budget import examples
-from tests.tui.conftest import NOW, settle, sign_in
+from tests.support.pilot import settle, sign_in
+from tests.support.worlds import TUI_NOW as NOW
+
+pytestmark = pytest.mark.world("tui")
 
 MIN_SCAN_LENGTH = 8  # kiosk.tui.scanning: shorter bursts ending in Enter are typing
 

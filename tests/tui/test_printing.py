@@ -15,7 +15,10 @@ from kiosk.tui.screens.household import HouseholdScreen
 from kiosk.tui.screens.receipt import ReceiptScreen
 from kiosk.tui.screens.receipts import ReceiptsScreen
 from kiosk.tui.widgets.status_bar import StatusBar
-from tests.tui.conftest import AppFactory, Ledger, scan_burst, settle, sign_in
+from tests.support.builders import Ledger
+from tests.support.pilot import AppFactory, scan_burst, settle, sign_in
+
+pytestmark = pytest.mark.world("tui")
 
 
 class UnpluggedPrinter:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy.exc import OperationalError
 
 from kiosk.core.models import Handover, LedgerEntry, OrderLine, ReceiptJob, RedemptionOrder
@@ -12,7 +13,10 @@ from kiosk.printing.printers import DummyPrinter
 from kiosk.tui.dialogs.confirm_redeem import ConfirmRedeemDialog
 from kiosk.tui.screens.household import HouseholdScreen
 from kiosk.tui.screens.redeem import RedeemScreen
-from tests.tui.conftest import AppFactory, Ledger, scan_burst, settle, sign_in
+from tests.support.builders import Ledger
+from tests.support.pilot import AppFactory, scan_burst, settle, sign_in
+
+pytestmark = pytest.mark.world("tui")
 
 
 async def _open_redeem(app, pilot, payload: str) -> RedeemScreen:

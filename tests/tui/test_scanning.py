@@ -6,6 +6,7 @@ import base64
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func
 from sqlmodel import select, update
 
@@ -15,7 +16,9 @@ from kiosk.tui.screens.home import HomeScreen
 from kiosk.tui.screens.household import HouseholdScreen
 from kiosk.tui.screens.receipt import ReceiptScreen
 from kiosk.tui.screens.redeem import RedeemScreen
-from tests.tui.conftest import AppFactory, keys_of, scan_burst, settle, sign_in
+from tests.support.pilot import AppFactory, keys_of, scan_burst, settle, sign_in
+
+pytestmark = pytest.mark.world("tui")
 
 
 def _counts(db_path: Path) -> tuple[int, int]:

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from kiosk.settings import load_settings
 from kiosk.tui.screens.help import HelpScreen
 from kiosk.tui.screens.home import HomeScreen
 from kiosk.tui.screens.household import HouseholdScreen
 from kiosk.tui.screens.settings import SettingsScreen
-from tests.tui.conftest import AppFactory, Ledger, scan_burst, settle, sign_in
+from tests.support.builders import Ledger
+from tests.support.pilot import AppFactory, scan_burst, settle, sign_in
+
+pytestmark = pytest.mark.world("tui")
 
 
 def _footer_labels(app) -> list[str]:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from kiosk.tui.screens.home import HomeScreen
 from kiosk.tui.screens.signin import SignInScreen
-from tests.tui.conftest import AppFactory, keys_of, settle, sign_in
+from tests.support.pilot import AppFactory, keys_of, settle, sign_in
+
+pytestmark = pytest.mark.world("tui")
 
 
 async def test_wrong_pin_keeps_the_screen_locked(make_app: AppFactory) -> None:

@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from tests.tui.conftest import AppFactory, Ledger, scan_burst, settle, sign_in
+from tests.support.builders import Ledger
+from tests.support.pilot import AppFactory, scan_burst, settle, sign_in
+
+pytestmark = pytest.mark.world("tui")
 
 SIZES = [(80, 24), (120, 40)]
 

@@ -1,0 +1,307 @@
+"""The deadline board, the home screen's counts and the hand-over flow, driven by keys with Pilot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.text import Text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Input
+
+from kiosk.core.db import open_database, write_session
+from kiosk.core.fulfilment import DeadlineCounts, restock
+from kiosk.core.models import ExchangePoint, Handover, OrderLine, ReceiptJob
+from kiosk.printing.preview import preview_text
+from kiosk.printing.printers import DummyPrinter
+from kiosk.settings import Settings
+from kiosk.tui.app import KioskApp, create_app
+from kiosk.tui.menu import entries_for
+from kiosk.tui.screens.deadlines import DeadlineCountsBar, DeadlinesScreen
+from kiosk.tui.screens.handover import HandoverScreen
+from kiosk.tui.screens.home import HomeScreen
+from tests.support.builders import PlaceOrder, assert_ledger_ok, operator
+from tests.support.clock import at
+from tests.support.worlds import RICE_COOKER, SOAP, TOOTHPASTE
+
+pytestmark = pytest.mark.world("fulfilment")
+
+AppFactory = Callable[[datetime], tuple[KioskApp, DummyPrinter]]
+# Wider than the kiosk's 50 ms so a loaded test machine never splits a scanner burst.
+SCAN_GAP_MS = 200
+
+
+@pytest.fixture
+def make_app(db_path: Path) -> Iterator[AppFactory]:
+    """The app as `kiosk run` builds it, on the test's database, a dummy printer and a fixed clock."""
+    engines: list[Engine] = []
+
+    def factory(now: datetime) -> tuple[KioskApp, DummyPrinter]:
+        settings = Settings(db=f"sqlite:///{db_path}", idle_minutes=5.0, scan_gap_ms=SCAN_GAP_MS)
+        engine = open_database(settings.db_url)
+        engines.append(engine)
+        printer = DummyPrinter()
+        return create_app(settings, engine=engine, printer=printer, clock=lambda: now), printer
+
+    yield factory
+    for engine in engines:
+        engine.dispose()
+
+
+async def settle(pilot: Any) -> None:
+    """Let workers finish and the messages they post land (a message may start a worker)."""
+    for _ in range(4):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def sign_in_as_shopkeeper(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("enter", *"1234", "enter")  # the first operator listed: shop-heping
+    await settle(pilot)
+    assert pilot.app.operator is not None and pilot.app.operator.id == "shop-heping"
+
+
+async def type_keys(pilot: Any, *keys: str) -> None:
+    """Keys a person types: printable ones are held as a possible scan and reach the focused
+    widget once the scan gap has passed without Enter, so wait past it."""
+    await pilot.press(*keys)
+    await pilot.pause(SCAN_GAP_MS / 1000 * 2.5)
+    await settle(pilot)
+
+
+def _cells(table: DataTable[Any], row: int) -> list[Text]:
+    return [table.get_cell_at(Coordinate(row, column)) for column in range(len(table.columns))]
+
+
+async def test_home_counts_and_the_deadline_board(
+    make_app: AppFactory, place_order: PlaceOrder
+) -> None:
+    late = place_order("HP0001", [SOAP], at(2026, 12, 1, 8, 0))  # due 12-03 08:00
+    soon = place_order("HP0002", [TOOTHPASTE], at(2026, 12, 2, 9, 0))  # due 12-04 09:00
+    later = place_order("HP0001", [RICE_COOKER], at(2026, 12, 2, 12, 0))  # due 12-09 12:00
+    today = place_order("HP0002", [SOAP], at(2026, 12, 1, 20, 0))  # due 12-03 20:00
+    app, _ = make_app(at(2026, 12, 3, 9, 30))
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in_as_shopkeeper(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        bar = app.screen.query_one(DeadlineCountsBar)
+        assert bar.counts == DeadlineCounts(overdue=1, due_today=1)
+        assert str(bar.render()) == "待交付：已逾期 1 项 · 今日到期 1 项"
+        assert bar.has_class("-overdue")
+
+        # The menu's entry opens the board.
+        role = app.operator.role if app.operator else ""
+        position = [entry.id for entry in entries_for(role)].index("deadlines")
+        await pilot.press("f3", "home", *(["down"] * position), "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DeadlinesScreen)
+        table = app.screen.query_one("#board", DataTable)
+        assert [row.order_number for row in app.screen.rows] == [late, today, soon, later]
+        assert [str(_cells(table, row)[2]) for row in range(table.row_count)] == [
+            late,
+            today,
+            soon,
+            later,
+        ]
+        first = _cells(table, 0)
+        assert str(first[0]) == "逾期1小时30分" and first[0].style == "bold red"
+        assert str(first[4]) == "林*禾"  # names are masked on a screen facing the counter
+        assert _cells(table, 1)[0].style == "bold yellow"  # 10.5 hours left
+        assert _cells(table, 2)[0].style == "bold yellow"  # 23.5 hours left
+        assert str(_cells(table, 3)[0]) == "还剩6天2小时" and _cells(table, 3)[0].style == ""
+        assert [str(_cells(table, row)[7]) for row in range(4)] == [
+            "有货",
+            "有货",
+            "有货",
+            "待到货",
+        ]
+
+        # Filters: household, then item number, then a village; a bad item number is refused.
+        await type_keys(pilot, "f2", "tab", "tab", *"hp0002")
+        assert [row.order_number for row in app.screen.rows] == [today, soon]
+        await type_keys(pilot, "shift+tab", *str(TOOTHPASTE))
+        assert [row.order_number for row in app.screen.rows] == [soon]
+        await type_keys(pilot, "x")
+        assert app.last_message == "物品请填序号（数字）"
+        assert [row.order_number for row in app.screen.rows] == [soon]  # unchanged
+        await type_keys(pilot, "backspace", "backspace", "shift+tab", *"惜字阁")
+        assert app.screen.rows == []  # 惜字阁's lines are not this kiosk's exchange point's
+        assert "没有待交付的物品" in str(app.screen.query_one("#board-empty").render())
+        for selector in ("#filter-village", "#filter-item", "#filter-household"):
+            app.screen.query_one(selector, Input).value = ""
+        await settle(pilot)
+        assert len(app.screen.rows) == 4
+
+        # Enter on a row opens its order for handing over.
+        table.focus()
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoverScreen)
+        assert app.screen.order_number == today
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_scanning_the_receipt_hands_the_late_rice_cooker_over(
+    make_app: AppFactory, place_order: PlaceOrder, engine: Engine
+) -> None:
+    number = place_order("HP0001", [TOOTHPASTE, RICE_COOKER], at(2026, 12, 1, 10, 0))
+    with write_session(engine) as session:
+        from kiosk.core.fulfilment import hand_over, resolve_order
+
+        hand_over(
+            session,
+            resolve_order(session, number),
+            [1],
+            operator(session, "shop-heping"),
+            at(2026, 12, 1, 10, 0),
+        )
+        point = session.get(ExchangePoint, "heping-shop")
+        assert point is not None
+        restock(session, point, RICE_COOKER, 1, operator(session, "shop-heping"), at(2026, 12, 8))
+
+    app, printer = make_app(at(2026, 12, 9, 10, 0))  # eight days on
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in_as_shopkeeper(pilot)
+        assert app.screen.query_one(DeadlineCountsBar).counts == DeadlineCounts(1, 0)
+
+        await pilot.press(*f"JFO:{number}", "enter")  # the scanner types the receipt's QR code
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HandoverScreen)
+        table = screen.query_one("#handover-lines", DataTable)
+        assert [str(_cells(table, row)[5]) for row in range(2)] == [
+            "已交付 12-01 10:00",
+            "已逾期",
+        ]
+        assert _cells(table, 1)[5].style == "bold red"
+        assert screen.chosen == {2}  # the rice cooker is on the shelf: ticked already
+        assert str(_cells(table, 1)[0]) == "[x]"
+
+        # Untick, and F9 with nothing ticked is refused with the reason; nothing is written.
+        await type_keys(pilot, "down", "space")
+        assert screen.chosen == set()
+        await pilot.press("f9")
+        await settle(pilot)
+        assert app.last_message == "请至少选择一项待交付物品"
+        with Session(engine) as session:
+            assert len(session.exec(select(Handover)).all()) == 1
+
+        await pilot.press("enter")  # Enter ticks too
+        assert screen.chosen == {2}
+        await pilot.press("f9")
+        await settle(pilot)
+        assert app.last_message == "已交付 1 项（其中逾期 1 项），交付单已送打印"
+        assert [str(_cells(table, row)[5]) for row in range(2)] == [
+            "已交付 12-01 10:00",
+            "逾期交付 12-09 10:00",
+        ]
+        # The slip went through the print queue to the printer, with its late line.
+        paper = preview_text(printer.output)
+        assert "物品交付单" in paper and "2. 电饭煲" in paper and "其中逾期到位" in paper
+        with Session(engine) as session:
+            jobs = session.exec(select(ReceiptJob).where(ReceiptJob.kind == "handover")).all()
+            assert [job.status for job in jobs] == ["printed"]
+            handed = session.exec(
+                select(OrderLine.item_no).join(Handover, Handover.line_id == OrderLine.id)  # type: ignore[arg-type]
+            ).all()
+            assert sorted(handed) == [TOOTHPASTE, RICE_COOKER]
+
+        # A second F9 has nothing left to hand over; the counts on home drop to zero.
+        await pilot.press("f9")
+        await settle(pilot)
+        assert app.last_message == "请至少选择一项待交付物品"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.screen.query_one(DeadlineCountsBar).counts == DeadlineCounts(0, 0)
+    assert_ledger_ok(engine)
+
+
+async def test_a_fully_handed_order_scans_to_its_receipt(
+    make_app: AppFactory, place_order: PlaceOrder
+) -> None:
+    from kiosk.tui.screens.receipt import ReceiptScreen
+
+    number = place_order("HP0001", [TOOTHPASTE], at(2026, 12, 1), hand_over=True)
+    app, _ = make_app(at(2026, 12, 2))
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in_as_shopkeeper(pilot)
+        await pilot.press(*f"JFO:{number}", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_restock_on_the_board_makes_the_rice_cooker_ready(
+    make_app: AppFactory, place_order: PlaceOrder, engine: Engine
+) -> None:
+    number = place_order("HP0001", [RICE_COOKER], at(2026, 12, 1, 10, 0))
+    app, _ = make_app(at(2026, 12, 2, 10, 0))
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in_as_shopkeeper(pilot)
+        await pilot.click("#deadline-counts")  # the counts on home open the board
+        await settle(pilot)
+        assert isinstance(app.screen, DeadlinesScreen)
+        board = app.screen
+        assert [row.ready for row in board.rows] == [False]
+
+        await type_keys(pilot, "f4", *"29", "enter", *"0", "enter")
+        assert app.last_message.startswith("数量必须是 1 到 9999 之间的整数")
+        await type_keys(pilot, "f4", *"29", "enter", *"1", "enter")
+        assert app.last_message == "已登记到货：电饭煲 1 件，现有库存 1；1 项待交付物品可交付"
+        assert app.screen is board
+        assert [(row.order_number, row.ready) for row in board.rows] == [(number, True)]
+        await type_keys(pilot, "f4", "escape")  # Esc records nothing
+        assert app.screen is board
+    with Session(engine) as session:
+        from kiosk.core.reference import stock_levels
+
+        assert stock_levels(session, "heping-shop", [RICE_COOKER]) == {RICE_COOKER: 1}
+
+
+async def test_an_administrator_cancels_a_line_and_a_shopkeeper_cannot(
+    make_app: AppFactory, place_order: PlaceOrder, engine: Engine
+) -> None:
+    from kiosk.core.models import Cancellation
+
+    number = place_order("HP0001", [TOOTHPASTE, RICE_COOKER], at(2026, 12, 1, 10, 0))
+    app, _ = make_app(at(2026, 12, 2, 10, 0))
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in_as_shopkeeper(pilot)
+        await pilot.press(*f"JFO:{number}", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoverScreen)
+        await pilot.press("down", "f8")  # not offered to a shopkeeper: nothing happens
+        await settle(pilot)
+        assert isinstance(app.screen, HandoverScreen)
+        app.sign_out()
+        await settle(pilot)
+        await pilot.press("down", "enter", *"1234", "enter")  # the village administrator
+        await settle(pilot)
+        assert app.operator is not None and app.operator.id == "admin-heping"
+
+        await pilot.press(*f"JFO:{number}", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HandoverScreen)
+        await type_keys(pilot, "down", "f8", "enter")  # an empty reason is refused
+        assert app.last_message == "请写明取消原因（不超过200字）"
+        await type_keys(pilot, "f8", *"供货商断货", "enter")
+        assert app.last_message == "已取消“电饭煲”，退回 180 分，余额 1997 分"  # 2000 - 183 + 180
+        table = screen.query_one("#handover-lines", DataTable)
+        assert str(_cells(table, 1)[5]) == "已取消"
+        assert screen.record is not None
+        assert [line.line_no for line in screen.record.open_lines] == [1]
+    with Session(engine) as session:
+        assert len(session.exec(select(Cancellation)).all()) == 1
+    assert_ledger_ok(engine)
