@@ -451,6 +451,7 @@ def card_reissue(args: argparse.Namespace) -> int:
     from kiosk.core.db import write_session
     from kiosk.core.households import resolve_household
     from kiosk.core.reference import operator_by_id
+    from kiosk.core.register import record_reissue
 
     signer = card_signer(args)
     if args.out is not None and args.out.suffix.lower() not in (".png", ".pdf"):
@@ -459,6 +460,7 @@ def card_reissue(args: argparse.Namespace) -> int:
         operator = operator_by_id(session, args.operator)
         household = resolve_household(session, args.code)
         issued = reissue_card(session, household=household, operator=operator, signer=signer)
+        record_reissue(session, household, operator, now())
         written = _write_card(session, household, issued.payload, args.out) if args.out else []
     if args.json:
         print_json({**issued.__dict__, "files": [str(p) for p in written]})

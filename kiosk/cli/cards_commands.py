@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +19,19 @@ def register(subparsers: Any) -> None:
     add_db_option(parser)
     parser.add_argument("--village", required=True, help="village name or id, e.g. 和平")
     parser.add_argument("--out", required=True, type=Path, help="FILE.pdf or FILE.png")
+    parser.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        help="only households added or reissued since YYYY-MM-DD",
+    )
     parser.set_defaults(handler=cards)
 
 
 def cards(args: argparse.Namespace) -> int:
-    from sqlmodel import col, select
-
     from kiosk.core.db import read_session
     from kiosk.core.ledger import meta_get
-    from kiosk.core.models import Household
     from kiosk.core.reference import village_by_name
+    from kiosk.core.register import households_for_cards
     from kiosk.printables.cards import CardFace, render_sheet
 
     out: Path = args.out
@@ -40,11 +44,7 @@ def cards(args: argparse.Namespace) -> int:
         if meta_get(session, "card_public_key") != signer.public_key_hex():
             raise BadInput("card.key_mismatch")
         village = village_by_name(session, args.village)
-        households = session.exec(
-            select(Household)
-            .where(Household.village_id == village.id)
-            .order_by(col(Household.code))
-        ).all()
+        households = households_for_cards(session, village.id, args.since)
         faces = [
             CardFace(
                 payload=signer.payload(household.code, household.card_version),

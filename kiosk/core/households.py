@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from kiosk.core.clock import local_date
 from kiosk.core.codes import CardScan, OrderScan, ShortCodeScan, parse_scan, verify_card
-from kiosk.core.errors import BadInput, NotFound
+from kiosk.core.errors import BadInput, NotFound, Refused
 from kiosk.core.ledger import BALANCE_SUBQUERY, ENTRY_VIEWS, EntryView, meta_get
 from kiosk.core.models import Freeze, Household, Meta, Village, table_of
 from rules.engine import points_year
@@ -69,7 +69,7 @@ def resolve_household(session: Session, raw: str) -> Household:
     if isinstance(scan, OrderScan):
         raise BadInput("code.unknown", code=raw.strip())
     if isinstance(scan, ShortCodeScan):
-        return household_by_code(session, scan.code)
+        return _on_register(household_by_code(session, scan.code))
     assert isinstance(scan, CardScan)
     row = session.exec(_HOUSEHOLD_AND_CARD_KEY, params={"code": scan.code}).first()
     # An unknown code still gets its signature checked first: a forgery is called one.
@@ -85,6 +85,18 @@ def resolve_household(session: Session, raw: str) -> Household:
         # Signed but newer than anything this kiosk knows: a card issued after the last
         # sync. Refuse rather than guess; the next sync brings the household up to date.
         raise BadInput("code.forged")
+    return _on_register(household)
+
+
+def _on_register(household: Household) -> Household:
+    # A household that left the register keeps its rows, but neither card nor code works.
+    if household.left_at is not None:
+        raise Refused(
+            "register.left",
+            code=household.code,
+            date=local_date(household.left_at).isoformat(),
+            reason=household.left_reason or "",
+        )
     return household
 
 

@@ -12,14 +12,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, insert, literal, or_, select, update
 from sqlmodel import Session, col
 
 from kiosk.core.central_models import RegisterChange
-from kiosk.core.clock import as_utc, local_date
+from kiosk.core.clock import as_utc, local_date, start_of_day
 from kiosk.core.errors import BadInput, Refused
 from kiosk.core.households import household_by_code
 from kiosk.core.ids import new_id
@@ -555,3 +555,42 @@ def changes_of(session: Session, household_id: str) -> list[RegisterChange]:
             .order_by(col(RegisterChange.changed_at), col(RegisterChange.id))
         )
     )
+
+
+def record_reissue(
+    session: Session, household: Household, operator: Operator, now: datetime
+) -> None:
+    """Log a reissued card (who, when, which version) and send the new version down: until a
+    kiosk learns it, the new card is newer than anything the kiosk knows and is refused."""
+    version = household.card_version
+    _record(
+        session,
+        household,
+        "reissue",
+        {"card_version": version - 1},
+        {"card_version": version},
+        operator,
+        now,
+    )
+
+
+def households_for_cards(
+    session: Session, village_id: str, since: date | None = None
+) -> list[Household]:
+    """The village's households on the register, in code order; with `since` (a day in
+    Asia/Shanghai) only those added or given a new card from that day on."""
+    statement = select(Household).where(
+        col(Household.village_id) == village_id, col(Household.left_at).is_(None)
+    )
+    if since is not None:
+        start = as_utc(start_of_day(since))
+        reissued = select(_CHANGE.c.subject).where(
+            _CHANGE.c.action == "reissue", _CHANGE.c.changed_at >= start
+        )
+        statement = statement.where(
+            or_(
+                col(Household.created_at) >= start,
+                (literal("household:", String) + col(Household.id)).in_(reissued),
+            )
+        )
+    return list(session.scalars(statement.order_by(col(Household.code))))

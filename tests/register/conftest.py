@@ -8,7 +8,7 @@ import io
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,10 +91,18 @@ class Office:
     tmp: Path
     capsys: pytest.CaptureFixture[str]
 
+    # The clock of the next command; each command moves it on a second, so the register's
+    # log has an order. Tests may set it.
+    now: datetime = NOW
+
     def run(self, *argv: str) -> CliResult:
+        import os
+
         from kiosk.cli import main
 
         self.capsys.readouterr()
+        os.environ["KIOSK_NOW"] = self.now.isoformat()  # restored by the fixture's monkeypatch
+        self.now += timedelta(seconds=1)
         code = main([*argv, "--db", self.url])
         captured = self.capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
@@ -113,13 +121,13 @@ class Office:
         return register_state(self.engine)
 
 
-def make_central(url: str) -> Engine:
+def make_central(url: str, card_key: Path) -> Engine:
     """An empty central store as `kiosk central init` leaves it, with two administrators."""
     from sync.central import init_central
 
     engine = open_database(url)
     with write_session(engine) as session:
-        init_central(session, NOW, signing_key_path=None)
+        init_central(session, NOW, signing_key_path=card_key)
         session.add(
             Operator(
                 id=STREET_ADMIN, name="街道管理员", role=Role.STREET_ADMIN, pin_hash=hash_pin("0")
@@ -140,7 +148,7 @@ def make_central(url: str) -> Engine:
 @pytest.fixture(scope="session")
 def central_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("register") / "central.db"
-    make_central(f"sqlite:///{path}").dispose()
+    make_central(f"sqlite:///{path}", Path(f"{path}.card-key")).dispose()
     return path
 
 
@@ -153,6 +161,7 @@ def office(
 ) -> Iterator[Office]:
     path = tmp_path / "central.db"
     path.write_bytes(central_template.read_bytes())
+    Path(f"{path}.card-key").write_bytes(Path(f"{central_template}.card-key").read_bytes())
     monkeypatch.setenv("KIOSK_NOW", NOW.isoformat())
     url = f"sqlite:///{path}"
     engine = open_database(url)
@@ -166,3 +175,40 @@ def rng() -> random.Random:
 
 
 RosterFactory = Callable[[int], list[list[str]]]
+
+
+@pytest.fixture(scope="session")
+def register_pg_server() -> Iterator[str]:
+    from tests.support.postgres import PostgresUnavailable, postgres_server
+
+    try:
+        with postgres_server() as url:
+            yield url
+    except PostgresUnavailable as error:
+        pytest.skip(f"PostgreSQL unavailable: {error}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_office(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Office]:
+    """An empty central made by `kiosk central init`, once on SQLite and once on PostgreSQL."""
+    from tests.support.postgres import create_database, drop_database
+
+    monkeypatch.setenv("KIOSK_NOW", NOW.isoformat())
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'central.db'}"
+        engine = make_central(url, tmp_path / "central.db.card-key")
+        yield Office(url, engine, tmp_path, capsys)
+        engine.dispose()
+        return
+    server: str = request.getfixturevalue("register_pg_server")
+    url = create_database(server)
+    monkeypatch.setenv("KIOSK_CARD_KEY", str(tmp_path / "card-key"))
+    engine = make_central(url, tmp_path / "card-key")
+    yield Office(url, engine, tmp_path, capsys)
+    engine.dispose()
+    drop_database(server, url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,7 @@ def test_rows_with_a_household_code_update_it_and_the_change_is_logged(
         log = session.scalars(
             select(RegisterChange).where(col(RegisterChange.action) == "edit")
         ).one()
-    assert log.operator_id == STREET_ADMIN and log.changed_at == NOW
+    assert log.operator_id == STREET_ADMIN and log.changed_at == NOW + timedelta(seconds=1)
     assert log.subject == f"household:{target.id}"
     assert log.after["group_name"] == "8组" and log.before["group_name"] == rows[0][1]
 
