@@ -99,7 +99,7 @@ def print_json(payload: object) -> None:
 def run_handler(args: argparse.Namespace) -> int:
     """Run the chosen subcommand; bad input exits 2 with a message on stderr, failures 1."""
     from kiosk.cli import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK
-    from kiosk.cli.texts import problem, use_language
+    from kiosk.cli.texts import BadArgument, problem, use_language
 
     handler: Handler = args.handler
     # A settings file too broken to read leaves the language at Chinese; the command
@@ -108,7 +108,7 @@ def run_handler(args: argparse.Namespace) -> int:
         use_language(settings_of(args).language)
     try:
         result = handler(args)
-    except DomainError as error:
+    except (DomainError, BadArgument) as error:
         print(problem("cli.error", error), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

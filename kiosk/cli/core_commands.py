@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import uuid
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,7 @@ from kiosk.cli.context import (
     print_json,
     settings_of,
 )
+from kiosk.cli.texts import BadArgument, say, words
 from kiosk.core.errors import BadInput
 
 
@@ -75,6 +77,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--operator", required=True)
     p.add_argument("--hand-over", action="store_true", help="all lines handed over at once")
     p.add_argument("--exchange-point")
+    p.add_argument(
+        "--order-id",
+        help="the order's id (a UUID) made once by the caller: run again with the same id, "
+        "the command reports the first order and redeems nothing more",
+    )
     add_json_option(p)
 
     p = _command(subparsers, "freeze", freeze, "stop a household redeeming until a date")
@@ -371,37 +378,73 @@ def award(args: argparse.Namespace) -> int:
 
 
 def redeem(args: argparse.Namespace) -> int:
-    from kiosk.core.clock import local
+    """Redeem and queue the receipt in one transaction, exactly as the app does."""
     from kiosk.core.db import write_session
     from kiosk.core.redemption import RedeemLine, parse_item_specs
-    from kiosk.core.redemption import redeem as redeem_points
+    from kiosk.services.redemption import redeem_and_queue_receipt
 
+    order_id = _order_id(args.order_id) if args.order_id is not None else None
     specs = parse_item_specs(args.items)
+    settings = settings_of(args)
     with write_session(open_engine(args)) as session:
         operator, household = _operator_and_household(session, args.operator, args.code)
-        result = redeem_points(
+        result = redeem_and_queue_receipt(
             session,
             household=household,
             lines=[RedeemLine(no, qty, hand_over=args.hand_over) for no, qty in specs],
             operator=operator,
             now=now(),
             exchange_point_id=args.exchange_point,
+            order_id=order_id,
+            columns=settings.columns,
+            encoding=settings.encoding,
         )
     if args.json:
-        print_json(result.as_json())
+        print_json({**result.as_json(), "replayed": result.replayed})
     else:
-        print(
-            f"兑换单 order {result.number}: {result.total} 分, 余额 balance "
-            f"{result.balance_before} -> {result.balance_after}"
-        )
-        for line in result.lines:
-            due = local(line.due_at)
-            state = "已交付 handed" if line.handed_at else f"应于 due {due:%Y-%m-%d %H:%M}"
-            print(
-                f"  第{line.line_no}行 line {line.line_no}: [{line.no}] {line.name} "
-                f"x{line.qty} {line.points}分 {state}"
-            )
+        _print_order(result)
     return 0
+
+
+def _order_id(text: str) -> str:
+    """An idempotency key as the ledger's ids are written (a UUID, lower case)."""
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        raise BadArgument("redeem.order_id", value=text) from None
+
+
+def _print_order(result: Any) -> None:
+    from kiosk.core.clock import local
+
+    if result.replayed:
+        print(say("redeem.replayed", order=result.number))
+    print(
+        say(
+            "redeem.order",
+            order=result.number,
+            total=result.total,
+            before=result.balance_before,
+            after=result.balance_after,
+        )
+    )
+    for line in result.lines:
+        if line.handed_at:
+            state = words("line.handed")
+        else:
+            state = words("line.due", due=f"{local(line.due_at):%Y-%m-%d %H:%M}")
+        print(
+            "  "
+            + say(
+                "redeem.line",
+                line_no=line.line_no,
+                item_no=line.no,
+                name=line.name,
+                quantity=line.qty,
+                points=line.points,
+                state=state,
+            )
+        )
 
 
 def _parse_date(text: str) -> date:
