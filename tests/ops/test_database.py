@@ -37,6 +37,13 @@ def test_a_healthy_demo_database_passes(db_path: Path) -> None:
     assert check_ledger_invariants(url(db_path)).detail["counts"]["entries"] > 0
 
 
+def test_the_database_size_is_in_mib_in_both_languages(db_path: Path) -> None:
+    check = check_database(db_path)
+    size = f"{db_path.stat().st_size / 1024**2:.0f} MiB"
+    assert size in check.message_zh and size in check.message_en, check
+    assert " MB" not in check.message_zh + check.message_en
+
+
 def test_the_journal_is_checked_through_the_apps_own_engine(db_path: Path) -> None:
     # A file left in rollback-journal mode by another program: the app's engine switches it
     # to WAL on connect, and that is what the check sees.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from sqlmodel import select
 
 from kiosk.cli import main
 from kiosk.core.db import make_engine, write_session
-from kiosk.core.ledger import append_entry
+from kiosk.core.ledger import append_entry, meta_set
 from kiosk.core.models import Household
 from kiosk.fonts import FontMissingError, cjk_font_path
 from kiosk.ops.backup import backup_database
@@ -154,3 +155,38 @@ def test_the_text_report_in_each_language(kiosk: Path, capsys: pytest.CaptureFix
     chinese = capsys.readouterr().out
     assert "[正常] 数据库: 数据库文件完好" in chinese
     assert "可以正常使用" in chinese
+
+
+def test_a_shared_backup_folder_reports_only_this_databases_backups(
+    kiosk: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Another kiosk's database backed up into the same folder, more recently than this one.
+    other = tmp_path / "other" / "kiosk.db"
+    other.parent.mkdir()
+    shutil.copyfile(kiosk, other)
+    engine = make_engine(url(other))
+    with write_session(engine) as session:
+        meta_set(session, "origin", "K-SF-01")
+    engine.dispose()
+    theirs = backup_database(other, tmp_path / "backups", NOW - timedelta(hours=1))
+    code, report = doctor(kiosk, capsys)
+    assert code == 0
+    backup = next(c for c in report["checks"] if c["name"] == "backup")  # type: ignore[attr-defined]
+    assert backup["status"] == "ok"
+    assert backup["detail"]["count"] == 1 and backup["detail"]["other_databases"] == 1
+    assert backup["detail"]["newest"] != str(theirs)
+    assert "8.0 hours old" in backup["message_en"]
+
+
+def test_a_demo_database_gets_no_network_advice_in_either_language(
+    kiosk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backups = str(kiosk.parent.parent / "backups")
+    assert main(["doctor", "--db", url(kiosk), "--backup-dir", backups, "--lang", "en"]) == 0
+    english = capsys.readouterr().out
+    assert "[WARN] sync: This is a demo database" in english
+    assert "check the network" not in english
+    assert main(["doctor", "--db", url(kiosk), "--backup-dir", backups, "--lang", "zh"]) == 0
+    chinese = capsys.readouterr().out
+    assert "[注意] 同步: 这是演示数据库" in chinese
+    assert "请检查网络" not in chinese

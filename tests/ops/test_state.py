@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from kiosk.core.db import make_engine, write_session
+from kiosk.core.errors import BadInput
+from kiosk.core.ledger import meta_set
 from kiosk.fonts import FontMissingError, cjk_font_path
 from kiosk.ops.backup import backup_database
 from kiosk.ops.doctor import (
@@ -18,8 +23,12 @@ from kiosk.ops.doctor import (
     check_font,
     check_sync,
     free_bytes,
+    read_sync_facts,
 )
+from sync.client import HttpCentral, run_sync
+from tests.support.builders import url
 from tests.support.worlds import DOCTOR_NOW as NOW
+from tests.support.worlds import Db
 
 pytestmark = pytest.mark.world("doctor")
 
@@ -84,6 +93,47 @@ class TestSync:
         assert check_sync(NOW, facts).status is Status.OK
 
 
+class TestDemoSync:
+    def test_a_demo_database_is_named_and_no_network_is_advised(self, db_path: Path) -> None:
+        facts = read_sync_facts(url(db_path))
+        assert facts.demo
+        check = check_sync(NOW, facts)
+        assert check.status is Status.WARN
+        assert "demo database" in check.message_en and "演示数据库" in check.message_zh
+        assert "check the network" not in check.message_en
+        assert "请检查网络" not in check.message_zh
+        assert "kiosk-sync.service" not in check.message_en + check.message_zh
+        assert check.detail["demo"] is True
+
+    def test_a_refused_sync_of_a_demo_database_is_not_a_network_failure(
+        self, db_path: Path
+    ) -> None:
+        # kiosk sync refuses a demo database before it says a word to the central (nothing
+        # listens on port 9), and records the refusal as the last attempt's outcome.
+        engine = make_engine(url(db_path))
+        central = HttpCentral("http://127.0.0.1:9", "K-HP-01", "not-a-secret")
+        try:
+            with pytest.raises(BadInput):
+                run_sync(engine, central, kiosk_id="K-HP-01", now=NOW)
+        finally:
+            engine.dispose()
+        facts = read_sync_facts(url(db_path))
+        assert facts.last_result is not None and "demo" in facts.last_result
+        check = check_sync(NOW, facts)
+        assert check.status is Status.WARN
+        assert "demo database" in check.message_en
+        assert "check the network" not in check.message_en
+
+    def test_a_kiosk_database_never_synced_is_still_told_to_check_the_network(
+        self, blank_db: Db
+    ) -> None:
+        facts = read_sync_facts(blank_db.url)
+        assert not facts.demo
+        check = check_sync(NOW, facts)
+        assert check.status is Status.WARN
+        assert "check the network" in check.message_en and "请检查网络" in check.message_zh
+
+
 class TestBackup:
     def test_a_fresh_backup_is_fine(self, db_path: Path, tmp_path: Path) -> None:
         backup_database(db_path, tmp_path / "backups", NOW - 8 * HOUR)
@@ -114,6 +164,77 @@ class TestBackup:
         assert "unusable" in check.message_en
 
 
+def another_kiosks_database(db_path: Path, tmp_path: Path) -> Path:
+    """A copy of this database that became another kiosk: the same rows, another identity."""
+    other = tmp_path / "other" / "kiosk.db"
+    other.parent.mkdir()
+    shutil.copyfile(db_path, other)
+    engine = make_engine(url(other))
+    with write_session(engine) as session:
+        meta_set(session, "origin", "K-SF-01")
+    engine.dispose()
+    return other
+
+
+class TestSharedBackupFolder:
+    def test_a_newer_backup_of_another_database_is_not_this_ones(
+        self, db_path: Path, tmp_path: Path
+    ) -> None:
+        folder = tmp_path / "backups"
+        mine = backup_database(db_path, folder, NOW - 40 * HOUR)
+        backup_database(another_kiosks_database(db_path, tmp_path), folder, NOW - 2 * HOUR)
+        check = check_backup(folder, NOW, db_path)
+        assert check.status is Status.WARN, check
+        assert check.detail["newest"] == str(mine)
+        assert check.detail["count"] == 1 and check.detail["other_databases"] == 1
+        assert "40 hours old" in check.message_en and "40 小时" in check.message_zh
+
+    def test_only_another_databases_backups_means_none_of_this_one(
+        self, db_path: Path, tmp_path: Path
+    ) -> None:
+        folder = tmp_path / "backups"
+        backup_database(another_kiosks_database(db_path, tmp_path), folder, NOW - HOUR)
+        check = check_backup(folder, NOW, db_path)
+        assert check.status is Status.WARN
+        assert "no backup of this database" in check.message_en
+        assert "没有这个数据库的备份" in check.message_zh
+        assert check.detail == {"backup_dir": str(folder), "other_databases": 1}
+
+    def test_this_databases_fresh_backup_is_found_among_others(
+        self, db_path: Path, tmp_path: Path
+    ) -> None:
+        folder = tmp_path / "backups"
+        backup_database(another_kiosks_database(db_path, tmp_path), folder, NOW - 30 * HOUR)
+        mine = backup_database(db_path, folder, NOW - 8 * HOUR)
+        check = check_backup(folder, NOW, db_path)
+        assert check.status is Status.OK, check
+        assert check.detail["newest"] == str(mine) and check.detail["count"] == 1
+        assert "1 of another database not counted" in check.message_en
+        assert "另有 1 份属于别的数据库" in check.message_zh
+
+    def test_two_demo_databases_seeded_apart_are_told_apart(
+        self, db_path: Path, demo_db: Db, tmp_path: Path
+    ) -> None:
+        # Both call themselves K-HP-01; each made its own card key when it was seeded.
+        folder = tmp_path / "backups"
+        backup_database(demo_db.path, folder, NOW - HOUR)
+        check = check_backup(folder, NOW, db_path)
+        assert check.status is Status.WARN
+        assert check.detail.get("other_databases") == 1, check
+
+    def test_a_backup_too_damaged_to_say_whose_it_is_still_counts(
+        self, db_path: Path, tmp_path: Path
+    ) -> None:
+        folder = tmp_path / "backups"
+        newest = backup_database(db_path, folder, NOW - HOUR)
+        with newest.open("r+b") as handle:
+            handle.seek(100)
+            handle.write(b"\xff" * 4000)
+        check = check_backup(folder, NOW, db_path)
+        assert check.status is Status.WARN
+        assert "unusable" in check.message_en
+
+
 class TestDisk:
     def test_plenty_of_space_is_fine(self, tmp_path: Path) -> None:
         assert check_disk(tmp_path).status is Status.OK
@@ -125,6 +246,12 @@ class TestDisk:
         full = check_disk(tmp_path, fail_below=free + 1, warn_below=free + 2)
         assert full.status is Status.FAIL
         assert "journalctl --vacuum-size" in full.message_en
+
+    def test_free_space_is_in_mib_in_both_languages(self, tmp_path: Path) -> None:
+        check = check_disk(tmp_path)
+        free = f"{check.detail['free_bytes'] / 1024**2:.0f} MiB"
+        assert free in check.message_zh and free in check.message_en, check
+        assert not re.search(r"\d MB", check.message_zh + check.message_en)
 
     def test_a_folder_yet_to_be_made_is_measured_on_its_parent(self, tmp_path: Path) -> None:
         check = check_disk(tmp_path / "var" / "lib" / "tangxiang-kiosk")
