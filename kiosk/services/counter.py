@@ -22,19 +22,30 @@ from sqlmodel import Session, col, select
 
 from catalog.items import DueClass
 from kiosk.core.clock import from_db, local_date
-from kiosk.core.codes import OrderScan, ShortCodeScan, parse_scan
+from kiosk.core.codes import OrderScan, parse_scan
 from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import BadInput, NotFound, Refused
-from kiosk.core.households import resolve_household, summarize
+from kiosk.core.fulfilment import (
+    BoardRow,
+    CancelResult,
+    DeadlineCounts,
+    HandoverResult,
+    OrderRecord,
+    RestockResult,
+    board,
+    cancel_line,
+    counts,
+    exchange_point_for,
+    order_record,
+    resolve_order,
+    restock,
+)
+from kiosk.core.households import resolve_household
 from kiosk.core.ledger import meta_get
-from kiosk.core.masking import mask_name
 from kiosk.core.models import (
-    Cancellation,
     ExchangePoint,
-    Handover,
     Household,
     Operator,
-    OrderLine,
     ReceiptJob,
     RedemptionOrder,
     Role,
@@ -49,16 +60,20 @@ from kiosk.core.redemption import (
     order_view,
     quote,
 )
-from kiosk.core.reference import catalog_items, operator_by_id, ruleset_for, stock_levels
+from kiosk.core.reference import catalog_items, operator_by_id, stock_levels
 from kiosk.core.seed import DEMO_PINS
+from kiosk.services.administration import Administration
+from kiosk.services.households import (
+    HouseholdFinder,
+    HouseholdHit,
+    HouseholdView,
+    household_view,
+)
 from kiosk.settings import Settings
 
 if TYPE_CHECKING:
     from kiosk.printing.printers import Printer
     from kiosk.printing.queue import PrintResult
-
-RECENT_ENTRIES = 8
-SEARCH_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -81,54 +96,6 @@ class OperatorChoice:
     role: str
     village: str
     demo_pin: str | None  # shown on the sign-in screen of a demo database only
-
-
-@dataclass(frozen=True)
-class EntryRow:
-    at: datetime
-    kind: str
-    points: int
-    what: str  # the rule's matter, or the receipt number of a redemption
-
-
-@dataclass(frozen=True)
-class OpenLine:
-    order_number: str
-    name: str
-    qty: int
-    due_at: datetime
-    overdue: bool
-
-
-@dataclass(frozen=True)
-class HouseholdView:
-    """Everything the household screen shows; the name is masked unless asked for."""
-
-    id: str
-    code: str
-    head: str
-    village_id: str
-    village: str
-    group: str
-    balance: int
-    points_year: int
-    frozen_until: date | None
-    frozen_reason: str | None
-    takes_part: bool
-    entries: list[EntryRow]
-    open_lines: list[OpenLine]
-
-    @property
-    def masked_head(self) -> str:
-        return mask_name(self.head)
-
-
-@dataclass(frozen=True)
-class HouseholdHit:
-    code: str
-    masked_head: str
-    village: str
-    group: str
 
 
 @dataclass(frozen=True)
@@ -187,7 +154,8 @@ class CounterService:
         self.settings = settings
         self._printer = printer  # None: the configured one, opened on first use
         self.clock = clock
-        self._village_index: dict[str, list[tuple[str, Household]]] = {}
+        self._finder = HouseholdFinder()
+        self.admin = Administration(engine, clock)
 
     @property
     def printer(self) -> Printer:
@@ -250,57 +218,11 @@ class CounterService:
 
     # --- households ---
 
-    def _view(self, session: Session, household: Household, now: datetime) -> HouseholdView:
-        summary = summarize(session, household, now)
-        ruleset = ruleset_for(session, household.village_id, now)
-        entries: list[EntryRow] = []
-        for entry in reversed(summary.entries[-RECENT_ENTRIES:]):
-            rule = ruleset.get(entry.rule_id) if entry.rule_id else None
-            what = f"{rule.id} {_short(rule.text)}" if rule else (entry.note or entry.rule_id or "")
-            entries.append(EntryRow(entry.created_at, entry.kind, entry.points, what))
-        return HouseholdView(
-            id=summary.id,
-            code=summary.code,
-            head=summary.head,
-            village_id=summary.village_id,
-            village=summary.village,
-            group=summary.group,
-            balance=summary.balance,
-            points_year=summary.points_year,
-            frozen_until=summary.frozen.until if summary.frozen else None,
-            frozen_reason=summary.frozen.reason if summary.frozen else None,
-            takes_part=summary.takes_part,
-            entries=entries,
-            open_lines=self._open_lines(session, household.id, now),
-        )
-
-    @staticmethod
-    def _open_lines(session: Session, household_id: str, now: datetime) -> list[OpenLine]:
-        """Lines redeemed but neither handed over nor cancelled, oldest due first."""
-        rows = session.exec(
-            select(OrderLine, RedemptionOrder.number)
-            .join(RedemptionOrder, col(RedemptionOrder.id) == col(OrderLine.order_id))
-            .join(Handover, col(Handover.line_id) == col(OrderLine.id), isouter=True)
-            .join(Cancellation, col(Cancellation.line_id) == col(OrderLine.id), isouter=True)
-            .where(
-                RedemptionOrder.household_id == household_id,
-                col(Handover.id).is_(None),
-                col(Cancellation.id).is_(None),
-            )
-            .order_by(col(OrderLine.due_at))
-        ).all()
-        return [
-            OpenLine(
-                number, line.item_name, line.qty, from_db(line.due_at), from_db(line.due_at) < now
-            )
-            for line, number in rows
-        ]
-
     def household(self, code_or_id: str) -> HouseholdView:
         now = self.clock()
         with read_session(self.engine) as session:
             household = session.get(Household, code_or_id) or resolve_household(session, code_or_id)
-            return self._view(session, household, now)
+            return household_view(session, household, now)
 
     def open_scan(self, raw: str) -> ScanTarget:
         """What a scanned (or typed) code opens; garbled, forged, revoked, unknown: DomainError."""
@@ -309,76 +231,12 @@ class CounterService:
             if isinstance(scan, OrderScan):
                 return ScanTarget(order=order_view(session, order_by_number(session, scan.number)))
             household = resolve_household(session, raw)
-            return ScanTarget(household=self._view(session, household, self.clock()))
+            return ScanTarget(household=household_view(session, household, self.clock()))
 
     def find_households(self, query: str, village_id: str | None) -> list[HouseholdHit]:
-        """By short code, by a part of the head's name, or by the pinyin initials of it.
-
-        Initials are matched within one village (a kiosk's own), so the index stays small;
-        names and codes are looked up across the street.
-        """
-        needle = query.strip()
-        if not needle:
-            return []
+        """By short code, by a part of the head's name, or by the pinyin initials of it."""
         with read_session(self.engine) as session:
-            villages = {v.id: v.name for v in session.exec(select(Village))}
-            try:
-                if isinstance(parse_scan(needle), ShortCodeScan):
-                    found = session.exec(
-                        select(Household).where(Household.code == needle.upper())
-                    ).all()
-                    return [self._hit(h, villages) for h in found]
-            except BadInput:
-                pass
-            if not needle.isascii():
-                statement = select(Household).where(col(Household.head_name).contains(needle))
-                if village_id:
-                    statement = statement.order_by(
-                        (col(Household.village_id) != village_id), col(Household.code)
-                    )
-                found = session.exec(statement.limit(SEARCH_LIMIT)).all()
-                return [self._hit(h, villages) for h in found]
-            if needle.isalnum() and not needle.isalpha():
-                # The start of a short code (hp00...): codes are unique and indexed.
-                found = session.exec(
-                    select(Household)
-                    .where(col(Household.code).startswith(needle.upper()))
-                    .order_by(col(Household.code))
-                    .limit(SEARCH_LIMIT)
-                ).all()
-                return [self._hit(h, villages) for h in found]
-            if not village_id or not needle.isalpha():
-                return []
-            index = self._initials_index(session, village_id)
-        lower = needle.lower()
-        starts = [h for initials, h in index if initials.startswith(lower)]
-        within = [
-            h for initials, h in index if lower in initials and not initials.startswith(lower)
-        ]
-        return [self._hit(h, villages) for h in (starts + within)[:SEARCH_LIMIT]]
-
-    def _initials_index(self, session: Session, village_id: str) -> list[tuple[str, Household]]:
-        from catalog.search import pinyin_initials
-
-        if village_id not in self._village_index:
-            households = session.exec(
-                select(Household)
-                .where(Household.village_id == village_id)
-                .order_by(col(Household.code))
-            ).all()
-            self._village_index[village_id] = [
-                (pinyin_initials(h.head_name), h) for h in households
-            ]
-        return self._village_index[village_id]
-
-    @staticmethod
-    def _hit(household: Household, villages: dict[str, str]) -> HouseholdHit:
-        return HouseholdHit(
-            household.code,
-            mask_name(household.head_name),
-            villages.get(household.village_id, household.village_id),
-            household.group_name,
-        )
+            return self._finder.find(session, query, village_id)
 
     # --- redeeming ---
 
@@ -558,14 +416,80 @@ class CounterService:
         household = households[index % len(households)]
         return CardSigner.from_file(key_path).payload(household.code, household.card_version)
 
+    # --- goods owed: the deadline board, hand-overs, cancellations, restocking ---
+
+    def deadline_counts(self) -> DeadlineCounts:
+        """Overdue and due-today lines of this kiosk's exchange point (all at the street)."""
+        point_id = self.exchange_point()[0] or None
+        with read_session(self.engine) as session:
+            return counts(session, self.clock(), exchange_point=point_id)
+
+    def deadline_board(
+        self, *, village: str | None, item_no: int | None, household: str | None
+    ) -> list[BoardRow]:
+        point_id = self.exchange_point()[0] or None
+        with read_session(self.engine) as session:
+            return board(
+                session,
+                self.clock(),
+                village=village,
+                item_no=item_no,
+                household=household,
+                exchange_point=point_id,
+            )
+
+    def order_to_hand_over(self, number: str) -> tuple[OrderRecord, set[str]]:
+        """An order's lines, and which of its open lines the shelf holds goods for."""
+        now = self.clock()
+        with read_session(self.engine) as session:
+            record = order_record(session, resolve_order(session, number), now)
+            # "Ready" as the board says it: stock goes to the line due first.
+            ready = {
+                row.line.line_id
+                for row in board(session, now, household=record.household_code)
+                if row.order_id == record.order_id and row.ready
+            }
+        return record, ready
+
+    def hand_over(self, number: str, line_nos: Sequence[int], operator_id: str) -> HandoverResult:
+        """Hand the lines over and queue the slip, together (empty: the service says to choose)."""
+        from kiosk.services.fulfilment import hand_over_and_queue_slip
+
+        now = self.clock()
+        with write_session(self.engine) as session:
+            return hand_over_and_queue_slip(
+                session,
+                resolve_order(session, number),
+                line_nos,
+                operator_by_id(session, operator_id),
+                now,
+                columns=self.settings.columns,
+                encoding=self.settings.encoding,
+            )
+
+    def cancel_line(self, number: str, line_no: int, reason: str, operator_id: str) -> CancelResult:
+        now = self.clock()
+        with write_session(self.engine) as session:
+            return cancel_line(
+                session,
+                resolve_order(session, number),
+                line_no,
+                reason,
+                operator_by_id(session, operator_id),
+                now,
+            )
+
+    def restock(self, item_no: int, qty: int, operator_id: str) -> RestockResult:
+        """Goods delivered to this kiosk's exchange point (the operator's, at the street)."""
+        now = self.clock()
+        point_id = self.exchange_point()[0] or None
+        with write_session(self.engine) as session:
+            operator = operator_by_id(session, operator_id)
+            point = exchange_point_for(session, operator, point_id)
+            return restock(session, point, item_no, qty, operator, now)
+
     def today(self) -> date:
         return local_date(self.clock())
-
-
-def _short(text: str, limit: int = 10) -> str:
-    """The head of a rule's text, enough to recognise it in a narrow column."""
-    head = text.split("：")[0]
-    return head if len(head) <= limit else head[: limit - 1] + "…"
 
 
 def refusal_message(refusal: Refused | None, language: str) -> str:

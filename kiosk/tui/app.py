@@ -14,11 +14,22 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
 from kiosk.core.errors import DomainError
-from kiosk.services.counter import CounterService, HouseholdView, ScanTarget, SignedIn
+from kiosk.services.counter import CounterService, ScanTarget, SignedIn
+from kiosk.services.households import HouseholdView
 from kiosk.settings import Settings
 from kiosk.tui.bindings import localize_bindings
+from kiosk.tui.places import PLACES
 from kiosk.tui.scanning import ScanFilter
+from kiosk.tui.screens.help import HelpScreen
+from kiosk.tui.screens.home import HomeScreen
+from kiosk.tui.screens.household import HouseholdScreen
+from kiosk.tui.screens.receipts import ReceiptsScreen
+from kiosk.tui.screens.signin import SignInScreen
+from kiosk.tui.shell import Kiosk
 from kiosk.tui.texts import text
+from kiosk.tui.widgets.deadline_counts import DeadlineCountsBar
+from kiosk.tui.widgets.message_line import MessageLine
+from kiosk.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -70,9 +81,14 @@ class KioskApp(App[None]):
         return text(key, self.language, **params)
 
     def say(self, message: str, *, error: bool = False) -> None:
-        """Show `message` to the shopkeeper (a toast) and keep it for the status line."""
+        """Show `message` on the message line of the screen in front (a dialog's, else the
+        screen beneath it), whole: never a toast, which loses Chinese glyphs over borders."""
         self.last_message = message
-        self.notify(message, severity="error" if error else "information", timeout=8)
+        for screen in reversed(self.screen_stack):
+            lines = screen.query(MessageLine)
+            if lines:
+                lines.first().show(message, error=error)
+                return
 
     def error_text(self, error: DomainError) -> str:
         """An error's words in the operator's language.
@@ -88,8 +104,6 @@ class KioskApp(App[None]):
     # --- start, sign-in, sign-out ---
 
     def on_mount(self) -> None:
-        from kiosk.tui.screens.signin import SignInScreen
-
         self.exchange_point_name = self.backend.exchange_point()[1]
         self.push_screen(SignInScreen())
         self.set_interval(IDLE_CHECK_SECONDS, self.sign_out_if_idle)
@@ -97,8 +111,6 @@ class KioskApp(App[None]):
         self.call_after_refresh(self.print_receipts)
 
     def signed_in(self, operator: SignedIn) -> None:
-        from kiosk.tui.screens.home import HomeScreen
-
         self.operator = operator
         self._last_input = time.monotonic()
         self.push_screen(HomeScreen())
@@ -106,8 +118,6 @@ class KioskApp(App[None]):
 
     def sign_out(self, reason_key: str = "tui.signout.done") -> None:
         """Back to the locked sign-in screen; open dialogs and screens are dropped unsaved."""
-        from kiosk.tui.screens.signin import SignInScreen
-
         self.operator = None
         while len(self.screen_stack) > 1 and not isinstance(self.screen, SignInScreen):
             self.pop_screen()
@@ -127,15 +137,11 @@ class KioskApp(App[None]):
 
     def home(self) -> None:
         """Pop back to the home screen (the one under everything but the sign-in)."""
-        from kiosk.tui.screens.home import HomeScreen
-
         while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
 
     def set_language(self, language: str) -> None:
         """Switch the interface language; screens are rebuilt so every label follows."""
-        from kiosk.tui.screens.home import HomeScreen
-
         self.language = language
         localize_bindings(self, language)
         self.home()
@@ -163,8 +169,6 @@ class KioskApp(App[None]):
 
     def scan(self, payload: str) -> None:
         """A scanner burst: open the household or order it names, from any screen."""
-        from kiosk.tui.screens.signin import SignInScreen
-
         if self.operator is None or isinstance(self.screen, SignInScreen):
             self.say(self.t("tui.scan.signin_first"), error=True)
             return
@@ -187,25 +191,24 @@ class KioskApp(App[None]):
         self.call_from_thread(self.open_target, target)
 
     def open_target(self, target: ScanTarget) -> None:
-        from kiosk.tui.screens.receipt import ReceiptScreen
-
         if self.operator is None:
             return  # signed out while the lookup ran
         if target.household is not None:
             self.open_household(target.household)
         elif target.order is not None:
-            from kiosk.tui.screens.handover import HandoverScreen
-
             self.home()
-            if any(line.handed_at is None for line in target.order.lines):
-                # Goods still owed: the receipt was scanned to hand them over.
-                self.push_screen(HandoverScreen(target.order.number))
-            else:
-                self.push_screen(ReceiptScreen(target.order.number))
+            # Goods still owed: the receipt was scanned to hand them over.
+            owed = any(line.handed_at is None for line in target.order.lines)
+            self.open_screen("handover" if owed else "receipt", target.order.number)
+
+    def open_screen(self, place: str, *args: object) -> None:
+        """Push the screen registered as `place` (`kiosk.tui.places`), built with `args`."""
+        screen_class = PLACES[place]
+        if not args and isinstance(screen_class, type) and isinstance(self.screen, screen_class):
+            return  # already there (a click on the counts bar of the board itself)
+        self.push_screen(screen_class(*args))
 
     def open_household(self, household: HouseholdView) -> None:
-        from kiosk.tui.screens.household import HouseholdScreen
-
         if isinstance(self.screen, HouseholdScreen):
             # The next customer at the counter: refill the screen rather than rebuild it,
             # which would restyle the home screen and recompose the footer on the way.
@@ -214,7 +217,16 @@ class KioskApp(App[None]):
         self.home()
         self.push_screen(HouseholdScreen(household))
 
+    def refresh_counts(self) -> None:
+        """After a hand-over, restock or cancellation: every counts bar on the stack recounts."""
+        for screen in self.screen_stack:
+            for bar in screen.query(DeadlineCountsBar):
+                bar.reload()
+
     # --- printing ---
+
+    def start_printing(self) -> None:
+        self.print_receipts()
 
     @work(thread=True, exclusive=True, group="printer")
     def print_receipts(self) -> None:
@@ -231,15 +243,11 @@ class KioskApp(App[None]):
         elif previous is not None:
             self.say(self.t("tui.print.recovered"))
         self.refresh_status()
-        from kiosk.tui.screens.receipts import ReceiptsScreen
-
         for screen in self.screen_stack:
             if isinstance(screen, ReceiptsScreen):
                 screen.reload()
 
     def refresh_status(self) -> None:
-        from kiosk.tui.widgets.status_bar import StatusBar
-
         for screen in self.screen_stack:
             for bar in screen.query(StatusBar):
                 bar.refresh()
@@ -247,8 +255,6 @@ class KioskApp(App[None]):
     # --- app-wide actions ---
 
     def action_help(self) -> None:
-        from kiosk.tui.screens.help import HelpScreen
-
         if self.operator is not None and not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -284,4 +290,6 @@ def create_app(
     backend = CounterService(
         engine or open_database(settings.db_url), settings, printer, clock or now
     )
-    return KioskApp(backend, settings, settings_path=settings_path)
+    app = KioskApp(backend, settings, settings_path=settings_path)
+    screens_see: Kiosk = app  # mypy checks here that the app is what its screens rely on
+    return screens_see if isinstance(screens_see, KioskApp) else app

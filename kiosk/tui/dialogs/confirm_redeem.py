@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Label
 
-from kiosk.tui.screens.base import KioskDialog
+from kiosk.tui.dialogs.base import KioskDialog
 
 
 @dataclass(frozen=True)

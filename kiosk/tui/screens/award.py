@@ -15,44 +15,15 @@ from textual.widgets.option_list import Option
 
 from kiosk.core.errors import DomainError
 from kiosk.core.ledger import EntryView
-from kiosk.tui.menu import ADMINS
-from kiosk.tui.screens.admin import (
+from kiosk.services.administration import (
     AdminHousehold,
     AwardPreview,
     RuleChoice,
-    confirm_award,
-    find_household,
-    operator_village,
-    preview_award,
-    rule_choices,
     search_rules,
 )
-from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.screens.base import AdminScreen
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
-
-
-class AdminScreen(KioskScreen):
-    """A screen only village and street administrators may open; anyone else is sent back."""
-
-    def on_mount(self) -> None:
-        operator = self.kiosk.operator
-        if operator is None or not operator.may(ADMINS):
-            self.kiosk.say(self.t("tui.admin.only"), error=True)
-            self.app.pop_screen()
-            return
-        self.start()
-
-    def start(self) -> None:
-        """What the screen does once the operator is known to be an administrator."""
-
-    @property
-    def operator_id(self) -> str:
-        operator = self.kiosk.operator
-        assert operator is not None
-        return operator.id
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
 
 class AwardScreen(AdminScreen):
@@ -110,10 +81,11 @@ class AwardScreen(AdminScreen):
             with Vertical(id="award-right"):
                 yield Input(placeholder=self.t("tui.award.rule_placeholder"), id="rule-search")
                 yield OptionList(id="rules")
+        yield MessageLine()
         yield Footer()
 
     def start(self) -> None:
-        self._load_rules(operator_village(self.kiosk) or self.backend.kiosk_village() or "")
+        self._load_rules(self.operator_village or self.backend.kiosk_village() or "")
         household = self.query_one("#household", Input)
         household.focus()
         if self.initial_code:
@@ -130,7 +102,7 @@ class AwardScreen(AdminScreen):
 
     @work(thread=True, exclusive=True, group="award-rules")
     def _load_rules(self, village_id: str) -> None:
-        self.post_message(self.RulesLoaded(rule_choices(self.backend, village_id)))
+        self.post_message(self.RulesLoaded(self.backend.admin.rule_choices(village_id)))
 
     def on_award_screen_rules_loaded(self, message: RulesLoaded) -> None:
         self.choices = message.choices
@@ -189,7 +161,7 @@ class AwardScreen(AdminScreen):
     @work(thread=True, group="award-find")
     def _find(self, field: str, raw: str) -> None:
         try:
-            found = find_household(self.backend, raw, self.operator_id)
+            found = self.backend.admin.find_household(raw, self.operator_id)
         except DomainError as error:
             self.post_message(self.HouseholdFound(field, None, error))
             return
@@ -257,8 +229,7 @@ class AwardScreen(AdminScreen):
     @work(thread=True, exclusive=True, group="award-preview")
     def _preview(self, request: tuple[str, str, int, str | None]) -> None:
         household_id, rule_id, quantity, helper_id = request
-        preview = preview_award(
-            self.backend,
+        preview = self.backend.admin.preview_award(
             household_id=household_id,
             rule_id=rule_id,
             quantity=quantity,
@@ -304,8 +275,7 @@ class AwardScreen(AdminScreen):
     def _confirm(self, request: tuple[str, str, int, str | None]) -> None:
         household_id, rule_id, quantity, helper_id = request
         try:
-            entries = confirm_award(
-                self.backend,
+            entries = self.backend.admin.confirm_award(
                 household_id=household_id,
                 rule_id=rule_id,
                 quantity=quantity,

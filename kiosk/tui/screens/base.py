@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import cast
 
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 
+from kiosk.services.counter import CounterService
 from kiosk.tui.bindings import localize_bindings
-
-if TYPE_CHECKING:
-    from kiosk.services.counter import CounterService
-    from kiosk.tui.app import KioskApp
+from kiosk.tui.menu import ADMINS
+from kiosk.tui.shell import Kiosk
 
 
 class KioskScreen(Screen[None]):
@@ -21,8 +20,8 @@ class KioskScreen(Screen[None]):
         localize_bindings(self, self.kiosk.language)
 
     @property
-    def kiosk(self) -> KioskApp:
-        return cast("KioskApp", self.app)
+    def kiosk(self) -> Kiosk:
+        return cast("Kiosk", self.app)
 
     @property
     def backend(self) -> CounterService:
@@ -32,19 +31,32 @@ class KioskScreen(Screen[None]):
         return self.kiosk.t(key, **params)
 
 
-T = TypeVar("T")
+class AdminScreen(KioskScreen):
+    """A screen only village and street administrators may open; anyone else is sent back."""
 
+    def on_mount(self) -> None:
+        operator = self.kiosk.operator
+        if operator is None or not operator.may(ADMINS):
+            self.app.pop_screen()
+            self.kiosk.say(self.t("tui.admin.only"), error=True)
+            return
+        self.start()
 
-class KioskDialog(ModalScreen[T]):
-    """A modal dialog of the kiosk that dismisses with a result of type T."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        localize_bindings(self, self.kiosk.language)
+    def start(self) -> None:
+        """What the screen does once the operator is known to be an administrator."""
 
     @property
-    def kiosk(self) -> KioskApp:
-        return cast("KioskApp", self.app)
+    def operator_id(self) -> str:
+        operator = self.kiosk.operator
+        assert operator is not None
+        return operator.id
 
-    def t(self, key: str, /, **params: object) -> str:
-        return self.kiosk.t(key, **params)
+    @property
+    def operator_village(self) -> str | None:
+        """The village an administrator may see: its own; None (every village) for the street."""
+        operator = self.kiosk.operator
+        assert operator is not None  # signing out pops every screen above the sign-in
+        return operator.village_id if operator.role != "street_admin" else None
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

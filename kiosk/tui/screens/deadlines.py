@@ -1,52 +1,39 @@
-"""The deadline board: pending lines by time left, and the overdue / due-today counts for home."""
+"""The deadline board: pending lines by time left, filters, restocking; Enter hands a line over."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Label
 
 from kiosk.core.clock import local
-from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import BadInput, DomainError
 from kiosk.core.fulfilment import (
     MAX_RESTOCK_QTY,
     BoardRow,
-    DeadlineCounts,
     RestockResult,
     Urgency,
-    board,
-    counts,
-    exchange_point_for,
-    restock,
 )
 from kiosk.core.masking import mask_name
-from kiosk.core.reference import operator_by_id
-from kiosk.tui.screens.base import KioskDialog, KioskScreen
+from kiosk.tui.dialogs.base import KioskDialog
+from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.shell import Kiosk
+from kiosk.tui.widgets.deadline_counts import DeadlineCountsBar
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
-if TYPE_CHECKING:
-    from kiosk.tui.app import KioskApp
-
-COUNTS_REFRESH_SECONDS = 60.0  # lines turn overdue as time passes, with nobody touching anything
 URGENCY_STYLE = {Urgency.OVERDUE: "bold red", Urgency.DUE_SOON: "bold yellow", Urgency.LATER: ""}
 
 
-def kiosk_point(app: KioskApp) -> str | None:
-    """The exchange point this kiosk serves; None at the street office (every point)."""
-    return app.backend.exchange_point()[0] or None
-
-
-def span_text(app: KioskApp, span: timedelta) -> str:
+def span_text(app: Kiosk, span: timedelta) -> str:
     """A duration the way the board says it: days and hours, or hours and minutes."""
     minutes = int(abs(span).total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
@@ -56,90 +43,9 @@ def span_text(app: KioskApp, span: timedelta) -> str:
     return app.t("tui.span.hm", hours=hours, minutes=minutes)
 
 
-def time_left_text(app: KioskApp, row: BoardRow) -> str:
+def time_left_text(app: Kiosk, row: BoardRow) -> str:
     key = "tui.deadlines.late" if row.urgency == Urgency.OVERDUE else "tui.deadlines.left"
     return app.t(key, span=span_text(app, row.time_left))
-
-
-class DeadlineCountsBar(Widget):
-    """Overdue and due-today counts, on the home screen at all times; click opens the board."""
-
-    DEFAULT_CSS = """
-    DeadlineCountsBar {
-        height: 1;
-        padding: 0 1;
-        background: $success-darken-2;
-    }
-    DeadlineCountsBar.-due-today {
-        background: $warning-darken-2;
-    }
-    DeadlineCountsBar.-overdue {
-        background: $error;
-        text-style: bold;
-    }
-    """
-
-    @dataclass
-    class Counted(Message):
-        counts: DeadlineCounts
-
-    def __init__(self) -> None:
-        super().__init__(id="deadline-counts")
-        self.counts: DeadlineCounts | None = None
-
-    @property
-    def kiosk(self) -> KioskApp:
-        return cast("KioskApp", self.app)
-
-    def on_mount(self) -> None:
-        self.set_interval(COUNTS_REFRESH_SECONDS, self.reload)
-        self.reload()
-
-    def on_show(self, _event: events.Show) -> None:
-        self.reload()  # back on the home screen after a hand-over elsewhere
-
-    def reload(self) -> None:
-        self._count()
-
-    @work(thread=True, exclusive=True, group="deadline-counts")
-    def _count(self) -> None:
-        backend = self.kiosk.backend
-        with read_session(backend.engine) as session:
-            found = counts(session, backend.clock(), exchange_point=kiosk_point(self.kiosk))
-        self.post_message(self.Counted(found))
-
-    def on_deadline_counts_bar_counted(self, message: Counted) -> None:
-        self.counts = message.counts
-        self.set_class(message.counts.overdue > 0, "-overdue")
-        self.set_class(message.counts.overdue == 0 and message.counts.due_today > 0, "-due-today")
-        self.refresh()
-
-    def render(self) -> Text:
-        if self.counts is None:
-            return Text(self.kiosk.t("tui.receipt.loading"))
-        return Text(
-            self.kiosk.t(
-                "tui.deadlines.counts",
-                overdue=self.counts.overdue,
-                due_today=self.counts.due_today,
-            )
-        )
-
-    def on_click(self) -> None:
-        open_deadlines(self.kiosk)
-
-
-def open_deadlines(app: KioskApp) -> None:
-    """The menu entry's action: the board over whatever screen is showing."""
-    if not isinstance(app.screen, DeadlinesScreen):
-        app.push_screen(DeadlinesScreen())
-
-
-def refresh_counts(app: KioskApp) -> None:
-    """After a hand-over, restock or cancellation: every counts bar on the stack recounts."""
-    for screen in app.screen_stack:
-        for bar in screen.query(DeadlineCountsBar):
-            bar.reload()
 
 
 @dataclass(frozen=True)
@@ -186,6 +92,7 @@ class DeadlinesScreen(KioskScreen):
         table: DataTable[Text] = DataTable(id="board", cursor_type="row", zebra_stripes=True)
         yield table
         yield Label("", id="board-empty")
+        yield MessageLine()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -229,7 +136,7 @@ class DeadlinesScreen(KioskScreen):
 
     def action_refresh(self) -> None:
         self.reload()
-        refresh_counts(self.kiosk)
+        self.kiosk.refresh_counts()
 
     def reload(self) -> None:
         try:
@@ -241,17 +148,10 @@ class DeadlinesScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, group="board")
     def _load(self, wanted: BoardFilter) -> None:
-        backend = self.backend
         try:
-            with read_session(backend.engine) as session:
-                rows = board(
-                    session,
-                    backend.clock(),
-                    village=wanted.village,
-                    item_no=wanted.item_no,
-                    household=wanted.household,
-                    exchange_point=kiosk_point(self.kiosk),
-                )
+            rows = self.backend.deadline_board(
+                village=wanted.village, item_no=wanted.item_no, household=wanted.household
+            )
         except DomainError as error:
             self.post_message(self.Failed(error))
             return
@@ -315,16 +215,13 @@ class DeadlinesScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, group="restock")
     def _restock(self, item_no: int, qty: int) -> None:
-        kiosk, backend = self.kiosk, self.backend
-        if kiosk.operator is None:
+        operator = self.kiosk.operator
+        if operator is None:
             return
         try:
-            with write_session(backend.engine) as session:
-                operator = operator_by_id(session, kiosk.operator.id)
-                point = exchange_point_for(session, operator, kiosk_point(kiosk))
-                result = restock(session, point, item_no, qty, operator, backend.clock())
+            result = self.backend.restock(item_no, qty, operator.id)
         except DomainError as error:
-            self.app.call_from_thread(kiosk.say_error, error)
+            self.app.call_from_thread(self.kiosk.say_error, error)
             return
         self.post_message(self.Restocked(result))
 
@@ -345,11 +242,9 @@ class DeadlinesScreen(KioskScreen):
 
     @on(DataTable.RowSelected, "#board")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:
-        from kiosk.tui.screens.handover import HandoverScreen
-
         index = int(str(event.row_key.value))
         if 0 <= index < len(self.rows):
-            self.app.push_screen(HandoverScreen(self.rows[index].order_number))
+            self.kiosk.open_screen("handover", self.rows[index].order_number)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -11,28 +11,21 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import Footer, Input, Label, Static
 
-from kiosk.core.clock import local
 from kiosk.core.declarations import DeclarationView
-from kiosk.core.errors import BadInput, DomainError
-from kiosk.core.masking import mask_name
-from kiosk.tui.screens.admin import (
-    AdminHousehold,
-    decide_declaration,
-    evidence_dir_for,
-    file_new_declaration,
-    find_household,
-    household_from_photo,
-    operator_village,
-    pending_declarations,
-)
-from kiosk.tui.screens.award import AdminScreen
+from kiosk.core.errors import DomainError
+from kiosk.services.administration import AdminHousehold
+from kiosk.tui.screens.admin import evidence_dir_for
+from kiosk.tui.screens.base import AdminScreen
+from kiosk.tui.screens.decisions import DeclarationList
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 
-class DeclarationsScreen(AdminScreen):
-    CSS_PATH = "declarations.tcss"
+class DeclarationsScreen(DeclarationList):
+    """The village's pending declarations: approve (awards through `award`) or reject."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "approve", "approve", id="approve", tooltip="approve"),
         Binding("f8", "reject", "reject", id="reject", tooltip="reject"),
@@ -41,121 +34,18 @@ class DeclarationsScreen(AdminScreen):
         Binding("escape", "back", "back", id="back", tooltip="back"),
     ]
 
-    @dataclass
-    class Loaded(Message):
-        declarations: list[DeclarationView]
-
-    @dataclass
-    class Decided(Message):
-        declaration: DeclarationView | None
-        error: DomainError | None = None
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.declarations: list[DeclarationView] = []
-        self.busy = False
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar()
-        yield Label(self.t("tui.decl.title"), id="declarations-title")
-        table: DataTable[str] = DataTable(id="pending", cursor_type="row", zebra_stripes=True)
-        yield table
-        yield Static("", id="pending-empty")
-        yield Input(placeholder=self.t("tui.decl.reason"), id="reason")
-        yield Footer()
-
-    def start(self) -> None:
-        self.query_one("#pending", DataTable).add_columns(
-            self.t("tui.col.date"),
-            self.t("tui.col.code"),
-            self.t("tui.col.head"),
-            self.t("tui.col.rule"),
-            self.t("tui.col.qty"),
-            self.t("tui.col.helper"),
-            self.t("tui.col.description"),
-            self.t("tui.col.photos"),
-        )
-        self.query_one("#pending", DataTable).focus()
-        self.reload()
-
-    def on_screen_resume(self) -> None:
-        self.reload()  # back from filing one
-
-    def reload(self) -> None:
-        self._load(operator_village(self.kiosk))
-
-    @work(thread=True, exclusive=True, group="declarations")
-    def _load(self, village_id: str | None) -> None:
-        self.post_message(self.Loaded(pending_declarations(self.backend, village_id)))
-
-    def on_declarations_screen_loaded(self, message: Loaded) -> None:
-        self.declarations = message.declarations
-        table = self.query_one("#pending", DataTable)
-        table.clear()
-        for d in message.declarations:
-            table.add_row(
-                f"{local(d.created_at):%m-%d %H:%M}",
-                d.household_code,
-                mask_name(d.household_head),
-                f"{d.rule_id} {d.rule_text}",
-                str(d.quantity),
-                d.helper_code or "",
-                d.description,
-                str(len(d.evidence)),
-                key=d.id,
-            )
-        empty = "" if message.declarations else self.t("tui.decl.empty")
-        self.query_one("#pending-empty", Static).update(empty)
-
-    def selected(self) -> DeclarationView | None:
-        table = self.query_one("#pending", DataTable)
-        if not self.declarations or table.cursor_row < 0:
-            return None
-        return self.declarations[min(table.cursor_row, len(self.declarations) - 1)]
-
     def action_approve(self) -> None:
-        self._decide(None)
+        operator_id = self.operator_id
+        self.decide(lambda item: self.backend.admin.decide_declaration(item.id, operator_id))
 
     def action_reject(self) -> None:
-        self._decide(self.query_one("#reason", Input).value)
-
-    def _decide(self, reason: str | None) -> None:
-        chosen = self.selected()
-        if chosen is None:
-            self.kiosk.say(self.t("tui.admin.pick"), error=True)
-            return
-        if self.busy:
-            return
-        self.busy = True
-        self._decide_worker(chosen.id, reason)
-
-    @work(thread=True, exclusive=True, group="declaration-decide")
-    def _decide_worker(self, ref: str, reason: str | None) -> None:
-        try:
-            decided = decide_declaration(self.backend, ref, self.operator_id, reason=reason)
-        except DomainError as error:
-            self.post_message(self.Decided(None, error))
-            return
-        self.post_message(self.Decided(decided))
-
-    def on_declarations_screen_decided(self, message: Decided) -> None:
-        self.busy = False
-        if message.error is not None or message.declaration is None:
-            if message.error is not None:
-                self.kiosk.say_error(message.error)
-            return
-        decided = message.declaration
-        if decided.replayed:
-            self.kiosk.say(self.t("tui.decl.replayed"))
-        elif decided.status == "approved":
-            self.kiosk.say(self.t("tui.decl.approved", points=decided.points))
-        else:
-            self.kiosk.say(self.t("tui.decl.rejected"))
-        self.query_one("#reason", Input).value = ""
-        self.reload()
+        operator_id, reason = self.operator_id, self.note
+        self.decide(
+            lambda item: self.backend.admin.decide_declaration(item.id, operator_id, reason=reason)
+        )
 
     def action_file(self) -> None:
-        self.app.push_screen(FileDeclarationScreen())
+        self.kiosk.open_screen("file-declaration")
 
     def action_refresh(self) -> None:
         self.reload()
@@ -164,7 +54,7 @@ class DeclarationsScreen(AdminScreen):
 class FileDeclarationScreen(AdminScreen):
     """Filing a declaration for a villager at the committee's terminal or the kiosk."""
 
-    CSS_PATH = "declarations.tcss"
+    CSS_PATH = "decisions.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "confirm", "confirm", id="confirm", tooltip="confirm"),
         Binding("escape", "back", "back", id="back", tooltip="back"),
@@ -199,6 +89,7 @@ class FileDeclarationScreen(AdminScreen):
         yield Input("1", restrict=r"[0-9]*", max_length=5, id="qty")
         yield Input(placeholder=self.t("tui.decl.description"), id="description")
         yield Input(placeholder=self.t("tui.decl.photos"), id="photos")
+        yield MessageLine()
         yield Footer()
 
     def start(self) -> None:
@@ -231,9 +122,9 @@ class FileDeclarationScreen(AdminScreen):
     def _find(self, field: str, raw: str, *, photo: bool) -> None:
         try:
             found = (
-                household_from_photo(self.backend, Path(raw), self.operator_id)
+                self.backend.admin.household_from_photo(Path(raw), self.operator_id)
                 if photo
-                else find_household(self.backend, raw, self.operator_id)
+                else self.backend.admin.find_household(raw, self.operator_id)
             )
         except DomainError as error:
             self.post_message(self.HouseholdFound(field, None, error))
@@ -296,10 +187,7 @@ class FileDeclarationScreen(AdminScreen):
         photos: list[Path],
     ) -> None:
         try:
-            if not rule_id:
-                raise BadInput("rule.unknown", rule="")
-            filed = file_new_declaration(
-                self.backend,
+            filed = self.backend.admin.file_declaration(
                 household_id=household_id,
                 rule_id=rule_id,
                 quantity=quantity,
@@ -318,5 +206,5 @@ class FileDeclarationScreen(AdminScreen):
         if message.error is not None:
             self.kiosk.say_error(message.error)
             return
-        self.kiosk.say(self.t("tui.decl.filed"))
         self.app.pop_screen()
+        self.kiosk.say(self.t("tui.decl.filed"))

@@ -16,21 +16,16 @@ from kiosk.core.clock import local
 from kiosk.core.disputes import DisputeView
 from kiosk.core.errors import DomainError
 from kiosk.core.ledger import EntryView
-from kiosk.tui.screens.admin import (
-    AdminHousehold,
-    decide_dispute,
-    disputes,
-    find_household,
-    household_entries,
-    operator_village,
-    record_dispute,
-)
-from kiosk.tui.screens.award import AdminScreen
+from kiosk.services.administration import AdminHousehold
+from kiosk.tui.screens.base import AdminScreen
+from kiosk.tui.screens.decisions import DisputeList
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 
-class DisputesScreen(AdminScreen):
-    CSS_PATH = "disputes.tcss"
+class DisputesScreen(DisputeList):
+    """The village's disputes: uphold the entry, or correct it by a reversing entry."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "uphold", "uphold", id="uphold", tooltip="uphold"),
         Binding("f10", "correct", "correct", id="correct", tooltip="correct"),
@@ -39,130 +34,32 @@ class DisputesScreen(AdminScreen):
         Binding("escape", "back", "back", id="back", tooltip="back"),
     ]
 
-    @dataclass
-    class Loaded(Message):
-        disputes: list[DisputeView]
-
-    @dataclass
-    class Decided(Message):
-        dispute: DisputeView | None
-        error: DomainError | None = None
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.disputes: list[DisputeView] = []
-        self.open_only = True
-        self.busy = False
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar()
-        yield Label(self.t("tui.disp.title"), id="disputes-title")
-        table: DataTable[str] = DataTable(id="disputes", cursor_type="row", zebra_stripes=True)
-        yield table
-        yield Static("", id="disputes-empty")
-        yield Input(placeholder=self.t("tui.disp.note"), id="note")
-        yield Footer()
-
-    def start(self) -> None:
-        self.query_one("#disputes", DataTable).add_columns(
-            self.t("tui.col.date"),
-            self.t("tui.col.code"),
-            self.t("tui.col.entry"),
-            self.t("tui.col.raised_by"),
-            self.t("tui.col.description"),
-            self.t("tui.col.status"),
-        )
-        self.query_one("#disputes", DataTable).focus()
-        self.reload()
-
-    def on_screen_resume(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        self._load(operator_village(self.kiosk), self.open_only)
-
-    @work(thread=True, exclusive=True, group="disputes")
-    def _load(self, village_id: str | None, open_only: bool) -> None:
-        self.post_message(self.Loaded(disputes(self.backend, village_id, open_only=open_only)))
-
-    def on_disputes_screen_loaded(self, message: Loaded) -> None:
-        self.disputes = message.disputes
-        table = self.query_one("#disputes", DataTable)
-        table.clear()
-        for d in message.disputes:
-            entry = (
-                f"{local(d.entry_created_at):%m-%d} {self.t(f'kind.{d.entry_kind}')} "
-                f"{d.entry_points:+d} {d.entry_rule_id or ''}"
-            )
-            table.add_row(
-                f"{local(d.created_at):%m-%d}",
-                d.household_code,
-                entry,
-                d.raised_by,
-                d.description,
-                self.t(f"dispute.status.{d.status}"),
-                key=d.id,
-            )
-        self.query_one("#disputes-empty", Static).update(
-            "" if message.disputes else self.t("tui.disp.empty")
-        )
-
-    def selected(self) -> DisputeView | None:
-        table = self.query_one("#disputes", DataTable)
-        if not self.disputes or table.cursor_row < 0:
-            return None
-        return self.disputes[min(table.cursor_row, len(self.disputes) - 1)]
-
     def action_uphold(self) -> None:
-        self._decide(correct=False)
+        self._resolve(correct=False)
 
     def action_correct(self) -> None:
-        self._decide(correct=True)
+        self._resolve(correct=True)
 
-    def _decide(self, *, correct: bool) -> None:
-        chosen = self.selected()
-        if chosen is None:
-            self.kiosk.say(self.t("tui.admin.pick"), error=True)
-            return
-        if self.busy:
-            return
-        self.busy = True
-        self._decide_worker(chosen.id, self.query_one("#note", Input).value, correct)
-
-    @work(thread=True, exclusive=True, group="dispute-decide")
-    def _decide_worker(self, ref: str, note: str, correct: bool) -> None:
-        try:
-            decided = decide_dispute(
-                self.backend, ref, self.operator_id, note=note, correct=correct
+    def _resolve(self, *, correct: bool) -> None:
+        operator_id, note = self.operator_id, self.note
+        self.decide(
+            lambda item: self.backend.admin.decide_dispute(
+                item.id, operator_id, note=note, correct=correct
             )
-        except DomainError as error:
-            self.post_message(self.Decided(None, error))
-            return
-        self.post_message(self.Decided(decided))
-
-    def on_disputes_screen_decided(self, message: Decided) -> None:
-        self.busy = False
-        if message.dispute is None:
-            if message.error is not None:
-                self.kiosk.say_error(message.error)
-            return
-        status = self.t(f"dispute.status.{message.dispute.status}")
-        self.kiosk.say(self.t("tui.disp.decided", status=status))
-        self.query_one("#note", Input).value = ""
-        self.reload()
+        )
 
     def action_show_all(self) -> None:
         self.open_only = not self.open_only
         self.reload()
 
     def action_raise_dispute(self) -> None:
-        self.app.push_screen(RaiseDisputeScreen())
+        self.kiosk.open_screen("raise-dispute")
 
 
 class RaiseDisputeScreen(AdminScreen):
     """Recording a villager's objection: find the household, pick the entry, say who and why."""
 
-    CSS_PATH = "disputes.tcss"
+    CSS_PATH = "decisions.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "confirm", "confirm", id="confirm", tooltip="confirm"),
         Binding("escape", "back", "back", id="back", tooltip="back"),
@@ -193,6 +90,7 @@ class RaiseDisputeScreen(AdminScreen):
         yield table
         yield Input(placeholder=self.t("tui.disp.raised_by"), id="raised-by")
         yield Input(placeholder=self.t("tui.disp.description"), id="description")
+        yield MessageLine()
         yield Footer()
 
     def start(self) -> None:
@@ -218,8 +116,8 @@ class RaiseDisputeScreen(AdminScreen):
     @work(thread=True, exclusive=True, group="dispute-entries")
     def _load(self, raw: str) -> None:
         try:
-            found = find_household(self.backend, raw, self.operator_id)
-            entries = household_entries(self.backend, found.id)
+            found = self.backend.admin.find_household(raw, self.operator_id)
+            entries = self.backend.admin.household_entries(found.id)
         except DomainError as error:
             self.post_message(self.EntriesLoaded(None, [], error))
             return
@@ -272,7 +170,7 @@ class RaiseDisputeScreen(AdminScreen):
     @work(thread=True, exclusive=True, group="dispute-raise")
     def _raise(self, entry_id: str, raised_by: str, description: str) -> None:
         try:
-            raised = record_dispute(self.backend, entry_id, raised_by, description)
+            raised = self.backend.admin.record_dispute(entry_id, raised_by, description)
         except DomainError as error:
             self.post_message(self.Raised(None, error))
             return
@@ -284,5 +182,5 @@ class RaiseDisputeScreen(AdminScreen):
             if message.error is not None:
                 self.kiosk.say_error(message.error)
             return
-        self.kiosk.say(self.t("tui.disp.raised"))
         self.app.pop_screen()
+        self.kiosk.say(self.t("tui.disp.raised"))

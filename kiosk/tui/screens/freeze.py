@@ -16,8 +16,8 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from kiosk.core.errors import BadInput, DomainError
 from kiosk.core.masking import mask_name
 from kiosk.core.notice import FrozenHousehold
-from kiosk.tui.screens.admin import find_household, frozen, lift, operator_village, set_freeze
-from kiosk.tui.screens.award import AdminScreen
+from kiosk.tui.screens.base import AdminScreen
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 
@@ -53,6 +53,7 @@ class FreezeScreen(AdminScreen):
             yield Input(placeholder=self.t("tui.freeze.code"), id="code")
             yield Input(placeholder=self.t("tui.freeze.until"), id="until")
         yield Input(placeholder=self.t("tui.freeze.reason"), id="reason")
+        yield MessageLine()
         yield Footer()
 
     def start(self) -> None:
@@ -68,11 +69,11 @@ class FreezeScreen(AdminScreen):
         self.reload()
 
     def reload(self) -> None:
-        self._load(operator_village(self.kiosk))
+        self._load(self.operator_village)
 
     @work(thread=True, exclusive=True, group="freezes")
     def _load(self, village_id: str | None) -> None:
-        self.post_message(self.Loaded(frozen(self.backend, village_id)))
+        self.post_message(self.Loaded(self.backend.admin.frozen(village_id)))
 
     def on_freeze_screen_loaded(self, message: Loaded) -> None:
         self.frozen = message.frozen
@@ -109,8 +110,8 @@ class FreezeScreen(AdminScreen):
                 until = date.fromisoformat(until_text)
             except ValueError:
                 raise BadInput("date.invalid", value=until_text, expected="YYYY-MM-DD") from None
-            household = find_household(self.backend, code, self.operator_id)
-            set_freeze(self.backend, household.id, until, reason, self.operator_id)
+            household = self.backend.admin.find_household(code, self.operator_id)
+            self.backend.admin.set_freeze(household.id, until, reason, self.operator_id)
         except DomainError as error:
             self.post_message(self.Done("", error))
             return
@@ -132,8 +133,8 @@ class FreezeScreen(AdminScreen):
     @work(thread=True, exclusive=True, group="freeze-write")
     def _lift(self, code: str, reason: str) -> None:
         try:
-            household = find_household(self.backend, code, self.operator_id)
-            lifted = lift(self.backend, household.code, reason, self.operator_id)
+            household = self.backend.admin.find_household(code, self.operator_id)
+            lifted = self.backend.admin.lift(household.code, reason, self.operator_id)
         except DomainError as error:
             self.post_message(self.Done("", error))
             return

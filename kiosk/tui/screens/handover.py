@@ -14,7 +14,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from kiosk.core.clock import local
-from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import DomainError
 from kiosk.core.fulfilment import (
     CANCELLING_ROLES,
@@ -23,16 +22,11 @@ from kiosk.core.fulfilment import (
     HandoverResult,
     LineStatus,
     OrderRecord,
-    board,
-    cancel_line,
-    order_record,
-    resolve_order,
 )
 from kiosk.core.masking import mask_name
-from kiosk.core.reference import operator_by_id
-from kiosk.services.fulfilment import hand_over_and_queue_slip
-from kiosk.tui.screens.base import KioskDialog, KioskScreen
-from kiosk.tui.screens.deadlines import refresh_counts
+from kiosk.tui.dialogs.base import KioskDialog
+from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 STATUS_STYLE = {
@@ -87,6 +81,7 @@ class HandoverScreen(KioskScreen):
         table: DataTable[Text] = DataTable(id="handover-lines", cursor_type="row")
         yield table
         yield Label(self.t("tui.handover.help"), id="handover-help")
+        yield MessageLine()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -107,17 +102,8 @@ class HandoverScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, group="handover-load")
     def _load(self) -> None:
-        backend = self.backend
-        now = backend.clock()
         try:
-            with read_session(backend.engine) as session:
-                record = order_record(session, resolve_order(session, self.order_number), now)
-                # "Ready" as the board says it: stock goes to the line due first.
-                ready = {
-                    row.line.line_id
-                    for row in board(session, now, household=record.household_code)
-                    if row.order_id == record.order_id and row.ready
-                }
+            record, ready = self.backend.order_to_hand_over(self.order_number)
         except DomainError as error:
             self.post_message(self.Failed(error))
             return
@@ -217,21 +203,12 @@ class HandoverScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, group="handover-save")
     def _deliver(self, line_nos: list[int]) -> None:
-        kiosk = self.kiosk
-        backend = self.backend
-        if kiosk.operator is None:
+        operator = self.kiosk.operator
+        if operator is None:
             return
         try:
-            with write_session(backend.engine) as session:
-                result = hand_over_and_queue_slip(
-                    session,
-                    resolve_order(session, self.order_number),
-                    line_nos,  # empty: the service says to choose at least one
-                    operator_by_id(session, kiosk.operator.id),
-                    backend.clock(),
-                    columns=backend.settings.columns,
-                    encoding=backend.settings.encoding,
-                )
+            # An empty choice: the service says to choose at least one line.
+            result = self.backend.hand_over(self.order_number, line_nos, operator.id)
         except DomainError as error:
             self.post_message(self.Failed(error))
             return
@@ -243,8 +220,8 @@ class HandoverScreen(KioskScreen):
         self.kiosk.say(
             self.t("tui.handover.done", count=len(result.handed), late=result.late_count)
         )
-        self.kiosk.print_receipts()
-        refresh_counts(self.kiosk)
+        self.kiosk.start_printing()
+        self.kiosk.refresh_counts()
         self.chosen = set()
         self._load()
 
@@ -270,19 +247,11 @@ class HandoverScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, group="handover-save")
     def _cancel(self, line_no: int, reason: str) -> None:
-        kiosk, backend = self.kiosk, self.backend
-        if kiosk.operator is None:
+        operator = self.kiosk.operator
+        if operator is None:
             return
         try:
-            with write_session(backend.engine) as session:
-                result = cancel_line(
-                    session,
-                    resolve_order(session, self.order_number),
-                    line_no,
-                    reason,
-                    operator_by_id(session, kiosk.operator.id),
-                    backend.clock(),
-                )
+            result = self.backend.cancel_line(self.order_number, line_no, reason, operator.id)
         except DomainError as error:
             self.post_message(self.Failed(error))
             return
@@ -298,13 +267,11 @@ class HandoverScreen(KioskScreen):
                 balance=result.balance_after,
             )
         )
-        refresh_counts(self.kiosk)
+        self.kiosk.refresh_counts()
         self._load()
 
     def action_order_receipt(self) -> None:
-        from kiosk.tui.screens.receipt import ReceiptScreen
-
-        self.app.push_screen(ReceiptScreen(self.order_number))
+        self.kiosk.open_screen("receipt", self.order_number)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Markdown
 
 from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 
@@ -23,6 +24,7 @@ class HelpScreen(KioskScreen):
         yield StatusBar()
         with VerticalScroll(id="help-scroll"):
             yield Markdown(self.t("tui.help.body"), id="help")
+        yield MessageLine()
         yield Footer()
 
     def on_mount(self) -> None:

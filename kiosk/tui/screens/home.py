@@ -15,10 +15,11 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from kiosk.core.errors import DomainError
-from kiosk.services.counter import HouseholdHit, HouseholdView
+from kiosk.services.households import HouseholdHit, HouseholdView
 from kiosk.tui.menu import entries_for
 from kiosk.tui.screens.base import KioskScreen
-from kiosk.tui.screens.deadlines import DeadlineCountsBar
+from kiosk.tui.widgets.deadline_counts import DeadlineCountsBar
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 
@@ -56,6 +57,7 @@ class HomeScreen(KioskScreen):
             with Vertical(id="menu-pane"):
                 yield Label(self.t("tui.home.menu"), id="menu-title")
                 yield OptionList(id="menu")
+        yield MessageLine()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -82,9 +84,7 @@ class HomeScreen(KioskScreen):
         self.query_one("#menu", OptionList).focus()
 
     def action_receipts(self) -> None:
-        from kiosk.tui.screens.receipts import ReceiptsScreen
-
-        self.app.push_screen(ReceiptsScreen())
+        self.kiosk.open_screen("receipts")
 
     def action_sign_out(self) -> None:
         self.kiosk.sign_out()
@@ -92,9 +92,17 @@ class HomeScreen(KioskScreen):
     @on(OptionList.OptionSelected, "#menu")
     def _menu_chosen(self, event: OptionList.OptionSelected) -> None:
         operator = self.kiosk.operator
-        for entry in entries_for(operator.role if operator else ""):
-            if entry.id == event.option.id:
-                entry.open(self.kiosk)
+        allowed = {entry.id for entry in entries_for(operator.role if operator else "")}
+        if event.option.id not in allowed:
+            return
+        if event.option.id == "find":
+            self.focus_search()
+        elif event.option.id == "sign-out":
+            self.kiosk.sign_out()
+        elif event.option.id == "help":
+            self.kiosk.action_help()
+        else:
+            self.kiosk.open_screen(event.option.id)
 
     # --- finding a household ---
 

@@ -14,9 +14,10 @@ from textual.widgets import DataTable, Footer, Label
 
 from kiosk.core.clock import local
 from kiosk.core.errors import DomainError
-from kiosk.services.counter import HouseholdView
+from kiosk.services.households import HouseholdView
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.household_card import HouseholdCard
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 
@@ -36,6 +37,7 @@ class HouseholdScreen(KioskScreen):
     def __init__(self, household: HouseholdView) -> None:
         super().__init__()
         self.household = household
+        self._opened = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -49,6 +51,7 @@ class HouseholdScreen(KioskScreen):
                 yield Label(self.t("tui.household.open_lines"), classes="pane-title")
                 open_lines: DataTable[str] = DataTable(id="open-lines", cursor_type="row")
                 yield open_lines
+        yield MessageLine()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -101,21 +104,24 @@ class HouseholdScreen(KioskScreen):
         except DomainError as error:
             self.app.call_from_thread(self.kiosk.say_error, error)
 
+    def on_screen_resume(self) -> None:
+        # Back from redeeming, or from anything else that may have changed the balance
+        # (the first resume is the screen's opening: its household is fresh).
+        if self._opened:
+            self.reload()
+        self._opened = True
+
     def on_household_screen_reloaded(self, message: Reloaded) -> None:
         self.show(message.household)
 
     def action_redeem(self) -> None:
-        from kiosk.tui.screens.redeem import RedeemScreen
-
-        self.app.push_screen(RedeemScreen(self.household))
+        self.kiosk.open_screen("redeem", self.household)
 
     def action_toggle_name(self) -> None:
         self.query_one("#card", HouseholdCard).toggle_name()
 
     def action_receipts(self) -> None:
-        from kiosk.tui.screens.receipts import ReceiptsScreen
-
-        self.app.push_screen(ReceiptsScreen(household_code=self.household.code))
+        self.kiosk.open_screen("receipts", self.household.code)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -16,8 +16,9 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from kiosk.core.errors import BadInput, DomainError
 from kiosk.core.notice import Quarter, parse_quarter
-from kiosk.tui.screens.admin import NoticeBoard, notice_board, operator_village, village_name
-from kiosk.tui.screens.award import AdminScreen
+from kiosk.services.administration import NoticeBoard
+from kiosk.tui.screens.base import AdminScreen
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 
@@ -61,6 +62,7 @@ class NoticeScreen(AdminScreen):
                 year: DataTable[str] = DataTable(id="year-top", cursor_type="row")
                 yield year
                 yield Static("", id="above")
+        yield MessageLine()
         yield Footer()
 
     def start(self) -> None:
@@ -77,9 +79,10 @@ class NoticeScreen(AdminScreen):
             self.query_one(table_id, DataTable).add_columns(
                 self.t("tui.col.code"), self.t("tui.col.head"), self.t("tui.col.earned")
             )
-        own_village = operator_village(self.kiosk)
+        own_village = self.operator_village
         village = self.query_one("#village", Input)
-        village.value = village_name(self.backend, own_village)
+        # The operator's village, else this kiosk's, else the first.
+        village.value = self.backend.admin.village_name(own_village or self.backend.kiosk_village())
         # A village administrator sees its own village only.
         village.disabled = own_village is not None
         self.query_one("#quarter", Input).value = Quarter.containing(self.backend.clock()).key
@@ -103,7 +106,7 @@ class NoticeScreen(AdminScreen):
     @work(thread=True, exclusive=True, group="notice")
     def _load(self, village: str, quarter_text: str) -> None:
         try:
-            board = notice_board(self.backend, village, parse_quarter(quarter_text))
+            board = self.backend.admin.notice_board(village, parse_quarter(quarter_text))
         except DomainError as error:
             self.post_message(self.Loaded(None, error))
             return

@@ -16,6 +16,7 @@ from kiosk.core.clock import local
 from kiosk.core.errors import DomainError
 from kiosk.core.redemption import RedeemResult
 from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 
@@ -46,6 +47,7 @@ class ReceiptScreen(KioskScreen):
             yield Static(self.t("tui.receipt.loading"), id="order-info")
             with VerticalScroll(id="paper-scroll"):
                 yield Static("", id="paper")
+        yield MessageLine()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -103,7 +105,7 @@ class ReceiptScreen(KioskScreen):
 
     def _reprinted(self) -> None:
         self.kiosk.say(self.t("tui.receipt.reprint_queued", number=self.order_number))
-        self.kiosk.print_receipts()
+        self.kiosk.start_printing()
         self._load()
 
     def action_back(self) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Label
 from kiosk.core.clock import local
 from kiosk.services.counter import OrderSummary
 from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 
@@ -39,6 +40,7 @@ class ReceiptsScreen(KioskScreen):
         yield Label(self.t("tui.receipts.title"), id="receipts-title")
         table: DataTable[str] = DataTable(id="orders", cursor_type="row", zebra_stripes=True)
         yield table
+        yield MessageLine()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -91,9 +93,7 @@ class ReceiptsScreen(KioskScreen):
 
     @on(DataTable.RowSelected, "#orders")
     def _open(self, event: DataTable.RowSelected) -> None:
-        from kiosk.tui.screens.receipt import ReceiptScreen
-
-        self.app.push_screen(ReceiptScreen(str(event.row_key.value)))
+        self.kiosk.open_screen("receipt", str(event.row_key.value))
 
     def action_reprint(self) -> None:
         if number := self._selected():
@@ -106,12 +106,12 @@ class ReceiptsScreen(KioskScreen):
 
     def _reprinted(self, number: str) -> None:
         self.kiosk.say(self.t("tui.receipt.reprint_queued", number=number))
-        self.kiosk.print_receipts()
+        self.kiosk.start_printing()
         self.reload()
 
     def action_retry(self) -> None:
         self.kiosk.say(self.t("tui.print.retrying"))
-        self.kiosk.print_receipts()  # the app reloads this list when the printer answers
+        self.kiosk.start_printing()  # the app reloads this list when the printer answers
 
     def action_back(self) -> None:
         self.app.pop_screen()

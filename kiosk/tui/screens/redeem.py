@@ -17,9 +17,11 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from kiosk.core.errors import DomainError
 from kiosk.core.ids import new_id
 from kiosk.core.redemption import MAX_LINE_QTY, Quote, RedeemLine, RedeemResult
-from kiosk.services.counter import CatalogueRow, HouseholdView
+from kiosk.services.counter import CatalogueRow
+from kiosk.services.households import HouseholdView
 from kiosk.tui.dialogs.confirm_redeem import ConfirmLine, ConfirmRedeemDialog
 from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 NAME_COLUMNS = 14  # the catalogue's longest names are cut so that 80 columns hold both panes
@@ -105,6 +107,7 @@ class RedeemScreen(KioskScreen):
                 yield Label(self.t("tui.redeem.cart"), classes="pane-title")
                 cart: DataTable[str] = DataTable(id="cart", cursor_type="row")
                 yield cart
+        yield MessageLine()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -363,15 +366,11 @@ class RedeemScreen(KioskScreen):
         self.kiosk.say(message.message, error=True)
 
     def on_redeem_screen_redeemed(self, message: Redeemed) -> None:
-        from kiosk.tui.screens.household import HouseholdScreen
-
         result = message.result
         self.busy = False
         self.pending_order = None
         self.cart.clear()
-        self.app.pop_screen()
-        if isinstance(self.app.screen, HouseholdScreen):
-            self.app.screen.reload()
+        self.app.pop_screen()  # the household screen reloads as it resumes
         self.kiosk.say(
             self.t(
                 "tui.redeem.done",
@@ -380,7 +379,7 @@ class RedeemScreen(KioskScreen):
                 after=result.balance_after,
             )
         )
-        self.kiosk.print_receipts()
+        self.kiosk.start_printing()
 
     # --- moving around ---
 

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Label, RadioButton, RadioSet, Static
 
 from kiosk.settings import LANGUAGES, save_language
 from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -53,6 +54,7 @@ class SettingsScreen(KioskScreen):
                 ),
                 id="fixed",
             )
+        yield MessageLine()
         yield Footer()
 
     def on_mount(self) -> None:

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from kiosk.core.errors import DomainError
 from kiosk.services.counter import OperatorChoice, SignedIn
 from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 MAX_PIN_LENGTH = 8
@@ -51,6 +52,7 @@ class SignInScreen(KioskScreen):
             yield Static("", id="signin-message")
             if self.kiosk.settings.demo:
                 yield Static(self.t("tui.signin.demo_pins"), id="demo-pins")
+        yield MessageLine()
         yield Footer()
 
     def on_mount(self) -> None:

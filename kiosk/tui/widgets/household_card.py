@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from rich.text import Text
 from textual.widget import Widget
 
-from kiosk.services.counter import HouseholdView
-
-if TYPE_CHECKING:
-    from kiosk.tui.app import KioskApp
+from kiosk.services.households import HouseholdView
+from kiosk.tui.shell import Kiosk
 
 
 class HouseholdCard(Widget):
@@ -43,7 +41,7 @@ class HouseholdCard(Widget):
         self.refresh()
 
     def render(self) -> Text:
-        app = cast("KioskApp", self.app)
+        app = cast("Kiosk", self.app)
         h = self.household
         self.set_class(h.frozen_until is not None, "-frozen")
         name = h.head if self.unmasked else h.masked_head

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from rich.text import Text
 from textual.widget import Widget
 
-if TYPE_CHECKING:
-    from kiosk.tui.app import KioskApp
+from kiosk.tui.shell import Kiosk
 
 
 class StatusBar(Widget):
@@ -28,7 +27,7 @@ class StatusBar(Widget):
     """
 
     def render(self) -> Text:
-        app = cast("KioskApp", self.app)
+        app = cast("Kiosk", self.app)
         line = Text()
         line.append(app.t("tui.title"), style="bold")
         if app.exchange_point_name:
