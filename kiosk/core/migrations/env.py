@@ -15,9 +15,12 @@ target_metadata = SQLModel.metadata
 def run_migrations() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        from kiosk.core.db import make_engine
+        # Only the `alembic` command line (writing a new revision) gets here; the application
+        # always hands over the engine it opened, with its SQLite settings, from kiosk.core.db.
+        # A plain engine keeps migrations from importing db, which imports them.
+        from sqlalchemy import create_engine
 
-        engine = make_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
+        engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
     with engine.connect() as connection:
         context.configure(
             connection=connection,
