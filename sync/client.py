@@ -38,6 +38,11 @@ from sync.protocol import (
     decode_tables,
     encode_row,
 )
+
+# The meta keys live in the protocol; re-exported for those who take them from here.
+from sync.protocol import LAST_RESULT_KEY as LAST_RESULT_KEY
+from sync.protocol import LAST_SYNC_KEY as LAST_SYNC_KEY
+from sync.protocol import SERVER_TIME_KEY as SERVER_TIME_KEY
 from sync.protocol import (
     field as wire_field,
 )
@@ -45,9 +50,6 @@ from sync.protocol import (
 ACKED_KEY = "sync.acked_seq"
 CURSOR_KEY = "sync.pull_cursor"
 REF_CURSOR_KEY = "sync.pull_ref_cursor"
-LAST_SYNC_KEY = "sync.last_sync_at"
-SERVER_TIME_KEY = "sync.server_time"  # the central's clock at the last hello (kiosk doctor)
-LAST_RESULT_KEY = "sync.last_result"  # "ok", or what went wrong at the last attempt
 
 
 class SyncFailed(DomainError):

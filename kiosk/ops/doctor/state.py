@@ -36,7 +36,7 @@ def read_sync_facts(db_url: str) -> SyncFacts:
     from kiosk.core.db import make_engine
     from kiosk.core.ledger import meta_get
     from kiosk.core.models import LedgerEntry
-    from sync.client import LAST_RESULT_KEY, LAST_SYNC_KEY, SERVER_TIME_KEY
+    from sync.protocol import LAST_RESULT_KEY, LAST_SYNC_KEY, SERVER_TIME_KEY
 
     engine = make_engine(db_url)
     try:
