@@ -1,1 +1,1 @@
-"""Operating a deployed kiosk or central server: backups, restores and other chores of the units."""
+"""Operating a deployed kiosk or central server: backups, restores, `kiosk doctor`'s health checks."""
