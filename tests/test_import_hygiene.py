@@ -105,3 +105,13 @@ def test_an_added_forbidden_import_breaks_a_contract(
     assert contract in broken
     # The offending module is named (cycles name it relative to its package).
     assert f".{Path(module).stem} " in broken or f".{Path(module).stem}\n" in broken
+
+
+def test_the_architecture_picture_is_drawn_from_todays_imports() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "import_graph.py"), "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
