@@ -315,6 +315,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "同步数据不合理，整批拒收：表 {table} 记录 {row} 字段 {column} = {value}",
         "Implausible sync row, chunk refused: table {table}, row {row}, {column} = {value}",
     ),
+    "sync.inadmissible": (
+        "同步数据不可能来自正常的兑换机，整批拒收：表 {table} 记录 {row} 字段 {column}：{why_zh}",
+        "Sync row no honest kiosk writes, chunk refused: table {table}, row {row}, {column}: {why}",
+    ),
     "sync.too_large": (
         "同步请求过大（上限 {limit} 字节）",
         "Sync request too large (limit {limit} bytes)",
@@ -561,6 +565,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The new head {head} must be a member of the household (add with --members first)",
     ),
     "register.bad_name": ("姓名不对：{value}", "Not a valid name: {value}"),
+    # --- the register: operators and PINs ---
+    "operator.locked": (
+        "密码错误次数过多，请 {seconds} 秒后再试",
+        "Too many wrong PINs: try again in {seconds} seconds",
+    ),
+    "operator.bad_pin_wait": (
+        "密码不对；再次输入前须等待 {seconds} 秒",
+        "Wrong PIN; wait {seconds} seconds before the next try",
+    ),
+    "operator.pin_format": ("新密码须为 {digits} 位数字", "The new PIN must be {digits} digits"),
+    "operator.pin_weak": (
+        "新密码太简单（如 111111、123456），请另选",
+        "The new PIN is too easy to guess (like 111111 or 123456): choose another",
+    ),
+    "operator.pin_same": ("新密码不能与原密码相同", "The new PIN must differ from the old one"),
+    "operator.exists": ("操作员 {operator} 已存在", "Operator {operator} already exists"),
+    "operator.id_format": (
+        "操作员编号只能用字母、数字和 - （3 到 32 个字符）：{operator}",
+        "An operator id is 3 to 32 letters, digits or '-': {operator}",
+    ),
+    "operator.needs_village": (
+        "店主和村管理员须指定所属村（--village）",
+        "Shopkeepers and village administrators need a village (--village)",
+    ),
+    "operator.point_village": (
+        "兑换点 {point} 不属于{village}",
+        "Exchange point {point} is not in {village}",
+    ),
+    "operator.point_unknown": ("没有这个兑换点：{point}", "No such exchange point: {point}"),
+    "operator.disabled": ("操作员 {operator} 已停用", "Operator {operator} is disabled"),
+    "operator.self": ("不能停用自己", "You cannot disable yourself"),
+    "operator.needs_admin": (
+        "--admin-id 与 --admin-name 须同时给出",
+        "Give both --admin-id and --admin-name",
+    ),
+    "operator.first_admin": (
+        "中心库已有街道管理员（{operator}），请用 kiosk operator add 添加",
+        "The central already has a street administrator ({operator}): use kiosk operator add",
+    ),
     # --- settings ---
     "settings.invalid": (
         "设置项 {name} 的值不对：{value}（应为 {expected}）",

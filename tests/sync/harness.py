@@ -32,6 +32,8 @@ from sync.server import create_app
 
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=SHANGHAI)
 HOUSEHOLDS_PER_VILLAGE = 4
+RULE_VERSION = "tangxiang-2022@2022-12-08"  # the street rule set the demo seeds
+BULK_RULE, BULK_POINTS = "P07", 10  # a per-occurrence rule: no monthly cap to trip
 
 
 class Clock:
@@ -139,19 +141,23 @@ def new_kiosk(central: Central, directory: Path, kiosk_id: str, village: str = "
 def write_awards(
     engine: Engine, origin: str, household_code: str, count: int, at: datetime = NOW
 ) -> None:
-    """`count` one-point award entries written straight through the ledger (fast bulk
-    history for chunking; the rules engine's caps are not what is under test)."""
+    """`count` awards of a per-occurrence rule written straight through the ledger, each
+    exactly as `kiosk.core.awards.award` prices it (fast bulk history for chunking; the
+    central admits them as an honest kiosk's)."""
     with write_session(engine) as session:
         household = household_by_code(session, household_code)
         for _ in range(count):
             append_entry(
                 session,
                 household_id=household.id,
-                points=1,
+                points=BULK_POINTS,
                 kind="award",
                 at=at,
                 origin=origin,
-                rule_id="P09",
+                rule_id=BULK_RULE,
+                rule_version=RULE_VERSION,
+                quantity=1,
+                operator_id=f"admin-{household.village_id}",
                 note="bulk",
             )
 
