@@ -72,7 +72,9 @@ async def scan_burst(pilot: Any, text: str) -> None:
 
 
 def menu_ids(app: KioskApp) -> list[str]:
-    menu = app.screen.query_one("#menu")
+    from textual.widgets import OptionList
+
+    menu = app.screen.query_one("#menu", OptionList)
     return [str(menu.get_option_at_index(i).id) for i in range(menu.option_count)]
 
 

@@ -162,9 +162,13 @@ def create_database(server_url: str, *, template: str | None = None) -> str:
 
     name = f"t_{uuid.uuid4().hex[:16]}"
     base = make_url(server_url)
+    from psycopg import sql
+
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        statement = sql.SQL("{} TEMPLATE {}").format(statement, sql.Identifier(template))
     with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
-        clause = f" TEMPLATE {template}" if template else ""
-        connection.execute(f"CREATE DATABASE {name}{clause}")  # type: ignore[arg-type]
+        connection.execute(statement)
     return str(base.set(database=name).render_as_string(hide_password=False))
 
 
@@ -173,8 +177,11 @@ def drop_database(server_url: str, database_url: str) -> None:
     from sqlalchemy.engine import make_url
 
     name = make_url(database_url).database
+    from psycopg import sql
+
+    statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name or ""))
     with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+        connection.execute(statement)
 
 
 def _libpq(url: str) -> str:
