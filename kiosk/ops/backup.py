@@ -80,7 +80,9 @@ def backup_database(db_path: Path, backup_dir: Path, now: datetime, keep: int = 
     except BaseException:
         _remove(temporary)
         raise
-    prune_backups(backup_dir, KIOSK_PREFIX, KIOSK_SUFFIX, keep)
+    # Only this database's copies count towards `keep`: the default folder ("backups" beside
+    # the database) may be shared, and another database's backups are not ours to delete.
+    prune_backups(backup_dir, KIOSK_PREFIX, KIOSK_SUFFIX, keep, of=db_path)
     return target
 
 
@@ -267,9 +269,14 @@ def backups_of(db_path: Path, backups: Iterable[Path]) -> tuple[list[Path], list
     return mine, others
 
 
-def prune_backups(backup_dir: Path, prefix: str, suffix: str, keep: int) -> list[Path]:
-    """Delete all but the newest `keep` backups of this pattern; returns what was deleted."""
+def prune_backups(
+    backup_dir: Path, prefix: str, suffix: str, keep: int, *, of: Path | None = None
+) -> list[Path]:
+    """Delete all but the newest `keep` backups of this pattern (of the SQLite database `of`
+    only, when given); returns what was deleted."""
     backups = list_backups(backup_dir, prefix, suffix)
+    if of is not None:
+        backups = backups_of(of, backups)[0]
     doomed = backups[: max(len(backups) - keep, 0)]
     for path in doomed:
         path.unlink()
