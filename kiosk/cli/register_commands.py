@@ -1,9 +1,11 @@
-"""`kiosk household import|add|edit|participation|leave`: the register of households, kept at the
-street office's central store."""
+"""`kiosk household import|add|edit|participation|leave` and `kiosk operator add|pin|disable`: the
+register of households and operators, kept at the street office's central store; and the first
+street administrator of `kiosk central init`."""
 
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "household.done": ("{code} {head}（{village} {group}）", "{code} {head} ({village} {group})"),
     "household.changed": ("已修改：{fields}", "changed: {fields}"),
     "household.left": ("{code} 已注销：{reason}", "{code} left the register: {reason}"),
+    "operator.add.help": (
+        "添加操作员，并打印一次性密码",
+        "add an operator and print its one-time PIN",
+    ),
+    "operator.pin.help": ("重新发放一次性密码", "issue a new one-time PIN"),
+    "operator.disable.help": ("停用操作员（同步后各兑换点生效）", "stop an operator signing in"),
+    "operator.done": ("{id} {name}（{role}）", "{id} {name} ({role})"),
+    "operator.pin": (
+        "一次性密码：{pin}（只显示这一次；首次在兑换点登录时须改为自己的密码）",
+        "one-time PIN: {pin} (shown this once; it must be changed at the first sign-in on a kiosk)",
+    ),
+    "operator.disabled": (
+        "{id} 已停用，各兑换点同步后生效",
+        "{id} disabled from each kiosk's next sync",
+    ),
+    "admin.id.help": ("第一位街道管理员的编号", "id of the first street administrator"),
+    "admin.name.help": ("第一位街道管理员的姓名", "name of the first street administrator"),
+    "admin.done": ("街道管理员 {id} {name}", "street administrator {id} {name}"),
 }
 
 
@@ -93,6 +113,25 @@ def register(subparsers: Any) -> None:
     p = _command(household, "leave", household_leave, say("leave.help"))
     p.add_argument("code", help="household code, e.g. HP0042")
     p.add_argument("--reason", required=True, help="why: moved away, merged into HP0007...")
+
+    operator = _subcommands(subparsers.choices["operator"])  # core's, with `operator list`
+    p = _command(operator, "add", operator_add, say("operator.add.help"))
+    p.add_argument("--id", required=True, dest="new_id", help="login id, e.g. shop-heping-2")
+    p.add_argument("--name", required=True, help="the person's name")
+    p.add_argument("--role", required=True, choices=["shopkeeper", "village_admin", "street_admin"])
+    p.add_argument("--village", help="village name or id (shopkeepers, village administrators)")
+    p.add_argument("--exchange-point", help="the exchange point a shopkeeper serves")
+    p = _command(operator, "pin", operator_pin, say("operator.pin.help"))
+    p.add_argument("target", metavar="ID")
+    p = _command(operator, "disable", operator_disable, say("operator.disable.help"))
+    p.add_argument("target", metavar="ID")
+
+    # `kiosk central init` (sync's module) gains the first street administrator.
+    init = _subcommands(subparsers.choices["central"]).choices["init"]
+    add_first_admin_options(init)
+    init.set_defaults(
+        handler=functools.partial(central_init_with_admin, init.get_default("handler"))
+    )
 
 
 def household_import(args: argparse.Namespace) -> int:
@@ -200,3 +239,89 @@ def household_leave(args: argparse.Namespace) -> None:
         print_json(result)
     else:
         print(say("household.left", code=result["code"], reason=result["left_reason"]))
+
+
+def _show_operator(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    if args.json:
+        print_json(result)
+        return
+    print(say("operator.done", id=result["id"], name=result["name"], role=result["role"]))
+    if "pin" in result:
+        print(say("operator.pin", pin=result["pin"]))
+
+
+def operator_add(args: argparse.Namespace) -> None:
+    from kiosk.services.register import add_operator
+
+    result = add_operator(
+        open_engine(args),
+        new_id=args.new_id,
+        name=args.name,
+        role=args.role,
+        village=args.village,
+        exchange_point=args.exchange_point,
+        operator_id=args.operator,
+        now=now(),
+    )
+    _show_operator(args, result)
+
+
+def operator_pin(args: argparse.Namespace) -> None:
+    from kiosk.services.register import reissue_pin
+
+    _show_operator(
+        args, reissue_pin(open_engine(args), args.target, operator_id=args.operator, now=now())
+    )
+
+
+def operator_disable(args: argparse.Namespace) -> None:
+    from kiosk.services.register import disable_operator
+
+    result = disable_operator(open_engine(args), args.target, operator_id=args.operator, now=now())
+    if args.json:
+        print_json(result)
+    else:
+        print(say("operator.disabled", id=result["id"]))
+
+
+# --- `kiosk central init --admin-id ID --admin-name NAME` ------------------------------------
+
+
+def add_first_admin_options(parser: argparse.ArgumentParser) -> None:
+    """The options `kiosk central init` takes for the first street administrator."""
+    parser.add_argument("--admin-id", help=say("admin.id.help"))
+    parser.add_argument("--admin-name", help=say("admin.name.help"))
+    add_json_option(parser)
+
+
+def central_init_with_admin(init: Any, args: argparse.Namespace) -> int:
+    """`kiosk central init`, then (if asked) the first street administrator and its one-time
+    PIN, printed once; with --json one object with `admin_pin`."""
+    import contextlib
+    import io
+
+    from kiosk.cli.context import database_url
+    from kiosk.core.db import write_session
+    from kiosk.core.errors import BadInput
+    from kiosk.core.register import first_admin
+
+    wanted = args.admin_id is not None or args.admin_name is not None
+    if wanted and not (args.admin_id and args.admin_name):
+        raise BadInput("operator.needs_admin")
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said) if args.json else contextlib.nullcontext():
+        code: int = init(args) or 0
+    if code != 0:
+        return code
+    admin: dict[str, str] = {}
+    if wanted:
+        # Init is idempotent: if this is refused, run it again with a better id or name.
+        with write_session(open_engine(args)) as session:
+            pin = first_admin(session, admin_id=args.admin_id, name=args.admin_name, now=now())
+        admin = {"admin_id": args.admin_id, "admin_name": args.admin_name, "admin_pin": pin}
+    if args.json:
+        print_json({"url": database_url(args), **admin})
+    elif admin:
+        print(say("admin.done", id=admin["admin_id"], name=admin["admin_name"]))
+        print(say("operator.pin", pin=admin["admin_pin"]))
+    return 0

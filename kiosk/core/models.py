@@ -103,6 +103,10 @@ class Operator(SQLModel, table=True):
     village_id: str | None = Field(default=None, foreign_key="village.id")
     exchange_point_id: str | None = Field(default=None, foreign_key="exchangepoint.id")
     pin_hash: str  # scrypt, see kiosk.core.pins
+    # A PIN the office issued (printed once) must be replaced at the first sign-in on each
+    # kiosk; `pin_issued_at` tells a kiosk's own replacement from one made before a reissue.
+    pin_one_time: bool = False
+    pin_issued_at: datetime | None = None
     active: bool = True
     server_seq: int | None = Field(default=None, index=True)
 
@@ -280,6 +284,31 @@ class Freeze(SQLModel, table=True):
     origin: str
     origin_seq: int
     server_seq: int | None = Field(default=None, index=True)
+
+
+class OperatorPin(SQLModel, table=True):
+    """The PIN an operator chose on this kiosk in place of the office's one-time PIN; local.
+
+    It stands while the operator's `pin_issued_at` is the one it replaced: a PIN reissued at
+    the central makes it void on the next pull, and the new one-time PIN must be changed again.
+    """
+
+    operator_id: str = Field(primary_key=True)
+    pin_hash: str
+    replaces_issued_at: datetime | None = None
+    changed_at: datetime
+
+
+class SignInAttempt(SQLModel, table=True):
+    """One PIN check on this kiosk, right or wrong; local. Wrong ones since the last right one
+    make the operator wait (kiosk.core.pins.sign_in)."""
+
+    __table_args__ = (Index("ix_signinattempt_operator_at", "operator_id", "at"),)
+
+    id: str = Field(primary_key=True)
+    operator_id: str
+    at: datetime
+    ok: bool
 
 
 class ReceiptJob(SQLModel, table=True):

@@ -20,11 +20,20 @@ from sqlmodel import Session, col
 
 from kiosk.core.central_models import RegisterChange
 from kiosk.core.clock import as_utc, local_date, start_of_day
-from kiosk.core.errors import BadInput, Refused
+from kiosk.core.errors import BadInput, NotFound, Refused
 from kiosk.core.households import household_by_code
 from kiosk.core.ids import new_id
 from kiosk.core.ledger import CENTRAL_ORIGIN, local_origin
-from kiosk.core.models import Household, Operator, Residency, Role, Village, table_of
+from kiosk.core.models import (
+    ExchangePoint,
+    Household,
+    Operator,
+    Residency,
+    Role,
+    Village,
+    table_of,
+)
+from kiosk.core.pins import hash_pin, new_one_time_pin
 from kiosk.core.reference import operator_by_id, require_role, require_village, village_by_name
 from kiosk.core.roster import FILE, MAX_NAME, ParsedRoster, RosterProblem, RosterRow
 
@@ -594,3 +603,182 @@ def households_for_cards(
             )
         )
     return list(session.scalars(statement.order_by(col(Household.code))))
+
+
+# --- operators -------------------------------------------------------------------------------
+
+OPERATOR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,31}$")
+
+
+def _log_operator(
+    session: Session,
+    target: Operator,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    actor_id: str,
+    now: datetime,
+) -> None:
+    target.server_seq = None  # the next pull carries it to the kiosks
+    session.add(target)
+    session.add(
+        RegisterChange(
+            id=new_id(),
+            subject=f"operator:{target.id}",
+            action=action,
+            before=before,
+            after=after,
+            operator_id=actor_id,
+            changed_at=as_utc(now),
+        )
+    )
+    session.flush()
+
+
+def _issue_pin(target: Operator, now: datetime) -> str:
+    pin = new_one_time_pin()
+    target.pin_hash = hash_pin(pin)
+    target.pin_one_time = True
+    target.pin_issued_at = as_utc(now)
+    return pin
+
+
+def _may_manage(actor: Operator, role: str, village_id: str | None) -> None:
+    """Street administrators manage everyone; a village administrator its own shopkeepers."""
+    if actor.role == Role.STREET_ADMIN:
+        return
+    if role != Role.SHOPKEEPER:
+        raise Refused("operator.role", operator=actor.name, needed=str(Role.STREET_ADMIN))
+    if village_id is None:
+        raise Refused("operator.village", operator=actor.name)
+    require_village(actor, village_id)
+
+
+def _operator_view(target: Operator) -> dict[str, Any]:
+    return {
+        "name": target.name,
+        "role": target.role,
+        "village_id": target.village_id,
+        "exchange_point_id": target.exchange_point_id,
+        "active": target.active,
+    }
+
+
+def add_operator(
+    session: Session,
+    *,
+    new_id_: str,
+    name: str,
+    role: str,
+    village: str | None,
+    exchange_point: str | None,
+    operator_id: str,
+    now: datetime,
+) -> tuple[Operator, str]:
+    """A new operator with a one-time PIN, returned once for the office to hand over."""
+    require_central(session)
+    actor = register_operator(session, operator_id)
+    if not OPERATOR_ID.match(new_id_):
+        raise BadInput("operator.id_format", operator=new_id_[:40])
+    if session.get(Operator, new_id_) is not None:
+        raise Refused("operator.exists", operator=new_id_)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise BadInput("operator.role", operator=new_id_, needed="/".join(Role)) from None
+    village_id: str | None = None
+    if village is not None:
+        village_id = village_by_name(session, village).id
+    elif role != Role.STREET_ADMIN:
+        raise BadInput("operator.needs_village")
+    if role == Role.STREET_ADMIN:
+        village_id = None
+    point_id = _exchange_point(session, exchange_point, village_id) if exchange_point else None
+    _may_manage(actor, role, village_id)
+    target = Operator(
+        id=new_id_,
+        name=_check_name(name),
+        role=role,
+        village_id=village_id,
+        exchange_point_id=point_id,
+        pin_hash="",
+    )
+    pin = _issue_pin(target, now)
+    session.add(target)
+    session.flush()
+    _log_operator(session, target, "add", {}, _operator_view(target), actor.id, now)
+    return target, pin
+
+
+def _exchange_point(session: Session, point: str, village_id: str | None) -> str:
+    found = session.get(ExchangePoint, point)
+    if found is None:
+        raise NotFound("operator.point_unknown", point=point)
+    if village_id is not None and found.village_id != village_id:
+        village = session.get(Village, village_id)
+        raise BadInput(
+            "operator.point_village", point=point, village=village.name if village else village_id
+        )
+    return found.id
+
+
+def _managed(session: Session, target_id: str, actor: Operator) -> Operator:
+    target = session.get(Operator, target_id)
+    if target is None:
+        raise NotFound("operator.unknown", operator=target_id)
+    _may_manage(actor, target.role, target.village_id)
+    return target
+
+
+def reissue_pin(session: Session, target_id: str, *, operator_id: str, now: datetime) -> str:
+    """A new one-time PIN for a forgotten or exposed one; every kiosk's own PIN for this
+    operator is void after the next pull."""
+    require_central(session)
+    actor = register_operator(session, operator_id)
+    target = _managed(session, target_id, actor)
+    if not target.active:
+        raise Refused("operator.disabled", operator=target.id)
+    pin = _issue_pin(target, now)
+    _log_operator(
+        session, target, "pin", {}, {"pin_issued_at": as_utc(now).isoformat()}, actor.id, now
+    )
+    return pin
+
+
+def disable_operator(
+    session: Session, target_id: str, *, operator_id: str, now: datetime
+) -> Operator:
+    """Stop an operator signing in anywhere (after each kiosk's next pull); its records stay."""
+    require_central(session)
+    actor = register_operator(session, operator_id)
+    if target_id == actor.id:
+        raise Refused("operator.self")
+    target = _managed(session, target_id, actor)
+    if not target.active:
+        raise Refused("operator.disabled", operator=target.id)
+    target.active = False
+    _log_operator(session, target, "disable", {"active": True}, {"active": False}, actor.id, now)
+    return target
+
+
+def first_admin(session: Session, *, admin_id: str, name: str, now: datetime) -> str:
+    """The central's first street administrator, made at `kiosk central init`; returns the
+    one-time PIN. Refused once an active street administrator exists."""
+    require_central(session)
+    existing = session.scalars(
+        select(Operator).where(
+            col(Operator.role) == Role.STREET_ADMIN, col(Operator.active).is_(True)
+        )
+    ).first()
+    if existing is not None:
+        raise Refused("operator.first_admin", operator=existing.id)
+    if not OPERATOR_ID.match(admin_id):
+        raise BadInput("operator.id_format", operator=admin_id[:40])
+    if session.get(Operator, admin_id) is not None:
+        raise Refused("operator.exists", operator=admin_id)
+    target = Operator(id=admin_id, name=_check_name(name), role=Role.STREET_ADMIN, pin_hash="")
+    pin = _issue_pin(target, now)
+    session.add(target)
+    session.flush()
+    _log_operator(session, target, "add", {}, _operator_view(target), admin_id, now)
+    return pin

@@ -1,5 +1,6 @@
-"""The register's service path at the central: roster imports and household changes, each in
-one transaction, called by the CLI (and later the central's pages) alike."""
+"""The register's service path: roster imports, household and operator changes at the central,
+and a kiosk's sign-in with its one-time PIN and lockout; each one transaction, the one path
+the CLI, the app and the central's pages call."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from kiosk.core import pins, register
 from kiosk.core.db import write_session
-from kiosk.core.models import Household, Residency
+from kiosk.core.models import Household, Operator, Residency
 from kiosk.core.register import (
     ImportReport,
     add_household,
@@ -113,3 +115,95 @@ def leave(
         return household_json(
             leave_household(session, code, reason=reason, operator_id=operator_id, now=now)
         )
+
+
+def operator_json(operator: Operator, pin: str | None = None) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "id": operator.id,
+        "name": operator.name,
+        "role": operator.role,
+        "village_id": operator.village_id,
+        "exchange_point_id": operator.exchange_point_id,
+        "active": operator.active,
+    }
+    if pin is not None:
+        payload["pin"] = pin
+    return payload
+
+
+def add_operator(
+    engine: Engine,
+    *,
+    new_id: str,
+    name: str,
+    role: str,
+    village: str | None,
+    exchange_point: str | None,
+    operator_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The new operator, with its one-time PIN under "pin": the only time it is shown."""
+    with write_session(engine) as session:
+        operator, pin = register.add_operator(
+            session,
+            new_id_=new_id,
+            name=name,
+            role=role,
+            village=village,
+            exchange_point=exchange_point,
+            operator_id=operator_id,
+            now=now,
+        )
+        return operator_json(operator, pin)
+
+
+def reissue_pin(
+    engine: Engine, target_id: str, *, operator_id: str, now: datetime
+) -> dict[str, Any]:
+    with write_session(engine) as session:
+        pin = register.reissue_pin(session, target_id, operator_id=operator_id, now=now)
+        operator = session.get(Operator, target_id)
+        assert operator is not None
+        return operator_json(operator, pin)
+
+
+def disable_operator(
+    engine: Engine, target_id: str, *, operator_id: str, now: datetime
+) -> dict[str, Any]:
+    with write_session(engine) as session:
+        return operator_json(
+            register.disable_operator(session, target_id, operator_id=operator_id, now=now)
+        )
+
+
+def sign_in(engine: Engine, operator_id: str, pin: str, now: datetime) -> tuple[Operator, bool]:
+    """Check a PIN at a kiosk, the attempt recorded even when it is wrong; returns the
+    operator and whether it must choose its own PIN before anything else."""
+    from kiosk.core.errors import DomainError
+
+    failure: DomainError | None = None
+    with write_session(engine) as session:
+        try:
+            operator = pins.sign_in(session, operator_id, pin, now)
+            must_change = pins.must_change_pin(session, operator)
+        except DomainError as error:
+            failure = error  # commit the recorded attempt, then refuse
+    if failure is not None:
+        raise failure
+    return operator, must_change
+
+
+def change_pin(
+    engine: Engine, operator_id: str, old_pin: str, new_pin: str, now: datetime
+) -> Operator:
+    """Replace the one-time (or current) PIN on this kiosk; a wrong old PIN counts as a
+    failed sign-in and stays recorded."""
+    from kiosk.core.errors import DomainError
+
+    failure: DomainError | None = None
+    with write_session(engine) as session:
+        try:
+            return pins.change_pin(session, operator_id, old_pin, new_pin, now)
+        except DomainError as error:
+            failure = error
+    raise failure
