@@ -20,7 +20,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy rules catalog kiosk/core
+	$(BIN)/mypy rules catalog kiosk sync tests/support docs/import_graph.py
 
 .PHONY: screen-test boot-test
 screen-test: system-deps $(STAMP)  ## the kiosk screen under headless cage, read back by OCR
