@@ -54,6 +54,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{id} 已停用，各兑换点同步后生效",
         "{id} disabled from each kiosk's next sync",
     ),
+    "point.help": ("兑换点：添加、列表", "exchange points: add, list"),
+    "point.add.help": ("为村增设兑换点", "add an exchange point to a village"),
+    "point.list.help": ("列出兑换点", "list exchange points"),
+    "point.done": ("{id} {name}（{village}）", "{id} {name} ({village})"),
     "admin.id.help": ("第一位街道管理员的编号", "id of the first street administrator"),
     "admin.name.help": ("第一位街道管理员的姓名", "name of the first street administrator"),
     "admin.done": ("街道管理员 {id} {name}", "street administrator {id} {name}"),
@@ -125,6 +129,18 @@ def register(subparsers: Any) -> None:
     p.add_argument("target", metavar="ID")
     p = _command(operator, "disable", operator_disable, say("operator.disable.help"))
     p.add_argument("target", metavar="ID")
+
+    points = subparsers.add_parser("exchange-point", help=say("point.help"))
+    point = points.add_subparsers(dest="point_command", required=True, metavar="ACTION")
+    p = _command(point, "add", point_add, say("point.add.help"))
+    p.add_argument("--village", required=True, help="village name or id, e.g. 和平")
+    p.add_argument("--name", required=True, help="e.g. 和平村第二便民商店")
+    p.add_argument("--id", dest="point_id", help="e.g. heping-shop-2 (default: the next free)")
+    p = point.add_parser("list", help=say("point.list.help"), description=say("point.list.help"))
+    add_db_option(p)
+    add_json_option(p)
+    p.add_argument("--village", help="only this village")
+    p.set_defaults(handler=point_list)
 
     # `kiosk central init` (sync's module) gains the first street administrator.
     init = _subcommands(subparsers.choices["central"]).choices["init"]
@@ -325,3 +341,31 @@ def central_init_with_admin(init: Any, args: argparse.Namespace) -> int:
         print(say("admin.done", id=admin["admin_id"], name=admin["admin_name"]))
         print(say("operator.pin", pin=admin["admin_pin"]))
     return 0
+
+
+def point_add(args: argparse.Namespace) -> None:
+    from kiosk.services.register import add_exchange_point
+
+    result = add_exchange_point(
+        open_engine(args),
+        village=args.village,
+        name=args.name,
+        point_id=args.point_id,
+        operator_id=args.operator,
+        now=now(),
+    )
+    if args.json:
+        print_json(result)
+    else:
+        print(say("point.done", id=result["id"], name=result["name"], village=result["village_id"]))
+
+
+def point_list(args: argparse.Namespace) -> None:
+    from kiosk.services.register import list_exchange_points
+
+    points = list_exchange_points(open_engine(args, create=False), args.village)
+    if args.json:
+        print_json(points)
+        return
+    for found in points:
+        print(f"{found['id']}\t{found['village_id']}\t{found['name']}")

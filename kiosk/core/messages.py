@@ -604,6 +604,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "中心库已有街道管理员（{operator}），请用 kiosk operator add 添加",
         "The central already has a street administrator ({operator}): use kiosk operator add",
     ),
+    "point.exists": ("兑换点已存在：{point}", "The exchange point already exists: {point}"),
+    "point.id_format": (
+        "兑换点编号只能用小写字母、数字和 - ：{point}",
+        "An exchange point id is lower-case letters, digits and '-': {point}",
+    ),
     # --- settings ---
     "settings.invalid": (
         "设置项 {name} 的值不对：{value}（应为 {expected}）",

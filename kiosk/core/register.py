@@ -782,3 +782,71 @@ def first_admin(session: Session, *, admin_id: str, name: str, now: datetime) ->
     session.flush()
     _log_operator(session, target, "add", {}, _operator_view(target), admin_id, now)
     return pin
+
+
+# --- exchange points -----------------------------------------------------------------------------
+
+POINT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,40}$")
+
+
+def add_exchange_point(
+    session: Session,
+    *,
+    village: str,
+    name: str,
+    point_id: str | None,
+    operator_id: str,
+    now: datetime,
+) -> ExchangePoint:
+    """A further exchange point of a village (a second shop); its stock starts at nothing."""
+    require_central(session)
+    actor = register_operator(session, operator_id)
+    require_role(actor, Role.STREET_ADMIN)
+    found = village_by_name(session, village)
+    name = name.strip(" \u3000")
+    if not name or len(name) > 60 or _unreadable_name(name):
+        raise BadInput("register.bad_name", value=name[:60])
+    points = list(
+        session.scalars(select(ExchangePoint).where(col(ExchangePoint.village_id) == found.id))
+    )
+    if any(p.name == name for p in points):
+        raise Refused("point.exists", point=name)
+    if point_id is None:
+        taken = {p.id for p in points}
+        number = len(points) + 1
+        while f"{found.id}-shop-{number}" in taken:
+            number += 1
+        point_id = f"{found.id}-shop-{number}"
+    if not POINT_ID.match(point_id):
+        raise BadInput("point.id_format", point=point_id[:40])
+    if session.get(ExchangePoint, point_id) is not None:
+        raise Refused("point.exists", point=point_id)
+    point = ExchangePoint(id=point_id, village_id=found.id, name=name)
+    session.add(point)
+    session.flush()
+    session.add(
+        RegisterChange(
+            id=new_id(),
+            subject=f"exchangepoint:{point_id}",
+            action="add",
+            before={},
+            after={"village_id": found.id, "name": name},
+            operator_id=actor.id,
+            changed_at=as_utc(now),
+        )
+    )
+    session.flush()
+    return point
+
+
+def _unreadable_name(value: str) -> bool:
+    return any(ch == "\ufffd" or not ch.isprintable() for ch in value)
+
+
+def exchange_points(session: Session, village: str | None = None) -> list[ExchangePoint]:
+    statement = select(ExchangePoint).order_by(col(ExchangePoint.village_id), col(ExchangePoint.id))
+    if village is not None:
+        statement = statement.where(
+            col(ExchangePoint.village_id) == village_by_name(session, village).id
+        )
+    return list(session.scalars(statement))

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from kiosk.core import pins, register
-from kiosk.core.db import write_session
-from kiosk.core.models import Household, Operator, Residency
+from kiosk.core.db import read_session, write_session
+from kiosk.core.models import ExchangePoint, Household, Operator, Residency
 from kiosk.core.register import (
     ImportReport,
     add_household,
@@ -207,3 +207,34 @@ def change_pin(
         except DomainError as error:
             failure = error
     raise failure
+
+
+def point_json(point: ExchangePoint) -> dict[str, Any]:
+    return {"id": point.id, "village_id": point.village_id, "name": point.name}
+
+
+def add_exchange_point(
+    engine: Engine,
+    *,
+    village: str,
+    name: str,
+    point_id: str | None,
+    operator_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    with write_session(engine) as session:
+        return point_json(
+            register.add_exchange_point(
+                session,
+                village=village,
+                name=name,
+                point_id=point_id,
+                operator_id=operator_id,
+                now=now,
+            )
+        )
+
+
+def list_exchange_points(engine: Engine, village: str | None) -> list[dict[str, Any]]:
+    with read_session(engine) as session:
+        return [point_json(p) for p in register.exchange_points(session, village)]
