@@ -17,6 +17,8 @@ from kiosk.cli.context import (
     print_json,
     settings_of,
 )
+from kiosk.cli.texts import language, say, words
+from kiosk.cli.texts import row as text_row
 from kiosk.core.errors import BadInput
 
 
@@ -30,9 +32,7 @@ def _command(subparsers: Any, name: str, handler: Any, help_text: str) -> argpar
 
 
 def register(subparsers: Any) -> None:
-    declaration = subparsers.add_parser(
-        "declaration", help="自主/互助申报 declarations: file, list, show, approve, reject"
-    )
+    declaration = subparsers.add_parser("declaration", help=say("help.declaration"))
     sub = declaration.add_subparsers(dest="declaration_command", required=True)
     p = _command(sub, "file", declaration_file, "file a declaration of a positive-list deed")
     p.add_argument("code", help="the household whose deed it is (short code or card payload)")
@@ -59,7 +59,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--operator", required=True)
     add_json_option(p)
 
-    dispute = subparsers.add_parser("dispute", help="异议 disputes: raise, list, uphold, correct")
+    dispute = subparsers.add_parser("dispute", help=say("help.dispute"))
     sub = dispute.add_subparsers(dest="dispute_command", required=True)
     p = _command(sub, "raise", dispute_raise, "record a villager's dispute of a ledger entry")
     p.add_argument("entry", help="ledger entry id (or its first 6+ characters)")
@@ -85,7 +85,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--village")
     add_json_option(p)
 
-    p = _command(subparsers, "notice", notice, "quarterly public notice (公示) as PDF or CSV")
+    p = _command(subparsers, "notice", notice, say("help.notice"))
     p.add_argument("--village", required=True)
     p.add_argument("--quarter", required=True, help="e.g. 2026Q4")
     p.add_argument("--out", type=Path, help="FILE.pdf or FILE.csv")
@@ -126,7 +126,7 @@ def _local(at: Any) -> Any:
 def _status_text(kind: str, status: str) -> str:
     from kiosk.core.messages import text
 
-    return text(f"{kind}.status.{status}")
+    return text(f"{kind}.status.{status}", language())
 
 
 def _village_id(session: Any, name: str | None) -> str | None:
@@ -139,20 +139,31 @@ def _village_id(session: Any, name: str | None) -> str | None:
 
 
 def _print_declaration(view: Any) -> None:
-    helper = f" 互助 helper {view.helper_code}" if view.helper_code else ""
+    helper = words("declaration.helper", code=view.helper_code) if view.helper_code else ""
     print(
-        f"{view.id[:8]} {view.household_code} {view.household_head} {view.rule_id} "
-        f"{view.rule_text} x{view.quantity}{helper} [{_status_text('declaration', view.status)}]"
+        text_row(
+            "declaration.row",
+            id=view.id[:8],
+            code=view.household_code,
+            head=view.household_head,
+            rule=view.rule_id,
+            rule_text=view.rule_text,
+            quantity=view.quantity,
+            helper=helper,
+            status=_status_text("declaration", view.status),
+        )
     )
     print(f"    {_local(view.created_at):%Y-%m-%d %H:%M} {view.description}")
     if view.evidence:
-        print(f"    照片 photos: {', '.join(view.evidence)}")
+        print("    " + text_row("declaration.photos", files=", ".join(view.evidence)))
     if view.status == "approved":
+        at = f"{_local(view.decided_at):%Y-%m-%d %H:%M}"
         print(
-            f"    +{view.points} 分 by {view.decided_by} {_local(view.decided_at):%Y-%m-%d %H:%M}"
+            "    "
+            + text_row("declaration.approved_by", points=view.points, by=view.decided_by, at=at)
         )
     elif view.status == "rejected":
-        print(f"    驳回 rejected by {view.decided_by}: {view.reason}")
+        print("    " + text_row("declaration.rejected_by", by=view.decided_by, reason=view.reason))
 
 
 def declaration_file(args: argparse.Namespace) -> int:
@@ -177,7 +188,7 @@ def declaration_file(args: argparse.Namespace) -> int:
     if args.json:
         print_json(view.as_json())
     else:
-        print("申报已登记，待审核 / declaration filed, pending review:")
+        print(say("declaration.filed"))
         _print_declaration(view)
     return 0
 
@@ -196,7 +207,7 @@ def declaration_list(args: argparse.Namespace) -> int:
         print_json([view.as_json() for view in views])
     else:
         if not views:
-            print("没有申报 / no declarations")
+            print(say("declaration.none"))
         for view in views:
             _print_declaration(view)
     return 0
@@ -227,9 +238,9 @@ def declaration_approve(args: argparse.Namespace) -> int:
         print_json(view.as_json())
     else:
         if view.replayed:
-            print("该申报此前已通过，未重复计分 / already approved: nothing written again")
+            print(say("declaration.replayed"))
         else:
-            print("申报已通过 / declaration approved:")
+            print(say("declaration.approved"))
         _print_declaration(view)
     return 0
 
@@ -245,7 +256,7 @@ def declaration_reject(args: argparse.Namespace) -> int:
     if args.json:
         print_json(view.as_json())
     else:
-        print("申报已驳回 / declaration rejected:")
+        print(say("declaration.rejected"))
         _print_declaration(view)
     return 0
 
@@ -255,14 +266,21 @@ def declaration_reject(args: argparse.Namespace) -> int:
 
 def _print_dispute(view: Any) -> None:
     print(
-        f"{view.id[:8]} {view.household_code} 记录 entry {view.entry_id[:8]} "
-        f"({view.entry_kind} {view.entry_points:+d} {view.entry_rule_id or ''}) "
-        f"[{_status_text('dispute', view.status)}]"
+        text_row(
+            "dispute.row",
+            id=view.id[:8],
+            code=view.household_code,
+            entry=view.entry_id[:8],
+            kind=view.entry_kind,
+            points=view.entry_points,
+            rule=view.entry_rule_id or "",
+            status=_status_text("dispute", view.status),
+        )
     )
     print(f"    {_local(view.created_at):%Y-%m-%d %H:%M} {view.raised_by}: {view.description}")
     if view.decided_at:
         correction = (
-            f" 更正记录 correction {view.correction_entry_id[:8]}"
+            text_row("dispute.correction", entry=view.correction_entry_id[:8])
             if view.correction_entry_id
             else ""
         )
@@ -287,7 +305,7 @@ def dispute_raise(args: argparse.Namespace) -> int:
     if args.json:
         print_json(view.as_json())
     else:
-        print("异议已登记，待村支两委处理 / dispute recorded:")
+        print(say("dispute.raised"))
         _print_dispute(view)
     return 0
 
@@ -302,7 +320,7 @@ def dispute_list(args: argparse.Namespace) -> int:
         print_json([view.as_json() for view in views])
     else:
         if not views:
-            print("没有异议 / no disputes")
+            print(say("dispute.none"))
         for view in views:
             _print_dispute(view)
     return 0
@@ -320,7 +338,7 @@ def _resolve(args: argparse.Namespace, correct: bool) -> int:
     if args.json:
         print_json(view.as_json())
     else:
-        print("异议已处理 / dispute decided:")
+        print(say("dispute.decided"))
         _print_dispute(view)
     return 0
 
@@ -347,7 +365,7 @@ def freezes(args: argparse.Namespace) -> int:
         print_json([f.as_json() for f in found])
     else:
         if not found:
-            print("没有冻结兑换的农户 / no household is frozen")
+            print(say("freezes.none"))
         for f in found:
             print(
                 f"{f.code:<8} {f.head:<6} {f.since} .. {f.until}  {f.reason}"
@@ -371,17 +389,25 @@ def notice(args: argparse.Namespace) -> int:
     if args.out is not None:
         if suffix == ".pdf":
             layout = write_notice_pdf(built, args.out)
-            pages = f", {layout.pages} 页 pages"
+            pages = words("notice.pages", pages=layout.pages)
         else:
             write_notice_csv(built, args.out)
-            pages = ""
+            pages = words("notice.no_pages")
         if not args.json:
-            print(f"{built.title}: {len(built.rows)} 户 households{pages} -> {args.out}")
+            print(
+                say(
+                    "notice.written",
+                    title=built.title,
+                    count=len(built.rows),
+                    pages=pages,
+                    path=args.out,
+                )
+            )
     if args.json:
         print_json(notice_json(built))
     elif args.out is None:
         print(built.title)
-        print(f"全村户均本季度得分 village average {built.village_average:.1f}")
+        print(say("notice.average", average=built.village_average))
         for row in built.rows:
             print(
                 f"{row.rank:>3} {row.code:<8} {row.masked_name:<5} {row.group:<4} "
@@ -407,11 +433,11 @@ def honours(args: argparse.Namespace) -> int:
     if args.json:
         print_json(view.as_json())
     else:
-        print(f"{view.village} {view.period} 户均得分 average {view.average:.1f}")
-        print("前五名 top five:")
+        print(say("honours.title", village=view.village, period=view.period, average=view.average))
+        print(say("honours.top"))
         for h in view.top:
             print(f"  {h.code:<8} {h.masked_name:<5} {h.earned:>5}")
-        print("高于平均分 above average:")
+        print(say("honours.above"))
         for h in view.above_average:
             print(f"  {h.code:<8} {h.masked_name:<5} {h.earned:>5}")
     return 0
@@ -465,10 +491,7 @@ def card_reissue(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**issued.__dict__, "files": [str(p) for p in written]})
     else:
-        print(
-            f"{issued.code} 已补办第{issued.version}版积分卡，旧卡作废 / "
-            f"card version {issued.version} issued, older cards refused"
-        )
+        print(say("card.reissued", code=issued.code, version=issued.version))
         print(issued.payload)
         for path in written:
             print(f"  -> {path}")
@@ -487,7 +510,7 @@ def card_print(args: argparse.Namespace) -> int:
             session, household, card_payload(session, household, signer), args.out
         )
     for path in written:
-        print(f"{household.code} 第{household.card_version}版 -> {path}")
+        print(say("card.written", code=household.code, version=household.card_version, path=path))
     return 0
 
 
@@ -509,10 +532,15 @@ def scan_image(args: argparse.Namespace) -> int:
     else:
         for code in found:
             if code.kind == "household":
-                print(f"农户 household {code.household_code} {code.masked_name}")
+                print(say("scan.household", code=code.household_code, name=code.masked_name))
             elif code.kind == "order":
-                print(f"兑换单 order {code.order_number} ({code.household_code})")
+                print(say("scan.order", order=code.order_number, code=code.household_code))
             else:
-                print(f"拒收 refused: {code.message_zh} / {code.message_en}", file=sys.stderr)
+                what = (
+                    code.message_en
+                    if language() == "en"
+                    else f"{code.message_zh} / {code.message_en}"
+                )
+                print(f"{say('scan.refused')}: {what}", file=sys.stderr)
     # Any refused code (a forged or replaced card) is a failure a script must notice.
     return 0 if all(code.ok for code in found) else 2

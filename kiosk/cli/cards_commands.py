@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.cli.context import add_db_option, card_signer, open_engine
+from kiosk.cli.texts import say
 from kiosk.core.errors import BadInput
 
 
@@ -17,7 +18,7 @@ def register(subparsers: Any) -> None:
         "cards", help=help_text, description=help_text
     )
     add_db_option(parser)
-    parser.add_argument("--village", required=True, help="village name or id, e.g. 和平")
+    parser.add_argument("--village", required=True, help="village name or id, e.g. heping")
     parser.add_argument("--out", required=True, type=Path, help="FILE.pdf or FILE.png")
     parser.add_argument(
         "--since",
@@ -61,5 +62,6 @@ def cards(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise BadInput("cards.out_dir", out=str(out))
     written = render_sheet(faces, out)
-    print(f"{village.name}村 {len(faces)} 张积分卡 cards -> {', '.join(str(p) for p in written)}")
+    files = ", ".join(str(p) for p in written)
+    print(say("cards.written", village=village.name, count=len(faces), files=files))
     return 0

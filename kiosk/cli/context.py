@@ -96,6 +96,31 @@ def print_json(payload: object) -> None:
     sys.stdout.write("\n")
 
 
+def in_vocabulary(payload: Any) -> Any:
+    """An order's or a line's JSON in the CLI's one vocabulary (docs/cli.md).
+
+    The views name a receipt line `no` or `line` and a catalogue item `no` or `item_no`
+    depending on where they come from; scripts get `line_no` for the receipt line,
+    `item_no` for the catalogue item and `quantity` for how many, in every command.
+    """
+    if isinstance(payload, list):
+        return [in_vocabulary(value) for value in payload]
+    if not isinstance(payload, dict):
+        return payload
+    renamed: dict[str, Any] = {}
+    names_item = "item_no" in payload
+    for key, value in payload.items():
+        if key == "qty":
+            key = "quantity"
+        elif key == "no":
+            # Beside an item_no, `no` is the receipt line; alone, the catalogue item.
+            key = "line_no" if names_item else "item_no"
+        elif key == "line" and isinstance(value, int):
+            key = "line_no"
+        renamed[key] = in_vocabulary(value)
+    return renamed
+
+
 def run_handler(args: argparse.Namespace) -> int:
     """Run the chosen subcommand; bad input exits 2 with a message on stderr, failures 1."""
     from kiosk.cli import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK

@@ -13,12 +13,14 @@ from kiosk.cli.context import (
     add_json_option,
     card_signer,
     database_url,
+    in_vocabulary,
     now,
     open_engine,
     print_json,
     settings_of,
 )
 from kiosk.cli.texts import BadArgument, say, words
+from kiosk.cli.texts import row as text_row
 from kiosk.core.errors import BadInput
 
 
@@ -37,8 +39,10 @@ def register(subparsers: Any) -> None:
 
     p = _command(subparsers, "migrate", migrate, "bring the database schema up to date")
 
-    p = _command(subparsers, "operator", operator_list, "operators (list)")
-    p.add_argument("action", choices=["list"])
+    # A group of actions, so that the register's commands can add theirs beside `list`.
+    operator = subparsers.add_parser("operator", help="operators: list")
+    operator_sub = operator.add_subparsers(dest="operator_command", required=True)
+    p = _command(operator_sub, "list", operator_list, "list operators")
     add_json_option(p)
 
     p = _command(subparsers, "rules", rules_list, "the positive and negative lists (list)")
@@ -130,14 +134,19 @@ def seed_demo(args: argparse.Namespace) -> int:
             signing_key_path=key_path,
             url=url,
         )
-    print(f"演示数据已建立 / demo data created: {url}")
+    print(say("seed.done", url=url))
     print(
-        f"  {result.villages} 个村 villages, {result.households} 户 households, "
-        f"{result.entries} 条积分记录 entries"
+        "  "
+        + say(
+            "seed.counts",
+            villages=result.villages,
+            households=result.households,
+            entries=result.entries,
+        )
     )
     if key_path:
-        print(f"  制卡密钥 card-signing key: {key_path}")
-    print("  演示操作员 demo operators (id / 姓名 / 角色 / 村 / PIN):")
+        print("  " + say("seed.key", path=key_path))
+    print("  " + say("seed.operators"))
     for operator in result.operators:
         print(
             f"    {operator.id:<20} {operator.name:<6} {operator.role:<14} "
@@ -148,7 +157,7 @@ def seed_demo(args: argparse.Namespace) -> int:
 
 def migrate(args: argparse.Namespace) -> int:
     open_engine(args)
-    print("数据库已是最新 / database schema is up to date")
+    print(say("migrate.done"))
     return 0
 
 
@@ -224,7 +233,7 @@ def catalog_list(args: argparse.Namespace) -> int:
         stock = stock_levels(session, point) if point else {}
         rows = [
             {
-                "no": item.no,
+                "item_no": item.no,
                 "name": item.name,
                 "points": item.points,
                 "due_class": item.due_class,
@@ -238,9 +247,16 @@ def catalog_list(args: argparse.Namespace) -> int:
         print_json(rows)
     else:
         for row in rows:
+            stock = row["stock"] if row["stock"] is not None else "-"
             print(
-                f"{row['no']:>2} {row['name']:<14} {row['points']:>4}分  {row['due_days']}天  "
-                f"库存 {row['stock'] if row['stock'] is not None else '-'}"
+                text_row(
+                    "catalog.row",
+                    item_no=row["item_no"],
+                    name=row["name"],
+                    points=row["points"],
+                    days=row["due_days"],
+                    stock=stock,
+                )
             )
     return 0
 
@@ -299,13 +315,21 @@ def household_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary.as_json())
     else:
-        frozen = (
-            f"  冻结至 frozen until {summary.frozen.until}（{summary.frozen.reason}）"
-            if summary.frozen
-            else ""
+        print(
+            say(
+                "household.title",
+                code=summary.code,
+                village=summary.village,
+                group=summary.group,
+                head=summary.head,
+            )
         )
-        print(f"{summary.code} {summary.village}村 {summary.group} 户主 {summary.head}")
-        print(f"{summary.points_year}年积分余额 balance: {summary.balance}{frozen}")
+        print(say("household.balance", year=summary.points_year, balance=summary.balance))
+        if summary.frozen:
+            print(
+                "  "
+                + say("household.frozen", until=summary.frozen.until, reason=summary.frozen.reason)
+            )
         for entry in summary.entries[-10:]:
             print(
                 f"  {local(entry.created_at):%Y-%m-%d} {entry.kind:<10} {entry.points:>+5} "
@@ -400,7 +424,7 @@ def redeem(args: argparse.Namespace) -> int:
             encoding=settings.encoding,
         )
     if args.json:
-        print_json({**result.as_json(), "replayed": result.replayed})
+        print_json(in_vocabulary({**result.as_json(), "replayed": result.replayed}))
     else:
         _print_order(result)
     return 0
@@ -472,7 +496,13 @@ def freeze(args: argparse.Namespace) -> int:
             starts_on=starts,
         )
     print(
-        f"{household.code} 冻结兑换 frozen {record.starts_on} .. {record.ends_on}: {record.reason}"
+        say(
+            "freeze.done",
+            code=household.code,
+            starts=record.starts_on,
+            ends=record.ends_on,
+            reason=record.reason,
+        )
     )
     return 0
 
@@ -487,9 +517,9 @@ def unfreeze(args: argparse.Namespace) -> int:
             session, household=household, reason=args.reason, operator=operator, now=now()
         )
     if record is None:
-        print(f"{household.code} 没有冻结 / not frozen")
+        print(say("freeze.none", code=household.code))
     else:
-        print(f"{household.code} 已解除冻结 / freeze lifted")
+        print(say("freeze.lifted", code=household.code))
     return 0
 
 
@@ -538,9 +568,14 @@ def _print_close(args: argparse.Namespace, result: Any) -> None:
         return
     written = sum(1 for bonus in result.bonuses if bonus.written)
     print(
-        f"{result.period} 结算完成 closed: {written} 笔奖励 bonuses written "
-        f"({len(result.bonuses) - written} 已存在 already there), "
-        f"{result.expired_households} 户清零 households reset ({result.expired_points} 分)"
+        say(
+            "close.done",
+            period=result.period,
+            written=written,
+            already=len(result.bonuses) - written,
+            households=result.expired_households,
+            points=result.expired_points,
+        )
     )
 
 
@@ -554,7 +589,7 @@ def check(args: argparse.Namespace) -> int:
         print_json(report.as_json())
     else:
         counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
-        print(f"{'账目正常 ledger OK' if report.ok else '账目有误 ledger BROKEN'} ({counts})")
+        print(say("check.ok" if report.ok else "check.broken", counts=counts))
         for problem in report.problems:
             print(f"  ✗ {problem}", file=sys.stderr)
         for note in report.notes:

@@ -7,12 +7,13 @@ import os
 from pathlib import Path
 
 from kiosk.cli.context import add_db_option, add_json_option, now, print_json
+from kiosk.cli.texts import say
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     doctor = subparsers.add_parser(
         "doctor",
-        help="自检：数据库、打印机、扫码枪、磁盘、时钟、字体、同步、备份 / check the kiosk's health",
+        help=say("help.doctor"),
         description="Check the database, printer, scanner, disk space, clock, font, last sync "
         "and backup, and say what to do about each problem. Prints nothing on the printer and "
         "changes nothing. Exit status 0: healthy (warnings allowed), 1: a check failed. "

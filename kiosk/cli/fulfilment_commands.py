@@ -8,19 +8,16 @@ from typing import Any
 from kiosk.cli.context import (
     add_db_option,
     add_json_option,
+    in_vocabulary,
     now,
     open_engine,
     print_json,
     settings_of,
 )
+from kiosk.cli.texts import row as text_row
+from kiosk.cli.texts import say, words
 
 STATUSES = ("pending", "overdue", "handed", "cancelled")
-STATUS_TEXT = {
-    "pending": "待交付 pending",
-    "overdue": "已逾期 overdue",
-    "handed": "已交付 handed",
-    "cancelled": "已取消 cancelled",
-}
 
 
 def _command(subparsers: Any, name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
@@ -96,13 +93,21 @@ def _local(at: Any) -> str:
 
 def _line_text(line: Any) -> str:
     if line.status == "handed":
-        late = " 逾期 late" if line.late else ""
-        state = f"{STATUS_TEXT['handed']} {_local(line.handed_at)}{late}"
+        late = words("line.late") if line.late else ""
+        state = words("line.handed_at", at=_local(line.handed_at), late=late)
     elif line.status == "cancelled":
-        state = f"{STATUS_TEXT['cancelled']} ({line.cancel_reason})"
+        state = words("line.cancelled", reason=line.cancel_reason)
     else:
-        state = f"{STATUS_TEXT[line.status]}, 应于 due {_local(line.due_at)}"
-    return f"  {line.line_no}. {line.name} x{line.qty} {line.points}分  {state}"
+        status = words(f"line.status.{line.status}")
+        state = words("line.open", status=status, due=_local(line.due_at))
+    return "  " + text_row(
+        "line.row",
+        line_no=line.line_no,
+        name=line.name,
+        quantity=line.qty,
+        points=line.points,
+        state=state,
+    )
 
 
 def orders(args: argparse.Namespace) -> int:
@@ -118,14 +123,14 @@ def orders(args: argparse.Namespace) -> int:
             household=args.household,
         )
     if args.json:
-        print_json([record.as_json() for record in records])
+        print_json(in_vocabulary([record.as_json() for record in records]))
         return 0
     for record in records:
         print(f"{record.number}  {record.household_code}  {_local(record.created_at)}")
         for line in record.lines:
             print(_line_text(line))
     if not records:
-        print("没有符合条件的兑换单 / no matching orders")
+        print(say("orders.none"))
     return 0
 
 
@@ -170,22 +175,20 @@ def handover(args: argparse.Namespace) -> int:
         payload = result.as_json()
         payload["printed"] = None if printed is None else printed.ok
         payload["print_error"] = printed.error if printed else None
-        print_json(payload)
+        print_json(in_vocabulary(payload))
     else:
-        print(
-            f"兑换单 order {result.order.number} ({result.order.household_code}) 交付 handed over:"
-        )
+        print(say("handover.done", order=result.order.number, code=result.order.household_code))
         for line in result.handed:
             print(_line_text(line))
         if result.order.open_lines:
             left = ", ".join(str(line.line_no) for line in result.order.open_lines)
-            print(f"  仍待交付 still pending: {left}")
+            print("  " + say("handover.pending", lines=left))
         if printed is None:
-            print("交付单已排队，等待打印 / slip queued for the printer")
+            print(say("handover.queued"))
         elif printed.ok:
-            print("交付单已打印 / slip printed")
+            print(say("handover.printed"))
         else:
-            print(f"交付单未打印，已保留在队列 / slip kept in the queue: {printed.error}")
+            print(say("handover.kept", error=printed.error))
     return 0
 
 
@@ -199,12 +202,18 @@ def cancel(args: argparse.Namespace) -> int:
         order = resolve_order(session, args.order)
         result = cancel_line(session, order, args.line_no, args.reason, operator, now())
     if args.json:
-        print_json(result.as_json())
+        print_json(in_vocabulary(result.as_json()))
     else:
         print(
-            f"已取消 cancelled {result.order_number} #{result.line.line_no} {result.line.name}: "
-            f"退回 refunded {result.refunded} 分, {result.household_code} 余额 balance "
-            f"{result.balance_after}"
+            say(
+                "cancel.done",
+                order=result.order_number,
+                line_no=result.line.line_no,
+                name=result.line.name,
+                refunded=result.refunded,
+                code=result.household_code,
+                balance=result.balance_after,
+            )
         )
     return 0
 
@@ -220,16 +229,28 @@ def restock(args: argparse.Namespace) -> int:
         point = exchange_point_for(session, operator, args.exchange_point)
         result = record_restock(session, point, args.item_no, args.qty, operator, now())
     if args.json:
-        print_json(result.as_json())
+        print_json(in_vocabulary(result.as_json()))
     else:
         print(
-            f"{result.exchange_point_id}: {result.name} +{result.qty}, "
-            f"库存 on hand {result.on_hand}"
+            say(
+                "restock.done",
+                point=result.exchange_point_id,
+                name=result.name,
+                quantity=result.qty,
+                on_hand=result.on_hand,
+            )
         )
         for row in result.ready:
             print(
-                f"  可交付 ready to hand over: {row.order_number} #{row.line.line_no} "
-                f"{row.household_code} {row.line.name} x{row.line.qty}"
+                "  "
+                + say(
+                    "restock.ready",
+                    order=row.order_number,
+                    line_no=row.line.line_no,
+                    code=row.household_code,
+                    name=row.line.name,
+                    quantity=row.line.qty,
+                )
             )
     return 0
 
@@ -250,15 +271,25 @@ def deadlines(args: argparse.Namespace) -> int:
         )
         tally = counts(session, moment, exchange_point=args.exchange_point, village=args.village)
     if args.json:
-        print_json({"counts": tally.as_json(), "lines": [row.as_json() for row in rows]})
+        print_json(
+            {"counts": tally.as_json(), "lines": in_vocabulary([row.as_json() for row in rows])}
+        )
         return 0
-    print(f"逾期 overdue {tally.overdue}  今日到期 due today {tally.due_today}")
+    print(say("deadlines.counts", overdue=tally.overdue, due_today=tally.due_today))
     for row in rows:
-        hours = int(row.time_left.total_seconds() // 3600)
-        ready = "  可交付 ready" if row.ready else ""
         print(
-            f"  {hours:>+5}h {row.urgency:<8} {row.order_number} #{row.line.line_no} "
-            f"{row.household_code} {row.line.name} x{row.line.qty}{ready}"
+            "  "
+            + text_row(
+                "deadlines.row",
+                hours=int(row.time_left.total_seconds() // 3600),
+                urgency=str(row.urgency),
+                order=row.order_number,
+                line_no=row.line.line_no,
+                code=row.household_code,
+                name=row.line.name,
+                quantity=row.line.qty,
+                ready=words("deadlines.ready") if row.ready else "",
+            )
         )
     return 0
 
@@ -276,13 +307,19 @@ def ontime(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.as_json())
         return 0
-    print(f"{report.month} 按时兑现率 on-time rate (按时/到期 on time / due)")
+    print(say("ontime.title", month=report.month))
     # Exchange points with nothing due that month would only be noise on the printout.
     for row in [*(row for row in report.rows if row.due or row.open), report.total]:
-        name = row.exchange_point or "合计 total"
-        rate = f"{row.rate:.0%}" if row.rate is not None else "-"
         print(
-            f"  {name:<10} {row.on_time}/{row.due} {rate:>5}  逾期 late {row.late}"
-            f"  未到期 open {row.open}"
+            "  "
+            + text_row(
+                "ontime.row",
+                point=row.exchange_point or text_row("ontime.total"),
+                on_time=row.on_time,
+                due=row.due,
+                rate=f"{row.rate:.0%}" if row.rate is not None else "-",
+                late=row.late,
+                open=row.open,
+            )
         )
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.cli.context import add_db_option, now, settings_of
+from kiosk.cli.texts import problem, say
 
 _COLUMNS_HELP = "characters per line: 32 for 58 mm paper, 48 for 80 mm"
 
@@ -62,10 +63,10 @@ def printer_test(args: argparse.Namespace) -> int | None:
         printer = open_printer(args.uri)
         data = render_receipt(sample_receipt(now()), columns=args.columns, encoding=args.encoding)
     except (ValueError, LookupError) as error:
-        print(f"错误 / error: {error}", file=sys.stderr)
+        print(problem("cli.error", error), file=sys.stderr)
         return EXIT_BAD_INPUT
     printer.send(data)  # PrinterError says what to check; run_handler prints it
-    print(f"测试页已发送 / test page sent: {args.uri} ({len(data)} bytes)")
+    print(say("printer.test_sent", uri=args.uri, size=len(data)))
     return None
 
 
@@ -76,7 +77,7 @@ def printer_preview(args: argparse.Namespace) -> int | None:
     try:
         data = args.file.read_bytes()
     except OSError as error:
-        print(f"错误 / error: {error}", file=sys.stderr)
+        print(problem("cli.error", error), file=sys.stderr)
         return EXIT_BAD_INPUT
     sys.stdout.write(preview_text(data, args.encoding, columns=args.columns))
     if args.png:
@@ -122,7 +123,7 @@ def receipt(args: argparse.Namespace) -> int:
             written = write_receipt_png(payload, args.png, columns=settings.columns)
         else:
             written = write_receipt_escpos(payload, args.escpos)
-        print(f"{order.number} → {written}")
+        print(say("receipt.written", order=order.number, path=written))
         return 0
 
     from sqlmodel import Session
@@ -143,7 +144,7 @@ def receipt(args: argparse.Namespace) -> int:
     with Session(engine, expire_on_commit=False) as session:
         result = print_pending(session, open_printer(settings.printer), now())
     if not result.ok:
-        print(f"补打已排队，打印失败 / reprint queued, printing failed: {result.error}")
+        print(say("receipt.reprint_failed", error=result.error))
         return 1
-    print(f"已补打 / reprinted: {order.number}")
+    print(say("receipt.reprinted", order=order.number))
     return 0

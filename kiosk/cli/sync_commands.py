@@ -16,13 +16,15 @@ from kiosk.cli.context import (
     print_json,
     settings_of,
 )
+from kiosk.cli.texts import problem, say
+from kiosk.cli.texts import row as text_row
 from kiosk.core.errors import BadInput, DomainError
 
 
 def register(subparsers: Any) -> None:
     sync = subparsers.add_parser(
         "sync",
-        help="与街道办中心同步 / sync with the street office's central store",
+        help=say("help.sync"),
         description="Push this kiosk's new records to the central store and pull its "
         "village's changes. Exits non-zero on failure so the systemd timer retries.",
     )
@@ -44,9 +46,7 @@ def register(subparsers: Any) -> None:
     add_json_option(sync)
     sync.set_defaults(handler=run_sync)
 
-    central = subparsers.add_parser(
-        "central", help="街道办中心库 / the street office's central store"
-    )
+    central = subparsers.add_parser("central", help=say("help.central"))
     central_sub = central.add_subparsers(dest="central_command", required=True, metavar="ACTION")
 
     def command(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
@@ -103,7 +103,7 @@ def _required(value: str, name: str, env: str) -> str:
 def _progress(phase: str, done: int, total: int) -> None:
     width = 30
     filled = width * done // total if total else width
-    label = "上传 push" if phase == "push" else "下载 pull"
+    label = text_row("sync.push" if phase == "push" else "sync.pull")
     sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}  ")
     sys.stderr.flush()
 
@@ -123,7 +123,7 @@ def run_sync(args: argparse.Namespace) -> int:
 
         data = export_bundle(engine, kiosk_id=kiosk_id, secret=secret, now=now())
         args.export.write_bytes(data)
-        print(f"已导出同步文件 / bundle written: {args.export} ({len(data)} bytes)")
+        print(say("sync.exported", path=args.export, size=len(data)))
         return 0
     if args.import_file:
         from sync.bundles import import_reply
@@ -152,7 +152,7 @@ def run_sync(args: argparse.Namespace) -> int:
     except SyncFailed as failure:
         if progress:
             sys.stderr.write("\n")
-        print(f"失败 / failed: {failure}", file=sys.stderr)
+        print(problem("cli.failed", failure), file=sys.stderr)
         return EXIT_FAILURE
     if progress:
         sys.stderr.write("\n")
@@ -167,13 +167,11 @@ def run_sync(args: argparse.Namespace) -> int:
 
 def _print_alert(alert: dict[str, Any]) -> None:
     if "key" in alert:
-        print(
-            f"警告 / warning: {DomainError(alert['key'], **alert.get('params', {}))}",
-            file=sys.stderr,
-        )
+        warning = DomainError(alert["key"], **alert.get("params", {}))
+        print(problem("sync.warning", warning), file=sys.stderr)
     else:
         print(
-            f"透支 / overdraft: {alert.get('household')} balance {alert.get('balance')}",
+            say("sync.overdraft", code=alert.get("household"), balance=alert.get("balance")),
             file=sys.stderr,
         )
 
@@ -208,11 +206,11 @@ def central_init(args: argparse.Namespace) -> int:
     key_path = args.card_key or settings_of(args).card_key_path
     with write_session(open_engine(args)) as session:
         result = init_central(session, now(), signing_key_path=key_path)
-    print(f"中心库已就绪 / central store ready: {url}")
+    print(say("central.ready", url=url))
     if result.seeded:
-        print("  已写入村、兑换点、兑换目录和积分规则 / reference data written")
+        print("  " + say("central.seeded"))
     if key_path:
-        print(f"  制卡密钥 card-signing key: {key_path}")
+        print("  " + say("seed.key", path=key_path))
     return 0
 
 
@@ -247,9 +245,14 @@ def add_kiosk(args: argparse.Namespace) -> int:
         print_json(issued.as_json())
     else:
         print(
-            f"兑换机已登记 / kiosk registered: {issued.id} ({issued.village_id}, {issued.exchange_point_id})"
+            say(
+                "central.kiosk_added",
+                kiosk=issued.id,
+                village=issued.village_id,
+                point=issued.exchange_point_id,
+            )
         )
-        print(f"同步密钥（只显示这一次）/ sync secret (shown only now): {issued.secret}")
+        print(say("central.secret", secret=issued.secret))
     return 0
 
 
@@ -259,7 +262,7 @@ def revoke_kiosk(args: argparse.Namespace) -> int:
 
     with write_session(_central_engine(args)) as session:
         revoke(session, args.kiosk_id, now())
-    print(f"已注销 / revoked: {args.kiosk_id}")
+    print(say("central.revoked", kiosk=args.kiosk_id))
     return 0
 
 
@@ -274,11 +277,18 @@ def overdrafts(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             print(
-                f"{row['household']:<8} {row['points_year']} 透支时 at alert {row['balance_at_alert']:>6}  "
-                f"现在 now {row['balance']:>6}  {row['kiosk'] or '-'}  {row['created_at']}"
+                text_row(
+                    "overdraft.row",
+                    code=row["household"],
+                    year=row["points_year"],
+                    at_alert=row["balance_at_alert"],
+                    balance=row["balance"],
+                    kiosk=row["kiosk"] or "-",
+                    at=row["created_at"],
+                )
             )
         if not rows:
-            print("没有透支 / no overdrafts")
+            print(say("overdraft.none"))
     return 0
 
 
