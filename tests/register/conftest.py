@@ -212,3 +212,29 @@ def any_office(
     yield Office(url, engine, tmp_path, capsys)
     engine.dispose()
     drop_database(server, url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_office(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Office]:
+    """A server's empty database, before `kiosk central init`: SQLite, then PostgreSQL."""
+    from tests.support.postgres import create_database, drop_database
+
+    monkeypatch.setenv("KIOSK_NOW", NOW.isoformat())
+    monkeypatch.setenv("KIOSK_CARD_KEY", str(tmp_path / "card-key"))
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'central.db'}"
+        engine = open_database(url)
+        yield Office(url, engine, tmp_path, capsys)
+        engine.dispose()
+        return
+    server: str = request.getfixturevalue("register_pg_server")
+    url = create_database(server)
+    engine = open_database(url)
+    yield Office(url, engine, tmp_path, capsys)
+    engine.dispose()
+    drop_database(server, url)
