@@ -71,8 +71,8 @@ def test_rules_list_json(cli: Cli) -> None:
 
 def test_catalog_list_json(cli: Cli) -> None:
     rows = cli("catalog", "list", "--json").json()
-    assert [row["no"] for row in rows] == list(range(1, 32))
-    assert {"no", "name", "points", "due_days"} <= set(rows[0])
+    assert [row["item_no"] for row in rows] == list(range(1, 32))
+    assert {"item_no", "name", "points", "due_days"} <= set(rows[0])
     assert (rows[1]["name"], rows[1]["points"], rows[1]["due_days"]) == ("牙膏", 3, 2)
     assert (rows[30]["name"], rows[30]["points"], rows[30]["due_days"]) == ("太阳能庭院灯", 260, 7)
 
@@ -134,7 +134,7 @@ def test_redeem_json(cli: Cli) -> None:
     data = result.json()
     assert {"order", "total", "balance_after", "lines"} <= set(data)
     assert (data["total"], data["balance_after"]) == (71, before - 71)  # type: ignore[operator]
-    assert [(line["no"], line["qty"], line["points"]) for line in data["lines"]] == [
+    assert [(line["item_no"], line["quantity"], line["points"]) for line in data["lines"]] == [
         (2, 2, 6),
         (25, 1, 65),
     ]

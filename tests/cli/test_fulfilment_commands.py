@@ -83,10 +83,10 @@ def test_toothpaste_now_rice_cooker_late_by_the_receipts_code(kiosk: Kiosk, tmp_
             "total": 183,
             "lines": [
                 {
-                    "no": 2,
+                    "line_no": 2,
                     "item_no": RICE_COOKER,
                     "name": "电饭煲",
-                    "qty": 1,
+                    "quantity": 1,
                     "points": 180,
                     "status": "overdue",
                     "due_at": "2026-12-08T10:00:00+08:00",
@@ -109,7 +109,7 @@ def test_toothpaste_now_rice_cooker_late_by_the_receipts_code(kiosk: Kiosk, tmp_
 
     restocked = kiosk.json("restock", str(RICE_COOKER), "1", "--operator", "shop-heping")
     assert isinstance(restocked, dict)
-    assert [(row["order"], row["no"]) for row in restocked["ready"]] == [(number, 2)]
+    assert [(row["order"], row["line_no"]) for row in restocked["ready"]] == [(number, 2)]
 
     paper = tmp_path / "printer.bin"
     handed = kiosk.json(

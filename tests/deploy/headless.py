@@ -137,7 +137,7 @@ def kiosk_command(session: UserSession) -> list[str] | None:
         str(system_python),
         "-c",
         f"import site, sys; site.addsitedir({str(site_packages)!r}); "
-        "from kiosk.cli import main; sys.argv[0] = 'kiosk'; sys.exit(main())",
+        "from kiosk.main import main; sys.argv[0] = 'kiosk'; sys.exit(main())",
     ]
     if system_python.exists() and session.run([*command, "--help"]).returncode == 0:
         return command
