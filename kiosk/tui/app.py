@@ -49,6 +49,8 @@ class KioskApp(App[None]):
         Binding("f1", "help", "help", id="help", tooltip="help"),
         Binding("ctrl+q", "quit", "quit", id="quit", tooltip="quit", show=False),
         Binding("f12", "demo_scan", "demo-scan", id="demo-scan", tooltip="demo-scan"),
+        # Wherever the printer failed (the counter's screens): the message says F8.
+        Binding("f8", "retry_print", "retry-print", id="retry-print", tooltip="retry-print"),
     ]
 
     def __init__(
@@ -239,10 +241,12 @@ class KioskApp(App[None]):
         previous = self.print_problem
         self.print_problem = error
         if error is not None:
-            self.say(self.t("tui.print.failed", pending=pending, error=error), error=True)
+            # The exception's words are for the log and doctor, not the counter.
+            self.say(self.t("tui.print.failed"), error=True)
         elif previous is not None:
             self.say(self.t("tui.print.recovered"))
         self.refresh_status()
+        self.refresh_bindings()  # F8 shows while the printer is down
         for screen in self.screen_stack:
             if isinstance(screen, ReceiptsScreen):
                 screen.reload()
@@ -265,7 +269,13 @@ class KioskApp(App[None]):
         if payload:
             self.scan(payload)
 
+    def action_retry_print(self) -> None:
+        self.say(self.t("tui.print.retrying"))
+        self.print_receipts()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry_print":
+            return self.operator is not None and self.print_problem is not None
         if action == "demo_scan":
             return self.settings.demo and self.operator is not None
         if action == "help":

@@ -50,6 +50,9 @@ class Kiosk(Protocol):
 
     def open_household(self, household: HouseholdView) -> None: ...
 
+    def scan(self, payload: str) -> None:
+        """Open what a scanned code names, as a scanner burst does."""
+
     def set_language(self, language: str) -> None: ...
 
     def start_printing(self) -> None:

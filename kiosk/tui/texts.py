@@ -276,10 +276,10 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "Confirm or cancel the open dialog first, then scan",
     ),
     # printing
+    # One line at 80 columns: what to do; the status bar keeps the count waiting.
     "tui.print.failed": (
-        "小票没有打印出来，兑换已保存；{pending} 张待打印，修好打印机后按 F8 重打。{error}",
-        "The receipt did not print; the order is saved. {pending} waiting: fix the printer, "
-        "then F8 to retry. {error}",
+        "小票没打出来，兑换已保存：检查打印机电源和纸，再按 F8 重打",
+        "Receipt not printed, order saved: check printer power and paper, then F8",
     ),
     "tui.print.recovered": ("打印机已恢复，小票已打印", "Printer back: receipts printed"),
     "tui.print.retrying": ("正在重新打印待打印的小票…", "Retrying the waiting receipts..."),
@@ -293,6 +293,11 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "tui.home.placeholder": ("例如 HP0001、张、zxm", "e.g. HP0001, 张, zxm"),
     "tui.home.menu": ("功能", "Menu"),
+    "tui.home.several": (
+        "找到 {count} 户：按↓选择后回车，或输入户号",
+        "{count} households match: press Down to choose, then Enter, or type a code",
+    ),
+    "tui.home.no_match": ("没有找到符合“{query}”的农户", "No household matches '{query}'"),
     "menu.find": ("查找农户", "Find a household"),
     "menu.receipts": ("兑换单与小票", "Orders & receipts"),
     "menu.settings": ("设置", "Settings"),
@@ -342,6 +347,16 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.redeem.days": ("{days}天", "{days} d"),
     "tui.redeem.out_of_stock": ("缺货", "none"),
     "tui.redeem.no_match": ("没有找到这个物品", "No item matches"),
+    "tui.redeem.type_item": (
+        "请输入物品序号、名称或拼音首字母，或用↑↓选择后回车",
+        "Type an item's number, name or initials, or choose with Up/Down, then Enter",
+    ),
+    "tui.redeem.discard_question": (
+        "兑换单还没有确认：{items}。放弃这张兑换单吗？",
+        "This order is not confirmed: {items}. Throw it away?",
+    ),
+    "tui.redeem.discard": ("放弃兑换单", "Throw it away"),
+    "tui.redeem.keep": ("继续兑换", "Keep the order"),
     "tui.redeem.now_pending": (
         "“{name}”库存只有 {stock}，改为待交付",
         "Only {stock} '{name}' in stock: now to be handed over later",

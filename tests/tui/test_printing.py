@@ -63,7 +63,7 @@ async def test_failing_printer_keeps_one_order_and_a_queued_receipt(
         assert isinstance(app.screen, HouseholdScreen)
         assert app.screen.household.balance == before - 3
         assert app.print_problem is not None
-        assert app.last_message.startswith("小票没有打印出来，兑换已保存")
+        assert app.last_message == "小票没打出来，兑换已保存：检查打印机电源和纸，再按 F8 重打"
         bar = app.screen.query_one(StatusBar)
         assert "打印机故障，1 张小票待打印" in str(bar.render())
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from kiosk.core.models import Handover, LedgerEntry, OrderLine, ReceiptJob, RedemptionOrder
 from kiosk.printing.preview import preview_text
 from kiosk.printing.printers import DummyPrinter
+from kiosk.tui.dialogs.ask import AskDialog
 from kiosk.tui.dialogs.confirm_redeem import ConfirmRedeemDialog
 from kiosk.tui.screens.household import HouseholdScreen
 from kiosk.tui.screens.redeem import RedeemScreen
@@ -40,6 +41,8 @@ async def test_redeem_toothpaste_and_rice_cooker(
         screen = await _open_redeem(app, pilot, payload_of("HP0001"))
         await pilot.press("y", "g", "enter")  # 牙膏 by its pinyin initials
         await pilot.press("d", "f", "b", "enter")  # 电饭煲
+        # Handed over at the counter only when the shopkeeper says so: the toothpaste, by Space.
+        await pilot.press("tab", "up", "space", "shift+tab")
         await settle(pilot)
         assert [(line.item.name, line.qty, line.hand_over) for line in screen.cart.values()] == [
             ("牙膏", 1, True),  # on the shelf: handed over at the counter
@@ -86,7 +89,10 @@ async def test_cart_keys_quantity_hand_over_and_remove(
         await pilot.press("up", "plus", "plus")
         await settle(pilot)
         toothbrush = screen.cart[1]
-        assert toothbrush.qty == 3 and toothbrush.hand_over
+        assert toothbrush.qty == 3 and not toothbrush.hand_over  # later, unless said
+        await pilot.press("space")  # handed over at the counter
+        await settle(pilot)
+        assert screen.cart[1].hand_over
         await pilot.press("space")  # the shopkeeper will give it later after all
         await settle(pilot)
         assert not screen.cart[1].hand_over
@@ -193,7 +199,10 @@ async def test_escape_leaves_the_cart_without_an_order(
         await pilot.press("escape")  # the dialog: back to the cart
         await settle(pilot)
         assert isinstance(app.screen, RedeemScreen)
-        await pilot.press("escape")
+        await pilot.press("escape")  # an unconfirmed cart is never dropped without asking
+        await settle(pilot)
+        assert isinstance(app.screen, AskDialog)
+        await pilot.press("right", "enter")  # 放弃兑换单
         await settle(pilot)
         assert isinstance(app.screen, HouseholdScreen)
     assert ledger.rows(RedemptionOrder) == []

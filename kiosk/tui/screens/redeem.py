@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -19,6 +20,7 @@ from kiosk.core.ids import new_id
 from kiosk.core.redemption import MAX_LINE_QTY, Quote, RedeemLine, RedeemResult
 from kiosk.services.counter import CatalogueRow
 from kiosk.services.households import HouseholdView
+from kiosk.tui.dialogs.ask import AskDialog
 from kiosk.tui.dialogs.confirm_redeem import ConfirmLine, ConfirmRedeemDialog
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.message_line import MessageLine
@@ -86,6 +88,7 @@ class RedeemScreen(KioskScreen):
         self.cart: dict[int, CartLine] = {}
         self.quote: Quote | None = None
         self.busy = False
+        self.picked = False  # the arrows moved the catalogue's highlight since the last add
         # The order id made when the confirm dialog opened, kept while the cart is unchanged,
         # so a retry after a failed commit can never write a second order.
         self.pending_order: tuple[tuple[tuple[int, int, bool], ...], str] | None = None
@@ -152,15 +155,22 @@ class RedeemScreen(KioskScreen):
 
     @on(Input.Changed, "#item-search")
     def _search_changed(self, event: Input.Changed) -> None:
+        self.picked = False
         self._filter(event.value)
 
     @on(Input.Submitted, "#item-search")
-    def _search_submitted(self) -> None:
+    def _search_submitted(self, event: Input.Submitted) -> None:
         table = self.query_one("#catalogue", DataTable)
+        if not event.value.strip() and not self.picked:
+            # A bare Enter (a second one, after an item was added) adds nothing: an item is
+            # chosen by what was typed, or by the arrows.
+            self.kiosk.say(self.t("tui.redeem.type_item"))
+            return
         if not self.shown:
             self.kiosk.say(self.t("tui.redeem.no_match"), error=True)
             return
         self._add(self.shown[min(table.cursor_row, len(self.shown) - 1)])
+        self.picked = False
         self.query_one("#item-search", Input).value = ""
 
     @on(DataTable.RowSelected, "#catalogue")
@@ -178,14 +188,16 @@ class RedeemScreen(KioskScreen):
         if self.focused is self.query_one("#item-search", Input):
             table = self.query_one("#catalogue", DataTable)
             table.move_cursor(row=max(0, table.cursor_row + step))
+            self.picked = True
 
     # --- the cart ---
 
     def _add(self, row: CatalogueRow) -> None:
         line = self.cart.get(row.no)
         if line is None:
-            # In stock: handed over at the counter unless the shopkeeper says otherwise.
-            self.cart[row.no] = CartLine(row, 1, hand_over=row.stock >= 1)
+            # Handed over later unless the shopkeeper says it leaves the counter now (Space):
+            # goods never count as given by default.
+            self.cart[row.no] = CartLine(row, 1, hand_over=False)
         else:
             self._set_qty(line, line.qty + 1)
         self._cart_changed(select=row.no)
@@ -387,8 +399,43 @@ class RedeemScreen(KioskScreen):
         self.query_one("#item-search", Input).focus()
 
     def action_back(self) -> None:
-        if not self.busy:
+        if self.busy:
+            return
+        if not self.cart:
             self.app.pop_screen()
+            return
+        self._ask_to_discard(None)
+
+    def accept_scan(self, payload: str) -> bool:
+        """A scan while the cart holds unconfirmed items (the next villager's card, the same
+        card twice) asks before the cart is dropped; an empty cart lets the scan through."""
+        if self.busy:
+            self.kiosk.say(self.t("tui.redeem.saving"))
+            return True
+        if not self.cart:
+            return False
+        self._ask_to_discard(lambda: self.kiosk.scan(payload))
+        return True
+
+    def _ask_to_discard(self, then: Callable[[], None] | None) -> None:
+        """Ask before the cart goes; on yes leave the screen, then do `then`."""
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.cart.clear()
+                self.app.pop_screen()
+                if then is not None:
+                    then()
+
+        names = "、".join(f"{line.item.name}×{line.qty}" for line in self.cart.values())
+        self.app.push_screen(
+            AskDialog(
+                self.t("tui.redeem.discard_question", items=names),
+                yes=self.t("tui.redeem.discard"),
+                no=self.t("tui.redeem.keep"),
+            ),
+            answered,
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("more", "less", "toggle_hand_over", "remove"):

@@ -1,0 +1,48 @@
+"""A yes-or-no question before something is lost (an unconfirmed cart): keeping is the default."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Label
+
+from kiosk.tui.dialogs.base import KioskDialog
+
+
+class AskDialog(KioskDialog[bool]):
+    """Dismisses with True only when the operator chooses `yes`; Esc or Enter keeps things."""
+
+    CSS_PATH = "ask.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "keep", "cancel", id="cancel", tooltip="cancel"),
+        Binding("left,right", "switch", show=False),
+    ]
+
+    def __init__(self, question: str, yes: str, no: str) -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask-box"):
+            yield Label(self.question, id="ask-question")
+            with Horizontal(id="ask-buttons"):
+                yield Button(self.no, variant="primary", id="no")
+                yield Button(self.yes, variant="error", id="yes")
+
+    def on_mount(self) -> None:
+        # The safe answer has the focus: a stray Enter (a scanner's) keeps the cart.
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_switch(self) -> None:
+        self.focus_next(Button)
+
+    def action_keep(self) -> None:
+        self.dismiss(False)
