@@ -22,9 +22,10 @@ from kiosk.printing.printers import DummyPrinter
 from kiosk.settings import Settings
 from kiosk.tui.app import KioskApp, create_app
 from kiosk.tui.menu import entries_for
-from kiosk.tui.screens.deadlines import DeadlineCountsBar, DeadlinesScreen
+from kiosk.tui.screens.deadlines import DeadlinesScreen
 from kiosk.tui.screens.handover import HandoverScreen
 from kiosk.tui.screens.home import HomeScreen
+from kiosk.tui.widgets.deadline_counts import DeadlineCountsBar
 from tests.support.builders import PlaceOrder, assert_ledger_ok, operator
 from tests.support.clock import at
 from tests.support.worlds import RICE_COOKER, SOAP, TOOTHPASTE

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.tui.screens.admin import CATEGORIES, _choice, search_rules
+from kiosk.services.administration import CATEGORIES, rule_choice, search_rules
 from rules.loader import street_ruleset
 
 pytestmark = pytest.mark.world("admin")
 
-CHOICES = [_choice(rule) for rule in street_ruleset().rules if rule.awardable_by_hand]
+CHOICES = [rule_choice(rule) for rule in street_ruleset().rules if rule.awardable_by_hand]
 
 
 @pytest.mark.parametrize(
