@@ -242,7 +242,12 @@ def load_settings(
     **overrides: object,
 ) -> Settings:
     """Settings from the TOML file, then `KIOSK_*` variables, then `overrides` (CLI options)."""
-    env = os.environ if environ is None else environ
+    return _resolve(path, os.environ if environ is None else environ, overrides)
+
+
+def _resolve(
+    path: Path | None, env: Mapping[str, str], overrides: Mapping[str, object]
+) -> Settings:
     path = settings_file(path, environ=env)
     values: dict[str, object] = {}
     if path.exists():
@@ -284,15 +289,13 @@ def from_options(options: argparse.Namespace, **overrides: object) -> Settings:
     """The settings of one command: the file (--config), `KIOSK_*`, then the options that
     name a setting (--db, --printer, --paper-width) and `overrides`; the one way every
     entry point gets them."""
-    return load_settings(
-        getattr(options, "config", None),
-        **{
-            "db": getattr(options, "db", None),
-            "printer": getattr(options, "printer", None),
-            "paper_width": getattr(options, "paper_width", None),
-            **overrides,
-        },
-    )
+    given: dict[str, object] = {
+        "db": getattr(options, "db", None),
+        "printer": getattr(options, "printer", None),
+        "paper_width": getattr(options, "paper_width", None),
+        **overrides,
+    }
+    return _resolve(getattr(options, "config", None), os.environ, given)
 
 
 def kiosk_exchange_point(session: Session, settings: Settings) -> str | None:

@@ -247,7 +247,7 @@ def catalog_list(args: argparse.Namespace) -> int:
         print_json(rows)
     else:
         for row in rows:
-            stock = row["stock"] if row["stock"] is not None else "-"
+            on_hand = row["stock"] if row["stock"] is not None else "-"
             print(
                 text_row(
                     "catalog.row",
@@ -255,7 +255,7 @@ def catalog_list(args: argparse.Namespace) -> int:
                     name=row["name"],
                     points=row["points"],
                     days=row["due_days"],
-                    stock=stock,
+                    stock=on_hand,
                 )
             )
     return 0
@@ -279,7 +279,7 @@ def household_list(args: argparse.Namespace) -> int:
             session.exec(
                 select(LedgerEntry.household_id, func.sum(LedgerEntry.points))
                 .where(LedgerEntry.points_year == year)
-                .group_by(LedgerEntry.household_id)  # type: ignore[arg-type]
+                .group_by(LedgerEntry.household_id)
             ).all()
         )
         rows = [
@@ -377,26 +377,24 @@ def award(args: argparse.Namespace) -> int:
         codes = {household.id: household.code}
         if helper:
             codes[helper.id] = helper.code
-    payload = {
-        "rule": result.rule_id,
-        "rule_version": result.rule_version,
-        "entries": [
-            {
-                "id": entry.id,
-                "household": codes[household.id] if i == 0 else result.helper_code,
-                "points": entry.points,
-                "kind": entry.kind,
-                "quantity": entry.quantity,
-                "remainder": entry.remainder,
-                "note": entry.note,
-            }
-            for i, entry in enumerate(result.entries)
-        ],
-    }
+    entries = [
+        {
+            "id": entry.id,
+            "household": codes[household.id] if i == 0 else result.helper_code,
+            "points": entry.points,
+            "kind": entry.kind,
+            "quantity": entry.quantity,
+            "remainder": entry.remainder,
+            "note": entry.note,
+        }
+        for i, entry in enumerate(result.entries)
+    ]
     if args.json:
-        print_json(payload)
+        print_json(
+            {"rule": result.rule_id, "rule_version": result.rule_version, "entries": entries}
+        )
     else:
-        for entry in payload["entries"]:  # type: ignore[attr-defined]
+        for entry in entries:
             print(f"{entry['household']} {entry['kind']} {entry['points']:+d} ({result.rule_id})")
     return 0
 
