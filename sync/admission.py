@@ -54,7 +54,6 @@ from kiosk.core.models import (
     RuleSetRecord,
 )
 from rules.engine import (
-    DraftEntry,
     PastEntry,
     RuleRefusal,
     helper_entry,
@@ -120,7 +119,10 @@ class Inadmissible(BadInput):
 
     def __init__(self, table: str, row: Mapping[str, Any] | str, column: str, reason: str) -> None:
         chinese, english = REASONS[reason]
-        row_id = row if isinstance(row, str) else str(row.get("id", "?"))
+        row_id = row if isinstance(row, str) else str(row.get("id") or "")
+        if not row_id and not isinstance(row, str):
+            # No id to name it by: its seq is what the kiosk can find it under.
+            row_id = f"(seq {row.get('origin_seq', '?')})"
         super().__init__(
             "sync.inadmissible",
             table=table,
@@ -482,7 +484,9 @@ class _History:
         else:
             self.past[(row["household_id"], row["rule_id"])].append(row)
 
-    def before(self, entry: Row) -> list[PastEntry]:
+    def before(self, entry: Row, *, own_only: bool = False) -> list[PastEntry]:
+        """The entry's household's earlier entries of its rule: all the central knows, or
+        (`own_only`) those its own kiosk wrote, the least that kiosk can have known."""
         at = entry["created_at"]
         return [
             PastEntry(
@@ -494,7 +498,7 @@ class _History:
                 helper=r["helper_for_id"] is not None,
             )
             for r in self.past.get((entry["household_id"], entry["rule_id"]), ())
-            if _at(r["created_at"]) <= at
+            if _at(r["created_at"]) <= at and (not own_only or r["origin"] == entry["origin"])
         ]
 
     def record(self, entry: Row) -> None:
@@ -540,19 +544,25 @@ def _check_award(
     if entry["helper_for_id"] is not None:
         _check_helper(known, entry)
     elif rule.cadence is Cadence.WARN_THEN_DEDUCT:
-        expected = price_award(rule, 1, history.before(entry), at)
-        if (entry["kind"], entry["points"]) != (expected.kind, expected.points):
-            if entry["kind"] == "warning":
-                # The central counts warnings another kiosk gave that this one had not seen.
-                findings.append(
-                    Finding("warning_count", "entries", entry["id"], entry["household_id"])
-                )
-                draft = DraftEntry(points=0, kind="warning", quantity=1)
-            else:
-                raise Inadmissible("entries", entry, "kind", "warning_count")
+        # What the kiosk knew lies between its own entries and all the central holds: a
+        # warning is honest while its own count allows one, a deduction once all do.
+        known_all = price_award(rule, 1, history.before(entry), at)
+        known_own = price_award(rule, 1, history.before(entry, own_only=True), at)
+        if entry["kind"] == "warning" and known_own.kind == "warning":
+            draft = known_own
+        elif entry["kind"] == "deduction" and known_all.kind == "deduction":
+            draft = known_all
         else:
-            draft = expected
+            raise Inadmissible("entries", entry, "kind", "warning_count")
+        if draft.kind != known_all.kind:
+            # The central counts warnings another kiosk gave that this one had not seen.
+            findings.append(Finding("warning_count", "entries", entry["id"], entry["household_id"]))
     elif rule.cadence is Cadence.MONTHLY:
+        try:
+            price_award(rule, quantity, history.before(entry, own_only=True), at)
+        except RuleRefusal:
+            # Its own earlier award of the month: no honest kiosk pays it twice.
+            raise Inadmissible("entries", entry, "rule_id", "monthly_twice") from None
         try:
             price_award(rule, quantity, history.before(entry), at)
         except RuleRefusal:

@@ -369,7 +369,9 @@ def _bulk_insert(session: Session, table: SyncedTable, rows: Sequence[Row]) -> N
 
     names = list(rows[0].keys())
     raw = session.connection().connection.driver_connection
-    statement = f"COPY {table.table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
+    # Quoted: "freeze" (the Freeze model's table) is a reserved word in PostgreSQL.
+    columns = ", ".join(f'"{name}"' for name in names)
+    statement = f'COPY "{table.table.name}" ({columns}) FROM STDIN (FORMAT BINARY)'
     try:
         with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
             # Binary COPY: no text formatting of every timestamp and integer.

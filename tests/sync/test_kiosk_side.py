@@ -1,0 +1,136 @@
+"""Hostile rows written straight into a kiosk's own SQLite, as a thief with the disk would:
+`kiosk check` names them before any sync, `kiosk sync` is refused and exits non-zero saying
+why, and nothing reaches the central or the village's other kiosk. And what two honest
+kiosks do offline (a once-a-month award twice) is taken in and alerted once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.core.awards import award
+from kiosk.core.central_models import SyncAlert
+from kiosk.core.db import read_session, write_session
+from kiosk.core.errors import DomainError
+from kiosk.core.households import household_by_code
+from kiosk.core.invariants import check_ledger
+from kiosk.core.ledger import append_entry
+from kiosk.core.reference import operator_by_id
+from sync.selfcheck import check_own_rows
+from tests.sync.harness import (
+    NOW,
+    RULE_VERSION,
+    Central,
+    Kiosk,
+    LiveServer,
+    new_kiosk,
+    write_awards,
+)
+from tests.sync.test_cli import kiosk_cli
+from tests.sync.test_trust_boundary import books
+
+
+def _forge_award(kiosk: Kiosk) -> None:
+    """The issue's first hostile row: 999,999 points for a rule that does not exist, by an
+    operator that does not exist, as the kiosk's next record."""
+    with write_session(kiosk.engine) as session:
+        household = household_by_code(session, "HP0001")
+        append_entry(
+            session,
+            household_id=household.id,
+            points=999_999,
+            kind="award",
+            at=NOW,
+            origin=kiosk.id,
+            rule_id="P99",
+            rule_version=RULE_VERSION,
+            quantity=1,
+            operator_id="nobody",
+        )
+
+
+def test_a_forged_row_in_the_kiosk_database_is_reported_and_refused(
+    central: Central, server: LiveServer, tmp_path: Path
+) -> None:
+    kiosk = new_kiosk(central, tmp_path, "K-HP-01")
+    other = new_kiosk(central, tmp_path, "K-HP-02")
+    kiosk.sync(server.url)
+    other.sync(server.url)
+    write_awards(kiosk.engine, kiosk.id, "HP0002", 2)  # honest rows first: the push is whole
+    assert check_own_rows(kiosk.engine, NOW) == []
+    _forge_award(kiosk)
+
+    (problem,) = check_own_rows(kiosk.engine, NOW)
+    assert "entries" in problem and "operator_id" in problem and "操作员不存在" in problem
+
+    before = books(central.engine)
+    env = {"KIOSK_SYNC_SECRET": kiosk.secret, "KIOSK_CENTRAL_URL": server.url, "KIOSK_ID": kiosk.id}
+    refused = kiosk_cli("sync", "--db", kiosk.url, env=env, check=None)
+    assert refused.returncode != 0
+    assert "整批拒收" in refused.stderr and "no such operator" in refused.stderr, refused.stderr
+    assert books(central.engine) == before  # not even the honest rows of the same push
+    assert other.sync(server.url).pulled == 0
+    with read_session(central.engine) as session:
+        assert check_ledger(session).ok
+        alerts = session.scalars(select(SyncAlert).where(SyncAlert.kind == "refused")).all()
+    assert [a.subject for a in alerts] == ["K-HP-01:refused:operator_unknown"]
+
+
+def test_a_kiosk_paying_a_monthly_rule_twice_itself_is_refused(
+    central: Central, server: LiveServer, tmp_path: Path
+) -> None:
+    kiosk = new_kiosk(central, tmp_path, "K-HP-01")
+    kiosk.sync(server.url)
+    with write_session(kiosk.engine) as session:
+        admin = operator_by_id(session, "admin-heping")
+        household = household_by_code(session, "HP0001")
+        award(session, household=household, rule_id="P09", quantity=1, operator=admin, now=NOW)
+        # The second past the kiosk's own month cap, straight into its ledger.
+        append_entry(
+            session,
+            household_id=household.id,
+            points=10,
+            kind="award",
+            at=NOW + timedelta(minutes=1),
+            origin=kiosk.id,
+            rule_id="P09",
+            rule_version=RULE_VERSION,
+            quantity=1,
+            operator_id=admin.id,
+        )
+    (problem,) = check_own_rows(kiosk.engine, NOW)
+    assert "once-a-month rule paid twice" in problem
+    before = books(central.engine)
+    with pytest.raises(DomainError) as refused:
+        kiosk.sync(server.url)
+    assert refused.value.params.get("reason") == "monthly_twice"
+    assert books(central.engine) == before
+
+
+def test_two_kiosks_paying_a_monthly_rule_offline_are_taken_in_and_alerted_once(
+    central: Central, server: LiveServer, tmp_path: Path
+) -> None:
+    first = new_kiosk(central, tmp_path, "K-HP-01")
+    second = new_kiosk(central, tmp_path, "K-HP-02")
+    for kiosk in (first, second):
+        kiosk.sync(server.url)
+    for kiosk in (first, second):
+        with write_session(kiosk.engine) as session:
+            award(
+                session,
+                household=household_by_code(session, "HP0001"),
+                rule_id="P09",
+                quantity=1,
+                operator=operator_by_id(session, "admin-heping"),
+                now=NOW,
+            )
+    assert first.sync(server.url).pushed == 1
+    assert second.sync(server.url).pushed == 1
+    with read_session(central.engine) as session:
+        alerts = session.scalars(select(SyncAlert).where(SyncAlert.kind == "offline")).all()
+        assert check_ledger(session).ok
+    assert [a.subject for a in alerts] == ["K-HP-02:offline:monthly_twice"]
+    assert alerts[0].household_id == first.household("HP0001").id
