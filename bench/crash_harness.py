@@ -532,51 +532,6 @@ class SyncTarget:
     secret: str
 
 
-class CentralServer:
-    """uvicorn serving the central API over `engine` on a free loopback port, in a thread;
-    `app_options` go to `sync.server.create_app` (clock, limits)."""
-
-    def __init__(self, engine: Engine, **app_options: Any) -> None:
-        import uvicorn
-
-        from sync.server import create_app
-
-        # IPPROTO_TCP spelled out: asyncio turns Nagle off only on sockets whose proto says
-        # TCP, and with it on every reply after the first on a connection waits ~40 ms for
-        # the client's delayed ACK (uvicorn binding by host and port gets this right).
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
-        self.port = int(self._socket.getsockname()[1])
-        config = uvicorn.Config(
-            create_app(engine, **app_options),
-            log_level="error",
-            lifespan="off",
-            timeout_keep_alive=5,
-            # A killed child's half-sent request must not hold up the shutdown.
-            timeout_graceful_shutdown=1,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self._socket.close()
-
-
 def prepare_central(db_url: str, households_per_village: int = 5) -> None:
     """A central store with the demo villages (its balances come down to the kiosk)."""
     from kiosk.core.clock import now
@@ -788,6 +743,7 @@ def sync_world(
     served on loopback, and a kiosk database bootstrapped from it; yields (kiosk URL,
     target)."""
     from kiosk.core.db import open_database
+    from sync.loopback import LoopbackServer
     from sync.server import RateLimiter
 
     with contextlib.ExitStack() as stack:
@@ -799,7 +755,9 @@ def sync_world(
         # The child syncs back to back on purpose, and what is under test here is
         # durability, not throttling (tests/stress/test_bad_requests.py has that): no limits.
         unlimited = RateLimiter(burst=1e12, per_second=1e12)
-        server = CentralServer(engine, kiosk_limiter=unlimited, failure_limiter=unlimited)
+        server = LoopbackServer(
+            engine, log_level="error", kiosk_limiter=unlimited, failure_limiter=unlimited
+        )
         stack.callback(server.stop)
         target = SyncTarget(db_url, server.url, SYNC_KIOSK_ID, secret)
         kiosk_url = f"sqlite:///{directory / 'kiosk.db'}"

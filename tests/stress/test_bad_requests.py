@@ -33,7 +33,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col
 
-from bench.crash_harness import CentralServer
 from kiosk.core.awards import award, freeze
 from kiosk.core.db import open_database, read_session, write_session
 from kiosk.core.fulfilment import cancel_line
@@ -43,6 +42,7 @@ from kiosk.core.redemption import RedeemLine, order_by_number, redeem
 from kiosk.core.reference import operator_by_id
 from sync.client import hello_payload, pull_request, push_payloads
 from sync.credentials import revoke_kiosk
+from sync.loopback import LoopbackServer
 from sync.protocol import _CODECS, MAX_BODY_BYTES, ORDER_LINES, RECORD_TABLES
 from sync.server import RateLimiter
 from tests.stress.budget import examples
@@ -58,7 +58,7 @@ UNLIMITED = dict(burst=1e12, per_second=1e12)
 @dataclass(repr=False)  # hypothesis prints arguments; the world is not one of them
 class World:
     central: Central
-    server: CentralServer
+    server: LoopbackServer
     client: httpx.Client
     kiosk: Kiosk  # K-HP-01, whose chunks are mutated
     other: tuple[str, str]  # K-XZG-01 of 惜字阁: a valid credential of another kiosk
@@ -128,7 +128,7 @@ def _build_world(central: Central, directory: Path) -> Iterator[World]:
             select(col(ExchangePoint.id)).where(col(ExchangePoint.village_id) == "xizige")
         ).first()
     assert stranger is not None and point is not None
-    server = CentralServer(
+    server = LoopbackServer(
         central.engine,
         clock=clock,
         kiosk_limiter=RateLimiter(**UNLIMITED),
@@ -664,7 +664,7 @@ def test_bodies_over_the_limit_are_refused_before_they_are_read(world: World) ->
 class Limited:
     """A central served with the production limits (create_app's defaults)."""
 
-    server: CentralServer
+    server: LoopbackServer
     engine: Engine
     authorization: str
     hello: dict[str, Any]
@@ -678,7 +678,7 @@ def limited(sqlite_template: Path, tmp_path: Path) -> Iterator[Limited]:
     url = f"sqlite:///{copy_file(sqlite_template, tmp_path / 'central.db')}"
     engine = open_database(url)
     secret = Central(url, engine, "sqlite").add_kiosk("K-HP-01")
-    server = CentralServer(engine, clock=Clock())
+    server = LoopbackServer(engine, clock=Clock())
     hello = {"protocol": 1, "kiosk_id": "K-HP-01", "client_time": NOW.isoformat(), "local_seq": 0}
     yield Limited(server, engine, basic("K-HP-01", secret), hello)
     server.stop()
@@ -862,7 +862,7 @@ def test_well_formed_but_absurd_rows_are_refused(
     engine = open_database(url)
     central = Central(url, engine, "sqlite")
     kiosk = new_kiosk(central, tmp_path, "K-HP-01")
-    server = CentralServer(engine, clock=Clock())
+    server = LoopbackServer(engine, clock=Clock())
     try:
         kiosk.sync(server.url)
         _kiosk_work(kiosk, 0)

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -27,8 +26,8 @@ from kiosk.core.seed import seed_demo
 from sync.central import _scoped, init_central
 from sync.client import HttpCentral, SyncReport, run_sync
 from sync.credentials import add_kiosk
+from sync.loopback import LoopbackServer
 from sync.protocol import ORDER_LINES, RECORD_TABLES, REFERENCE_TABLES, encode_row
-from sync.server import create_app
 
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=SHANGHAI)
 HOUSEHOLDS_PER_VILLAGE = 4
@@ -69,43 +68,12 @@ class Central:
             ).secret
 
 
-class LiveServer:
-    """uvicorn serving the central API on a free loopback port, in a thread."""
+class LiveServer(LoopbackServer):
+    """The central on loopback with the test's clock (kept, so a test can move it)."""
 
     def __init__(self, engine: Engine, clock: Clock, **app_options: Any) -> None:
         self.clock = clock
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = int(sock.getsockname()[1])
-        self._socket = sock
-        config = uvicorn.Config(
-            create_app(engine, clock=clock, **app_options),
-            log_level="warning",
-            lifespan="off",
-            timeout_keep_alive=5,
-            # A killed client's half-sent request must not hold the test's shutdown.
-            timeout_graceful_shutdown=1,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self._socket.close()
+        super().__init__(engine, clock=clock, **app_options)
 
 
 @dataclass
