@@ -17,8 +17,8 @@ CHOICES = [rule_choice(rule) for rule in street_ruleset().rules if rule.awardabl
     [
         ("yh", ["P13.1"]),  # 烟盒
         ("qjws", ["P09", "P10"]),  # 清洁卫生
-        ("ljfl", ["P04", "N11", "N12"]),  # 垃圾分类
-        ("垃圾分类不清", ["N11", "N12"]),
+        ("ljfl", ["N11"]),  # 垃圾分类 (P04, N12 come from the monthly evaluation)
+        ("垃圾分类不清", ["N11"]),
         ("烟盒", ["P13.1"]),
         ("p13", ["P13.1", "P13.2", "P13.3", "P13.4", "P13.5", "P13.6"]),
         ("mlty", ["P05", "P06", "P07"]),  # 美丽庭院

@@ -112,6 +112,8 @@ class HouseholdScreen(KioskScreen):
         self._opened = True
 
     def on_household_screen_reloaded(self, message: Reloaded) -> None:
+        if message.household.id != self.household.id:
+            return  # the next customer's card came in while this one was being read
         self.show(message.household)
 
     def action_redeem(self) -> None:
