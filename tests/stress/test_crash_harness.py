@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.crash_harness import Outcome, prepare_database, run, sync_world
+from bench.crash.central import sync_world
+from bench.crash.checks import Outcome
+from bench.crash.rounds import run
+from bench.crash.workload import prepare_database
 from kiosk.core.db import open_database, read_session, write_session
 from kiosk.core.households import household_by_code
 from kiosk.core.invariants import check_ledger
