@@ -58,6 +58,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "point.add.help": ("为村增设兑换点", "add an exchange point to a village"),
     "point.list.help": ("列出兑换点", "list exchange points"),
     "point.done": ("{id} {name}（{village}）", "{id} {name} ({village})"),
+    "item.done": (
+        "第{no}号 {name}：{points} 分（{due_class}）",
+        "item {no} {name}: {points} points ({due_class})",
+    ),
+    "item.retired": ("第{no}号 {name} 停止兑换", "item {no} {name} retired"),
     "admin.id.help": ("第一位街道管理员的编号", "id of the first street administrator"),
     "admin.name.help": ("第一位街道管理员的姓名", "name of the first street administrator"),
     "admin.done": ("街道管理员 {id} {name}", "street administrator {id} {name}"),
@@ -141,6 +146,19 @@ def register(subparsers: Any) -> None:
     add_json_option(p)
     p.add_argument("--village", help="only this village")
     p.set_defaults(handler=point_list)
+
+    # `kiosk catalog list` (core's) gains `add` and `retire NO`.
+    catalog = subparsers.choices["catalog"]
+    action = next(a for a in catalog._actions if a.dest == "action")
+    action.choices = [*(action.choices or ()), "add", "retire"]
+    catalog.add_argument("no", nargs="?", type=int, metavar="NO", help="retire: the item number")
+    catalog.add_argument("--name", help="add: the item's name")
+    catalog.add_argument("--points", type=int, help="add: its price in points")
+    catalog.add_argument(
+        "--due-class", choices=("daily", "appliance"), help="add: daily (2 days), appliance (7)"
+    )
+    catalog.add_argument("--operator", help="add, retire: the street administrator")
+    catalog.set_defaults(handler=functools.partial(catalog_command, catalog.get_default("handler")))
 
     # `kiosk central init` (sync's module) gains the first street administrator.
     init = _subcommands(subparsers.choices["central"]).choices["init"]
@@ -369,3 +387,56 @@ def point_list(args: argparse.Namespace) -> None:
         return
     for found in points:
         print(f"{found['id']}\t{found['village_id']}\t{found['name']}")
+
+
+def catalog_command(listing: Any, args: argparse.Namespace) -> int:
+    """`kiosk catalog list|add|retire`: listing stays core's, changes are the register's."""
+    from kiosk.core.errors import BadInput
+    from kiosk.services.register import add_catalog_item, retire_catalog_item
+
+    if args.action == "list":
+        code: int = listing(args) or 0
+        return code
+    if not args.operator:
+        raise BadInput("catalog.needs", what="--operator")
+    if args.action == "add":
+        missing = [
+            flag
+            for flag, value in (
+                ("--name", args.name),
+                ("--points", args.points),
+                ("--due-class", args.due_class),
+            )
+            if value is None
+        ]
+        if missing:
+            raise BadInput("catalog.needs", what=" ".join(missing))
+        result = add_catalog_item(
+            open_engine(args),
+            name=args.name,
+            points=args.points,
+            due_class=args.due_class,
+            operator_id=args.operator,
+            now=now(),
+        )
+        key = "item.done"
+    else:
+        if args.no is None:
+            raise BadInput("catalog.needs", what="NO")
+        result = retire_catalog_item(
+            open_engine(args), args.no, operator_id=args.operator, now=now()
+        )
+        key = "item.retired"
+    if args.json:
+        print_json(result)
+    else:
+        print(
+            say(
+                key,
+                no=result["item_no"],
+                name=result["name"],
+                points=result["points"],
+                due_class=result["due_class"],
+            )
+        )
+    return 0

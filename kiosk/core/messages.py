@@ -609,6 +609,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "兑换点编号只能用小写字母、数字和 - ：{point}",
         "An exchange point id is lower-case letters, digits and '-': {point}",
     ),
+    "catalog.bad_name": ("物品名称不对：{value}", "Not a valid item name: {value}"),
+    "catalog.due_class": (
+        "交付类别应为 daily（2 天内）或 appliance（7 天内），收到：{value}",
+        "The due class is daily (2 days) or appliance (7 days); got: {value}",
+    ),
+    "catalog.exists": ("兑换目录中已有“{name}”", "The catalogue already has '{name}'"),
+    "catalog.retired": ("第{no}号“{name}”已停止兑换", "Item {no} '{name}' is already retired"),
+    "catalog.needs": ("请给出 {what}", "Give {what}"),
     # --- settings ---
     "settings.invalid": (
         "设置项 {name} 的值不对：{value}（应为 {expected}）",

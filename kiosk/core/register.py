@@ -25,6 +25,7 @@ from kiosk.core.households import household_by_code
 from kiosk.core.ids import new_id
 from kiosk.core.ledger import CENTRAL_ORIGIN, local_origin
 from kiosk.core.models import (
+    CatalogItem,
     ExchangePoint,
     Household,
     Operator,
@@ -850,3 +851,78 @@ def exchange_points(session: Session, village: str | None = None) -> list[Exchan
             col(ExchangePoint.village_id) == village_by_name(session, village).id
         )
     return list(session.scalars(statement))
+
+
+# --- the catalogue -------------------------------------------------------------------------------
+
+DUE_CLASSES = ("daily", "appliance")  # handed over within 2 or 7 days (catalog.items.DueClass)
+MAX_ITEM_POINTS = 100_000
+
+
+def _log_item(
+    session: Session,
+    item: CatalogItem,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    actor: Operator,
+    now: datetime,
+) -> None:
+    item.server_seq = None  # the next pull carries it to every kiosk
+    session.add(item)
+    session.add(
+        RegisterChange(
+            id=new_id(),
+            subject=f"catalog:{item.no}",
+            action=action,
+            before=before,
+            after=after,
+            operator_id=actor.id,
+            changed_at=as_utc(now),
+        )
+    )
+    session.flush()
+
+
+def add_catalog_item(
+    session: Session, *, name: str, points: int, due_class: str, operator_id: str, now: datetime
+) -> CatalogItem:
+    """A new catalogue item under the next number; every kiosk offers it after its next pull."""
+    require_central(session)
+    actor = register_operator(session, operator_id)
+    require_role(actor, Role.STREET_ADMIN)
+    name = name.strip(" \u3000")
+    if not name or len(name) > 40 or _unreadable_name(name):
+        raise BadInput("catalog.bad_name", value=name[:40])
+    if not 1 <= points <= MAX_ITEM_POINTS:
+        raise BadInput("qty.range", low=1, high=MAX_ITEM_POINTS, qty=points)
+    if due_class not in DUE_CLASSES:
+        raise BadInput("catalog.due_class", value=due_class[:20])
+    existing = list(session.scalars(select(CatalogItem)))
+    if any(item.name == name and item.active for item in existing):
+        raise Refused("catalog.exists", name=name)
+    number = max((item.no for item in existing), default=0) + 1
+    item = CatalogItem(no=number, name=name, points=points, due_class=due_class)
+    session.add(item)
+    session.flush()
+    after = {"name": name, "points": points, "due_class": due_class}
+    _log_item(session, item, "add", {}, after, actor, now)
+    return item
+
+
+def retire_catalog_item(
+    session: Session, no: int, *, operator_id: str, now: datetime
+) -> CatalogItem:
+    """No new redemptions of the item from each kiosk's next pull; orders already made keep
+    their lines (and price) and are still handed over."""
+    require_central(session)
+    actor = register_operator(session, operator_id)
+    require_role(actor, Role.STREET_ADMIN)
+    item = session.get(CatalogItem, no)
+    if item is None:
+        raise NotFound("item.unknown", no=no)
+    if not item.active:
+        raise Refused("catalog.retired", no=no, name=item.name)
+    item.active = False
+    _log_item(session, item, "retire", {"active": True}, {"active": False}, actor, now)
+    return item

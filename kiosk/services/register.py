@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from kiosk.core import pins, register
 from kiosk.core.db import read_session, write_session
-from kiosk.core.models import ExchangePoint, Household, Operator, Residency
+from kiosk.core.models import CatalogItem, ExchangePoint, Household, Operator, Residency
 from kiosk.core.register import (
     ImportReport,
     add_household,
@@ -238,3 +238,38 @@ def add_exchange_point(
 def list_exchange_points(engine: Engine, village: str | None) -> list[dict[str, Any]]:
     with read_session(engine) as session:
         return [point_json(p) for p in register.exchange_points(session, village)]
+
+
+def item_json(item: CatalogItem) -> dict[str, Any]:
+    return {
+        "item_no": item.no,
+        "name": item.name,
+        "points": item.points,
+        "due_class": item.due_class,
+        "active": item.active,
+    }
+
+
+def add_catalog_item(
+    engine: Engine, *, name: str, points: int, due_class: str, operator_id: str, now: datetime
+) -> dict[str, Any]:
+    with write_session(engine) as session:
+        return item_json(
+            register.add_catalog_item(
+                session,
+                name=name,
+                points=points,
+                due_class=due_class,
+                operator_id=operator_id,
+                now=now,
+            )
+        )
+
+
+def retire_catalog_item(
+    engine: Engine, no: int, *, operator_id: str, now: datetime
+) -> dict[str, Any]:
+    with write_session(engine) as session:
+        return item_json(
+            register.retire_catalog_item(session, no, operator_id=operator_id, now=now)
+        )
