@@ -18,7 +18,7 @@ from kiosk.core.ledger import balance
 from kiosk.core.models import OrderLine
 from kiosk.core.redemption import RedeemLine, redeem
 from rules.loader import street_ruleset
-from rules.model import Cadence, RuleList
+from rules.model import Cadence, Eligibility, RuleList
 from tests.support.builders import NOW, entries, household, operator
 
 PO, MONTHLY, RATE = Cadence.PER_OCCURRENCE, Cadence.MONTHLY, Cadence.RATE
@@ -28,7 +28,7 @@ POSITIVE = (
     ("P01", 100, PO, None, None, "制止正在侵害他人人身安全"),
     ("P02", 20, PO, None, None, "举报各类违法犯罪行为并经调查属实"),
     ("P03", 10, PO, None, None, "弘扬孝老敬老传统"),
-    ("P04", 20, PO, None, None, "进入村级评议红榜"),
+    ("P04", 20, Cadence.EVALUATION, None, None, "进入村级评议红榜"),
     ("P05", 100, PO, None, None, "评上区级美丽庭院"),
     ("P06", 50, PO, None, None, "评上镇级美丽庭院"),
     ("P07", 10, PO, None, None, "评上村级美丽庭院"),
@@ -61,7 +61,7 @@ NEGATIVE = (
     ("N09", 0, Cadence.FREEZE, None, None, "在影响期间只积分，不参与兑换"),
     ("N10", -2, PO, None, None, "拒不整改"),
     ("N11", -2, Cadence.WARN_THEN_DEDUCT, None, None, "前三次予以警告教育"),
-    ("N12", -2, PO, None, None, "连续两次及以上村级垃圾分类黑榜"),
+    ("N12", -2, Cadence.EVALUATION, None, None, "连续两次及以上村级垃圾分类黑榜"),
 )
 
 # 附件3 大足区积分制试点兑换物品, in 序号 order.
@@ -127,6 +127,15 @@ def test_each_awardable_line_awarded_once_writes_its_entry(
     phrase: str,
 ) -> None:
     quantity = per or 1
+    rule = RULES.get(rule_id)
+    assert rule is not None
+    earlier = 0
+    if rule.eligibility is Eligibility.ABOVE_VILLAGE_AVERAGE:
+        # 美丽庭院 goes to households above the village average: HP0001 earns first.
+        with write_session(engine) as session:
+            award(session, household=household(session, "HP0001"), rule_id="P01", quantity=1,
+                  operator=operator(session, "admin-heping"), now=NOW - timedelta(days=1))  # fmt: skip
+        earlier = 100
     with write_session(engine) as session:
         target = household(session, "HP0001")
         result = award(
@@ -138,7 +147,9 @@ def test_each_awardable_line_awarded_once_writes_its_entry(
             now=NOW,
         )
     with read_session(engine) as session:
-        (entry,) = entries(session, household(session, "HP0001"))
+        (entry,) = [
+            e for e in entries(session, household(session, "HP0001")) if e.rule_id == rule_id
+        ]
         if cadence is Cadence.WARN_THEN_DEDUCT:
             expected_points, kind = 0, "warning"  # the first of three warnings
         else:
@@ -153,13 +164,19 @@ def test_each_awardable_line_awarded_once_writes_its_entry(
             "K-HP-01",
         )
         assert from_db(entry.created_at) == NOW
-        assert balance(session, entry.household_id, 2026) == expected_points
+        assert balance(session, entry.household_id, 2026) == earlier + expected_points
         assert [view.id for view in result.entries] == [entry.id]
 
 
 @pytest.mark.parametrize(
     ("rule_id", "key"),
-    [("P14", "rule.system_only"), ("P15", "rule.system_only"), ("N09", "rule.use_freeze")],
+    [
+        ("P14", "rule.system_only"),
+        ("P15", "rule.system_only"),
+        ("N09", "rule.use_freeze"),
+        ("P04", "rule.from_evaluation"),
+        ("N12", "rule.from_evaluation"),
+    ],
 )
 def test_bonus_and_freeze_lines_cannot_be_awarded_by_hand(
     engine: Engine, rule_id: str, key: str
@@ -185,7 +202,7 @@ def test_each_catalogue_item_is_redeemable_with_its_due_date(engine: Engine, no:
         award(
             session,
             household=household(session, "HP0002"),
-            rule_id="P05",
+            rule_id="P01",
             quantity=3,
             operator=operator(session, "admin-heping"),
             now=NOW - timedelta(days=1),
