@@ -40,9 +40,11 @@ def file(
     qty: int = 1,
     helper: str | None = None,
     description: str = "清扫村道落叶",
-    photos: tuple[Path, ...] = (),
+    photos: tuple[Path, ...] | None = None,
     when: tuple[int, int] = (11, 16),
 ) -> DeclarationView:
+    if photos is None:  # a self-declaration needs a photo (并上传照片等相关证据)
+        photos = () if helper else (photo(db.path.parent, "deed.png", (0, 120, 0)),)
     with write_session(engine) as session:
         return file_declaration(
             session,
@@ -299,6 +301,8 @@ def test_filing_again_with_the_same_id_returns_the_first(engine: Engine, db: Db)
             description="清扫",
             now=at(2026, 11, 16),
             declaration_id="3f0e9a7c-0000-4000-8000-000000000001",
+            photos=[photo(db.path.parent, "deed.png", (0, 120, 0))],
+            evidence_dir=db.evidence_dir,
         )
         first = file_declaration(session, **kwargs)  # type: ignore[arg-type]
         again = file_declaration(session, **kwargs)  # type: ignore[arg-type]

@@ -237,7 +237,7 @@ def setup_entry(engine: Engine, kind: str, points: int, when: datetime) -> str:
     [
         ("redemption", -50, at(2026, 11, 2), "dispute.kind"),
         ("expiry", -50, at(2026, 11, 2), "dispute.kind"),
-        ("award", 20, at(2025, 6, 2), "dispute.past_year"),
+        ("award", 20, at(2025, 6, 2), "dispute.window_closed"),
     ],
 )
 def test_entries_that_cannot_be_disputed(

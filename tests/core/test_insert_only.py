@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy.engine import Engine
 
 from kiosk.core.awards import award
@@ -45,6 +46,13 @@ def forbid_changes(path: Path) -> None:
         connection.commit()
 
 
+def evidence_photo(db: Db) -> Path:
+    """A self-declaration needs a photo (并上传照片等相关证据)."""
+    path = db.path.parent / "deed.png"
+    Image.new("RGB", (8, 8), (0, 120, 0)).save(path)
+    return path
+
+
 def test_deciding_adds_rows_and_changes_none(engine: Engine, db: Db) -> None:
     forbid_changes(db.path)
     with write_session(engine) as session:
@@ -57,6 +65,8 @@ def test_deciding_adds_rows_and_changes_none(engine: Engine, db: Db) -> None:
                 quantity=1,
                 description="清扫村道",
                 now=at(2026, 11, 10),
+                photos=[evidence_photo(db)],
+                evidence_dir=db.evidence_dir,
             ).id
             for code in ("HP0001", "HP0002")
         ]
@@ -64,7 +74,7 @@ def test_deciding_adds_rows_and_changes_none(engine: Engine, db: Db) -> None:
             award(
                 session,
                 household=household(session, code),
-                rule_id="P07",
+                rule_id="P03",
                 quantity=1,
                 operator=admin,
                 now=at(2026, 11, 11),
@@ -132,7 +142,7 @@ def test_the_database_refuses_a_second_decision_row(
         entry = award(
             session,
             household=household(session, "HP0001"),
-            rule_id="P07",
+            rule_id="P03",
             quantity=1,
             operator=admin,
             now=at(2026, 11, 11),
@@ -145,6 +155,8 @@ def test_the_database_refuses_a_second_decision_row(
                 quantity=1,
                 description="清扫村道",
                 now=at(2026, 11, 10),
+                photos=[evidence_photo(db)],
+                evidence_dir=db.evidence_dir,
             ).id
             reject(session, ref=subject, reason="没有照片", operator=admin, now=at(2026, 11, 13))
             columns = "declaration_id, outcome, entry_ids"

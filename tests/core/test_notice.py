@@ -57,10 +57,10 @@ def quarter_history(engine: Engine) -> Engine:
             the -2 disputed and corrected (+2)          -> Q4 20, year 40, balance 40
     HP0002  Oct P08 +20 (mutual help), Nov redeems 2 牙膏 (-6) -> Q4 20, year 20, balance 14
     HP0003  Oct +20 as HP0002's helper                  -> Q4 20, year 20, balance 20
-    HP0004  Aug P07 +10                                  -> Q4 0,  year 10, balance 10
+    HP0004  Aug P03 +10                                  -> Q4 0,  year 10, balance 10
     """
     give(engine, "HP0001", "P08", 8, 20)
-    give(engine, "HP0004", "P07", 8, 21)
+    give(engine, "HP0004", "P03", 8, 21)
     give(engine, "HP0002", "P08", 10, 10, helper="HP0003")
     give(engine, "HP0001", "P13.1", 11, 2, qty=45)
     give(engine, "HP0001", "P09", 11, 3)
