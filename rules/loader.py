@@ -93,3 +93,53 @@ def effective_ruleset(candidates: list[RuleSet], village: str, on: date) -> Rule
     if not usable:
         raise LookupError(f"no rule set in force for {village} on {on}")
     return max(usable, key=lambda r: (r.scope_village is not None, r.effective_from, r.version))
+
+
+# --- added for the register (village rule sets proposed and approved at the central) ----------
+
+
+def ruleset_in_force(candidates: list[RuleSet], village: str, on: date) -> RuleSet:
+    """The set in force for `village` on `on`, by effective date: the newest set in force
+    (the village's own or the street's) wins, so a street revision dated after a village's
+    set replaces it until the village's set is approved again from a later date; on the
+    same date the village's set wins."""
+    usable = [
+        ruleset
+        for ruleset in candidates
+        if ruleset.effective_from <= on and ruleset.scope_village in (None, village)
+    ]
+    if not usable:
+        raise LookupError(f"no rule set in force for {village} on {on}")
+    return max(usable, key=lambda r: (r.effective_from, r.scope_village is not None, r.version))
+
+
+def ruleset_problems(text: str) -> list[tuple[int, str, str]]:
+    """Every problem of a rule set's TOML as (line, where, what): the line of the header or
+    of the rule's `[[rule]]` table, so an office can fix them all in one pass."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", 0) or 0
+        return [(int(line), "toml", str(error))]
+    starts = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "[[rule]]"]
+    problems: list[tuple[int, str, str]] = []
+    for field in ("id", "version", "effective_from"):
+        if field not in raw:
+            problems.append((1, field, "missing"))
+    seen: dict[str, int] = {}
+    entries = raw.get("rule", [])
+    if not isinstance(entries, list) or not entries:
+        problems.append((1, "rule", "no [[rule]] tables"))
+        return problems
+    for index, entry in enumerate(entries):
+        line = starts[index] if index < len(starts) else 1
+        rule_id = str(entry.get("id", "?")) if isinstance(entry, dict) else "?"
+        try:
+            _rule(entry)
+        except RuleDataError as error:
+            problems.append((line, rule_id, str(error)))
+            continue
+        if rule_id in seen:
+            problems.append((line, rule_id, f"duplicate of the rule at line {seen[rule_id]}"))
+        seen.setdefault(rule_id, line)
+    return problems

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,29 @@ TEXTS: dict[str, tuple[str, str]] = {
         "item {no} {name}: {points} points ({due_class})",
     ),
     "item.retired": ("第{no}号 {name} 停止兑换", "item {no} {name} retired"),
+    "rules.proposed": (
+        "已提交规则申请 {id}，待街道管理员批准：kiosk rules approve {id}",
+        "rule set proposed as {id}, for a street administrator to approve: kiosk rules approve {id}",
+    ),
+    "rules.problem": (
+        "规则文件第 {row} 行 {column}：{message}",
+        "rule file line {row} {column}: {message}",
+    ),
+    "rules.refused": ("共 {count} 处问题，未保存", "{count} problems: nothing stored"),
+    "rules.approved": (
+        "已批准：{ruleset}，{effective_from} 起生效，各兑换机同步后使用",
+        "approved: {ruleset}, in force from {effective_from}, on each kiosk after its sync",
+    ),
+    "rules.in_force": (
+        "{village}：{ruleset}（{effective_from} 起）",
+        "{village}: {ruleset} (from {effective_from})",
+    ),
+    "rules.proposal": (
+        "申请 {id}：{set}，{village}，{effective_from} 起，{state}",
+        "proposal {id}: {set}, {village}, from {effective_from}, {state}",
+    ),
+    "rules.state_approved": ("已批准", "approved"),
+    "rules.state_pending": ("待批准", "pending"),
     "admin.id.help": ("第一位街道管理员的编号", "id of the first street administrator"),
     "admin.name.help": ("第一位街道管理员的姓名", "name of the first street administrator"),
     "admin.done": ("街道管理员 {id} {name}", "street administrator {id} {name}"),
@@ -159,6 +183,18 @@ def register(subparsers: Any) -> None:
     )
     catalog.add_argument("--operator", help="add, retire: the street administrator")
     catalog.set_defaults(handler=functools.partial(catalog_command, catalog.get_default("handler")))
+
+    # `kiosk rules list` (core's: the rules in force) gains the village rule sets.
+    rules = subparsers.choices["rules"]
+    action = next(a for a in rules._actions if a.dest == "action")
+    action.choices = [*(action.choices or ()), "propose", "approve", "sets"]
+    rules.add_argument("target", nargs="?", help="propose: the TOML file; approve: the proposal id")
+    rules.add_argument(
+        "--from", dest="effective_from", type=date.fromisoformat, help="propose: YYYY-MM-DD"
+    )
+    rules.add_argument("--at", type=date.fromisoformat, help="sets: on this day (default today)")
+    rules.add_argument("--operator", help="propose, approve: the administrator")
+    rules.set_defaults(handler=functools.partial(rules_command, rules.get_default("handler")))
 
     # `kiosk central init` (sync's module) gains the first street administrator.
     init = _subcommands(subparsers.choices["central"]).choices["init"]
@@ -437,6 +473,101 @@ def catalog_command(listing: Any, args: argparse.Namespace) -> int:
                 name=result["name"],
                 points=result["points"],
                 due_class=result["due_class"],
+            )
+        )
+    return 0
+
+
+def rules_command(listing: Any, args: argparse.Namespace) -> int:
+    """`kiosk rules list|propose|approve|sets`: the listing stays core's."""
+    from kiosk.core.errors import BadInput
+
+    if args.action == "list":
+        code: int = listing(args) or 0
+        return code
+    if args.action == "sets":
+        return _rules_sets(args)
+    if not args.operator or not args.target:
+        raise BadInput(
+            "catalog.needs", what="--operator, " + ("FILE" if args.action == "propose" else "ID")
+        )
+    if args.action == "approve":
+        from kiosk.services.register import approve_ruleset
+
+        result = approve_ruleset(
+            open_engine(args), args.target, operator_id=args.operator, now=now()
+        )
+        if args.json:
+            print_json(result)
+        else:
+            print(
+                say(
+                    "rules.approved",
+                    ruleset=result["ruleset"],
+                    effective_from=result["effective_from"],
+                )
+            )
+        return 0
+    from kiosk.services.register import propose_ruleset
+
+    if args.effective_from is None:
+        raise BadInput("catalog.needs", what="--from YYYY-MM-DD")
+    report = propose_ruleset(
+        open_engine(args),
+        Path(args.target),
+        village=args.village,
+        effective_from=args.effective_from,
+        operator_id=args.operator,
+        now=now(),
+    )
+    if args.json:
+        print_json(report.as_json())
+    elif report.errors:
+        for problem in report.errors:
+            where = {"row": problem.row, "column": problem.column}
+            print(
+                " / ".join(
+                    fill(
+                        TEXTS["rules.problem"],
+                        language,
+                        {**where, "message": problem.message(language)},
+                    )
+                    for language in ("zh", "en")
+                )
+            )
+        print(say("rules.refused", count=len(report.errors)))
+    else:
+        print(say("rules.proposed", id=report.id))
+    return 2 if report.errors else 0
+
+
+def _rules_sets(args: argparse.Namespace) -> int:
+    from kiosk.core.clock import local_date
+    from kiosk.services.register import rulesets_overview
+
+    at = args.at or local_date(now())
+    overview = rulesets_overview(open_engine(args, create=False), village=args.village, at=at)
+    if args.json:
+        print_json(overview)
+        return 0
+    for row in overview["in_force"]:
+        print(
+            say(
+                "rules.in_force",
+                village=row["village"],
+                ruleset=row["ruleset"],
+                effective_from=row["effective_from"],
+            )
+        )
+    for proposal in overview["proposals"]:
+        state = "rules.state_approved" if proposal["approved_by"] else "rules.state_pending"
+        params = {**proposal, "village": proposal["village_id"] or "-"}
+        print(
+            " / ".join(
+                fill(
+                    TEXTS["rules.proposal"], lang, {**params, "state": fill(TEXTS[state], lang, {})}
+                )
+                for lang in ("zh", "en")
             )
         )
     return 0

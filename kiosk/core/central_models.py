@@ -3,7 +3,7 @@ register's change log."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -74,3 +74,20 @@ class RegisterChange(SQLModel, table=True):
     note: str | None = None  # e.g. the roster file it came from, a reason for leaving
     operator_id: str
     changed_at: datetime = Field(index=True)
+
+
+class RuleSetProposal(SQLModel, table=True):
+    """A rule set proposed at the central (a village's adjusted list, or a street revision),
+    and its approval. Only an approved one becomes a `RuleSetRecord`, which kiosks pull."""
+
+    id: str = Field(primary_key=True)
+    set_id: str
+    version: str
+    scope_village_id: str | None = Field(default=None, foreign_key="village.id")
+    effective_from: date
+    body: str  # the TOML text with its scope and effective date as proposed
+    proposed_by: str
+    proposed_at: datetime
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    record_id: str | None = None  # the RuleSetRecord the approval wrote

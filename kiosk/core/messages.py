@@ -617,6 +617,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "catalog.exists": ("兑换目录中已有“{name}”", "The catalogue already has '{name}'"),
     "catalog.retired": ("第{no}号“{name}”已停止兑换", "Item {no} '{name}' is already retired"),
     "catalog.needs": ("请给出 {what}", "Give {what}"),
+    "ruleset.problem": ("规则数据有误：{what}", "{what}"),
+    "ruleset.scope": (
+        "规则文件写的是另一个村（scope = {scope}）",
+        "The rule file names another village (scope = {scope})",
+    ),
+    "ruleset.quarter": (
+        "村级规则须从季度第一天起生效（1月1日、4月1日、7月1日、10月1日），收到：{date}",
+        "A village's rule set takes effect on a quarter's first day (Jan 1, Apr 1, Jul 1, Oct 1); got: {date}",
+    ),
+    "ruleset.past": (
+        "生效日期须在今天之后：{date}",
+        "The effective date must be after today: {date}",
+    ),
+    "ruleset.unknown": ("没有这个规则申请：{id}", "No such rule set proposal: {id}"),
+    "ruleset.approved": (
+        "规则申请 {id} 已批准（{record}）",
+        "The proposal {id} is already approved ({record})",
+    ),
     # --- settings ---
     "settings.invalid": (
         "设置项 {name} 的值不对：{value}（应为 {expected}）",

@@ -20,7 +20,7 @@ from kiosk.core.models import (
     StockMovement,
     Village,
 )
-from rules.loader import effective_ruleset, parse_ruleset
+from rules.loader import parse_ruleset, ruleset_in_force
 from rules.model import Rule, RuleSet
 
 
@@ -74,7 +74,7 @@ def rulesets(session: Session) -> list[RuleSet]:
 
 
 def ruleset_for(session: Session, village_id: str, at: datetime) -> RuleSet:
-    return effective_ruleset(rulesets(session), village_id, local_date(at))
+    return ruleset_in_force(rulesets(session), village_id, local_date(at))
 
 
 def rule_for(session: Session, village_id: str, rule_id: str, at: datetime) -> tuple[Rule, RuleSet]:

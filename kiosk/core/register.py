@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import String, bindparam, insert, literal, or_, select, update
 from sqlmodel import Session, col
 
-from kiosk.core.central_models import RegisterChange
+from kiosk.core.central_models import RegisterChange, RuleSetProposal
 from kiosk.core.clock import as_utc, local_date, start_of_day
 from kiosk.core.errors import BadInput, NotFound, Refused
 from kiosk.core.households import household_by_code
@@ -31,12 +31,14 @@ from kiosk.core.models import (
     Operator,
     Residency,
     Role,
+    RuleSetRecord,
     Village,
     table_of,
 )
 from kiosk.core.pins import hash_pin, new_one_time_pin
 from kiosk.core.reference import operator_by_id, require_role, require_village, village_by_name
 from kiosk.core.roster import FILE, MAX_NAME, ParsedRoster, RosterProblem, RosterRow
+from rules.loader import RuleDataError, parse_ruleset, ruleset_in_force, ruleset_problems
 
 # The fields a register change may set, in the order the change log shows them.
 FIELDS = (
@@ -926,3 +928,183 @@ def retire_catalog_item(
     item.active = False
     _log_item(session, item, "retire", {"active": True}, {"active": False}, actor, now)
     return item
+
+
+# --- village rule sets ---------------------------------------------------------------------------
+
+QUARTER_STARTS = frozenset({(1, 1), (4, 1), (7, 1), (10, 1)})
+_HEADER_LINE = re.compile(r"^(scope|effective_from)\s*=.*$", re.MULTILINE)
+
+
+@dataclass
+class ProposalReport:
+    """A proposed rule set: its proposal id, or every problem of the file (nothing stored)."""
+
+    id: str | None = None
+    errors: list[RosterProblem] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.id, "errors": [problem.as_json() for problem in self.errors]}
+
+
+def _with_header(body: str, scope: str, effective_from: date) -> str:
+    """The TOML with its `scope` and `effective_from` set to what the proposal says."""
+    head, marker, rest = body.partition("[[rule]]")
+    head = _HEADER_LINE.sub("", head).rstrip("\n")
+    header = f'{head}\nscope = "{scope}"\neffective_from = "{effective_from.isoformat()}"\n\n'
+    return header + marker + rest
+
+
+def propose_ruleset(
+    session: Session,
+    body: str,
+    *,
+    village: str | None,
+    effective_from: date,
+    operator_id: str,
+    now: datetime,
+) -> ProposalReport:
+    """Store a village's adjusted rule list (or, by a street administrator, a street
+    revision) for approval; every problem of the file is reported with its line."""
+    require_central(session)
+    actor = register_operator(session, operator_id)
+    scope = ""
+    if village is not None:
+        found = village_by_name(session, village)
+        require_village(actor, found.id)
+        scope = found.id
+        if (effective_from.month, effective_from.day) not in QUARTER_STARTS:
+            raise BadInput("ruleset.quarter", date=effective_from.isoformat())
+    else:
+        require_role(actor, Role.STREET_ADMIN)
+    if effective_from <= local_date(now):
+        raise BadInput("ruleset.past", date=effective_from.isoformat())
+    report = ProposalReport()
+    for line, where, what in ruleset_problems(body):
+        report.errors.append(RosterProblem(line, where, "ruleset.problem", {"what": what}))
+    if report.errors:
+        return report
+    try:
+        stated = parse_ruleset(body)
+        ruleset = parse_ruleset(_with_header(body, scope, effective_from))
+    except RuleDataError as error:
+        report.errors.append(RosterProblem(1, "header", "ruleset.problem", {"what": str(error)}))
+        return report
+    if stated.scope_village not in (None, scope or None):
+        report.errors.append(
+            RosterProblem(1, "scope", "ruleset.scope", {"scope": stated.scope_village})
+        )
+        return report
+    count = len(list(session.scalars(select(col(RuleSetProposal.id)))))
+    proposal = RuleSetProposal(
+        id=f"{scope or 'street'}-{effective_from:%Y%m%d}-{count + 1}",
+        set_id=ruleset.id,
+        version=ruleset.version,
+        scope_village_id=scope or None,
+        effective_from=effective_from,
+        body=_with_header(body, scope, effective_from),
+        proposed_by=actor.id,
+        proposed_at=as_utc(now),
+    )
+    session.add(proposal)
+    session.add(_ruleset_change(proposal, "propose", actor, now))
+    session.flush()
+    report.id = proposal.id
+    return report
+
+
+def _ruleset_change(
+    proposal: RuleSetProposal, action: str, actor: Operator, now: datetime
+) -> RegisterChange:
+    return RegisterChange(
+        id=new_id(),
+        subject=f"ruleset:{proposal.id}",
+        action=action,
+        before={},
+        after={
+            "set": f"{proposal.set_id}@{proposal.version}",
+            "village_id": proposal.scope_village_id,
+            "effective_from": proposal.effective_from.isoformat(),
+        },
+        operator_id=actor.id,
+        changed_at=as_utc(now),
+    )
+
+
+def approve_ruleset(
+    session: Session, proposal_id: str, *, operator_id: str, now: datetime
+) -> RuleSetRecord:
+    """A street administrator approves a proposal: it becomes a rule set the kiosks of its
+    village (all kiosks, for a street revision) pull and apply from its effective date."""
+    require_central(session)
+    actor = register_operator(session, operator_id)
+    require_role(actor, Role.STREET_ADMIN)
+    proposal = session.get(RuleSetProposal, proposal_id)
+    if proposal is None:
+        raise NotFound("ruleset.unknown", id=proposal_id)
+    if proposal.approved_at is not None:
+        raise Refused("ruleset.approved", id=proposal_id, record=proposal.record_id or "")
+    if proposal.effective_from <= local_date(now):
+        # Entries already priced by the set in force must not change under it.
+        raise Refused("ruleset.past", date=proposal.effective_from.isoformat())
+    key = f"{proposal.set_id}@{proposal.version}"
+    if session.get(RuleSetRecord, key) is not None:
+        key = f"{key}@{proposal.effective_from.isoformat()}"  # the same list approved again
+    if session.get(RuleSetRecord, key) is not None:
+        raise Refused("ruleset.approved", id=proposal_id, record=key)
+    record = RuleSetRecord(
+        id=key,
+        set_id=proposal.set_id,
+        version=proposal.version,
+        scope_village_id=proposal.scope_village_id,
+        effective_from=proposal.effective_from,
+        body=proposal.body,
+    )
+    session.add(record)
+    proposal.approved_by = actor.id
+    proposal.approved_at = as_utc(now)
+    proposal.record_id = key
+    session.add(proposal)
+    session.add(_ruleset_change(proposal, "approve", actor, now))
+    session.flush()
+    return record
+
+
+def rulesets_overview(session: Session, *, village: str | None, at: date) -> dict[str, Any]:
+    """Which rule set applies to which village on `at`, every approved set with its dates,
+    and the proposals still waiting for approval."""
+    villages = list(session.scalars(select(Village).order_by(col(Village.id))))
+    if village is not None:
+        villages = [village_by_name(session, village)]
+    records = list(
+        session.scalars(select(RuleSetRecord).order_by(col(RuleSetRecord.effective_from)))
+    )
+    parsed = {record.id: parse_ruleset(record.body) for record in records}
+    by_key = {ruleset.key + str(ruleset.effective_from): rid for rid, ruleset in parsed.items()}
+    in_force = []
+    for found in villages:
+        ruleset = ruleset_in_force(list(parsed.values()), found.id, at)
+        in_force.append(
+            {
+                "village_id": found.id,
+                "village": found.name,
+                "ruleset": by_key[ruleset.key + str(ruleset.effective_from)],
+                "scope": ruleset.scope_village,
+                "effective_from": ruleset.effective_from.isoformat(),
+            }
+        )
+    wanted = {v.id for v in villages}
+    proposals = [
+        {
+            "id": p.id,
+            "set": f"{p.set_id}@{p.version}",
+            "village_id": p.scope_village_id,
+            "effective_from": p.effective_from.isoformat(),
+            "proposed_by": p.proposed_by,
+            "approved_by": p.approved_by,
+            "ruleset": p.record_id,
+        }
+        for p in session.scalars(select(RuleSetProposal).order_by(col(RuleSetProposal.id)))
+        if p.scope_village_id is None or p.scope_village_id in wanted
+    ]
+    return {"at": at.isoformat(), "in_force": in_force, "proposals": proposals}

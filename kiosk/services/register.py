@@ -5,7 +5,7 @@ the CLI, the app and the central's pages call."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -273,3 +273,48 @@ def retire_catalog_item(
         return item_json(
             register.retire_catalog_item(session, no, operator_id=operator_id, now=now)
         )
+
+
+def propose_ruleset(
+    engine: Engine,
+    path: Path,
+    *,
+    village: str | None,
+    effective_from: date,
+    operator_id: str,
+    now: datetime,
+) -> register.ProposalReport:
+    """Check and store a rule set file for approval; with any problem nothing is stored."""
+    from kiosk.core.errors import BadInput
+
+    try:
+        body = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        raise BadInput("roster.unreadable_file", name=path.name) from None
+    with write_session(engine) as session:
+        return register.propose_ruleset(
+            session,
+            body,
+            village=village,
+            effective_from=effective_from,
+            operator_id=operator_id,
+            now=now,
+        )
+
+
+def approve_ruleset(
+    engine: Engine, proposal_id: str, *, operator_id: str, now: datetime
+) -> dict[str, Any]:
+    with write_session(engine) as session:
+        record = register.approve_ruleset(session, proposal_id, operator_id=operator_id, now=now)
+        return {
+            "id": proposal_id,
+            "ruleset": record.id,
+            "village_id": record.scope_village_id,
+            "effective_from": record.effective_from.isoformat(),
+        }
+
+
+def rulesets_overview(engine: Engine, *, village: str | None, at: date) -> dict[str, Any]:
+    with read_session(engine) as session:
+        return register.rulesets_overview(session, village=village, at=at)
