@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlalchemy.engine import Engine
 
 from kiosk.core.awards import award
@@ -28,6 +29,12 @@ SIZE = (150, 44)
 
 
 def declare(engine: Engine, code: str, rule_id: str, helper: str | None = None) -> None:
+    # A self-declaration needs a photo (并上传照片等相关证据); keep it beside the database.
+    folder = Path(str(engine.url.database)).parent
+    photos: list[Path] = []
+    if helper is None:
+        photos = [folder / "deed.png"]
+        Image.new("RGB", (8, 8), (0, 120, 0)).save(photos[0])
     with write_session(engine) as session:
         file_declaration(
             session,
@@ -37,6 +44,8 @@ def declare(engine: Engine, code: str, rule_id: str, helper: str | None = None) 
             description="参加村里组织的公益劳动",
             now=at(2026, 11, 14),
             helper=household(session, helper) if helper else None,
+            photos=photos,
+            evidence_dir=folder / "evidence",
         )
 
 
@@ -91,6 +100,7 @@ async def test_declarations_of_the_village_approved_rejected_and_filed(
         assert "HP0004 陶*帆" in str(app.screen.query_one("#household-info").render())
         await type_into(pilot, "#rule", "P08", submit=False)
         app.screen.query_one("#description").value = "清理村道垃圾桶"
+        app.screen.query_one("#photos").value = str(card)  # 并上传照片等相关证据
         await pilot.press("f9")
         await settle(pilot)
         assert app.last_message == "申报已登记，待审核"
@@ -183,7 +193,7 @@ async def test_the_notice_screen_ranks_and_exports(
     make_app: AppFactory, engine: Engine, tmp_path: Path
 ) -> None:
     give(engine, "HP0001", "P08", at(2026, 10, 20))
-    give(engine, "HP0002", "P07", at(2026, 11, 2))
+    give(engine, "HP0002", "P03", at(2026, 11, 2))
     give(engine, "XZG0001", "P01", at(2026, 11, 3))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
