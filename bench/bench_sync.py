@@ -33,6 +33,10 @@ from sync.protocol import ENTRIES, decode_row
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=SHANGHAI)
 KIOSK = "K-HP-01"
+# Awards exactly as kiosk.core.awards prices them: the central admits only what an honest
+# kiosk could write (sync.admission), so the rows are real ones, re-derived on the way in.
+RULE_VERSION = "tangxiang-2022@2022-12-08"
+AWARD_RULE, AWARD_POINTS = "P07", 10  # per occurrence: no monthly cap
 
 
 @contextmanager
@@ -62,10 +66,10 @@ def _entry_rows(engine: Any, count: int, first_seq: int) -> list[dict[str, Any]]
             "id": new_id(),
             "household_id": ids[i % len(ids)],
             "points_year": 2026,
-            "points": 1,
+            "points": AWARD_POINTS,
             "kind": "award",
-            "rule_id": "P09",
-            "rule_version": None,
+            "rule_id": AWARD_RULE,
+            "rule_version": RULE_VERSION,
             "quantity": 1,
             "remainder": None,
             "order_id": None,
@@ -83,7 +87,9 @@ def _entry_rows(engine: Any, count: int, first_seq: int) -> list[dict[str, Any]]
 
 
 def _ingest(engine: Any, rows: list[dict[str, Any]], chunk: int = 1000) -> float:
-    """Entries per second through receive_push (parse, check, COPY, acknowledge)."""
+    """Entries per second through receive_push (parse, plausibility, admission: every row
+    re-derived against the rule set, operators and references; COPY; the books of what the
+    push touched; acknowledge)."""
     start = time.perf_counter()
     for offset in range(0, len(rows), chunk):
         part = rows[offset : offset + chunk]
@@ -174,11 +180,14 @@ def measure(*, quick: bool = False, samples: int = 50) -> dict[str, float]:
                     append_entry(
                         session,
                         household_id=households[i % len(households)],
-                        points=1,
+                        points=AWARD_POINTS,
                         kind="award",
                         at=NOW,
                         origin=KIOSK,
-                        rule_id="P09",
+                        rule_id=AWARD_RULE,
+                        rule_version=RULE_VERSION,
+                        quantity=1,
+                        operator_id="admin-heping",
                     )
             start = time.perf_counter()
             report = run_sync(kiosk_engine, link, kiosk_id=KIOSK, now=NOW)

@@ -39,7 +39,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from catalog.items import DUE_DAYS, DueClass
-from kiosk.core.clock import from_db, local_date
+from kiosk.core.clock import from_db
 from kiosk.core.errors import BadInput, Refused
 from kiosk.core.ids import derived_id
 from kiosk.core.models import (
@@ -54,10 +54,10 @@ from kiosk.core.models import (
     RuleSetRecord,
 )
 from rules.engine import (
+    DraftEntry,
     PastEntry,
     RuleRefusal,
     helper_entry,
-    points_year,
     price_award,
 )
 from rules.loader import parse_ruleset
@@ -187,6 +187,7 @@ class Known:
     operators: dict[str, Row] = field(default_factory=dict)
     items: dict[int, Row] = field(default_factory=dict)
     rulesets: dict[str, tuple[RuleSet, str | None]] = field(default_factory=dict)
+    drafts: dict[tuple[str, int, int, bool], DraftEntry | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name, rows in self.rows.items():
@@ -248,8 +249,18 @@ class Known:
         ]
 
 
-def _at(value: Any) -> datetime:
-    return from_db(value) if isinstance(value, datetime) else value  # type: ignore[no-any-return]
+# Asia/Shanghai has kept UTC+8 since 1991 (sync.plausible bounds every date after 2020): a
+# fixed offset gives a row's local day without a zoneinfo lookup per row.
+_SHANGHAI_OFFSET = timedelta(hours=8)
+
+
+def _day(value: Any) -> date:
+    return (_at(value) + _SHANGHAI_OFFSET).date()
+
+
+def _at(value: datetime) -> datetime:
+    """An instant as an aware datetime: pushed rows are decoded aware, SQLite gives naive UTC."""
+    return value if value.tzinfo is not None else from_db(value)
 
 
 # --- the checks ------------------------------------------------------------------------------------
@@ -356,15 +367,14 @@ def _ruleset(known: Known, table: str, row: Row, key: str | None, village: str) 
     if found is None:
         raise Inadmissible(table, row, "rule_version", "rule_set_unknown")
     ruleset, scope = found
-    day = local_date(_at(row["created_at"]))
-    if scope not in (None, village) or ruleset.effective_from > day:
+    if scope not in (None, village) or ruleset.effective_from > _day(row["created_at"]):
         raise Inadmissible(table, row, "rule_version", "rule_set_unknown")
     return ruleset
 
 
 def _applicable_rule(known: Known, table: str, row: Row, village: str) -> Rule:
     """The rule a declaration names, in any rule set in force for the village that day."""
-    day = local_date(_at(row["created_at"]))
+    day = _day(row["created_at"])
     for ruleset, scope in known.rulesets.values():
         if scope in (None, village) and ruleset.effective_from <= day:
             rule = ruleset.get(row["rule_id"])
@@ -456,8 +466,17 @@ class _History:
     def __init__(self, known: Known, entries: Sequence[Row]) -> None:
         self.known = known
         self.entries = entries
+        # Only rules whose price or cap depends on history need it (most do not).
+        dependent = {
+            rule.id
+            for ruleset, _scope in known.rulesets.values()
+            for rule in ruleset.rules
+            if rule.cadence in (Cadence.MONTHLY, Cadence.WARN_THEN_DEDUCT)
+        }
         keyed = [
-            e for e in entries if e["kind"] in ("award", "deduction", "warning") and e["rule_id"]
+            e
+            for e in entries
+            if e["kind"] in ("award", "deduction", "warning") and e["rule_id"] in dependent
         ]
         self.past: dict[tuple[str, str], list[Row]] = defaultdict(list)
         self.reversed: set[str] = set()
@@ -534,13 +553,23 @@ def _check_award(
     quantity = entry["quantity"]
     if not isinstance(quantity, int):
         raise Inadmissible("entries", entry, "quantity", "price")
-    try:
-        # Empty history: the price of the deed itself; what history changes is below.
-        draft = price_award(rule, quantity, [], at)
-        if entry["helper_for_id"] is not None:
-            draft = helper_entry(draft, rule)
-    except RuleRefusal:
-        raise Inadmissible("entries", entry, "quantity", "price") from None
+    helper = entry["helper_for_id"] is not None
+    key = (rule.id, id(rule), quantity, helper)
+    if key in known.drafts and rule.cadence in (Cadence.PER_OCCURRENCE, Cadence.RATE):
+        # These prices depend on the rule and quantity alone; a big push repeats them.
+        cached = known.drafts[key]
+    else:
+        try:
+            # Empty history: the price of the deed itself; what history changes is below.
+            cached = price_award(rule, quantity, [], at)
+            if helper:
+                cached = helper_entry(cached, rule)
+        except RuleRefusal:
+            cached = None
+        known.drafts[key] = cached
+    if cached is None:
+        raise Inadmissible("entries", entry, "quantity", "price")
+    draft = cached
     if entry["helper_for_id"] is not None:
         _check_helper(known, entry)
     elif rule.cadence is Cadence.WARN_THEN_DEDUCT:
@@ -573,9 +602,9 @@ def _check_award(
         want = (draft.kind, draft.points, draft.quantity, None)
     if got != want:
         raise Inadmissible("entries", entry, "points", "price")
-    if entry["points_year"] != points_year(at):
-        raise Inadmissible("entries", entry, "points_year", "range")
-    history.record(entry)
+    # The points year of its time is sync.plausible's (it refused the push before this).
+    if rule.cadence in (Cadence.MONTHLY, Cadence.WARN_THEN_DEDUCT):
+        history.record(entry)
 
 
 def _check_helper(known: Known, entry: Row) -> None:

@@ -189,7 +189,7 @@ def _check_books(session: Session, new: dict[str, list[Row]]) -> None:
     """The invariants of `kiosk check` over what the push touched, before the commit: a
     push that passed every row's check but leaves the books broken is refused all the same."""
     touched = Touched(
-        entry_ids=[row["id"] for row in new.get("entries", [])],
+        entries=new.get("entries", []),
         order_ids=[row["id"] for row in new.get(ORDERS.name, [])]
         + [row["order_id"] for row in new.get("entries", []) if row["order_id"]],
         line_ids=[

@@ -9,8 +9,9 @@ push of new rows can break (a balance below zero is an overdraft to alert on, no
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -29,9 +30,10 @@ from rules.engine import points_year
 
 @dataclass(frozen=True)
 class Touched:
-    """What a write added or changed the state of."""
+    """What a write added or changed the state of: the entries it wrote (their values, as
+    stored: checking them needs no read back), and the ids of the rest."""
 
-    entry_ids: Sequence[str] = ()
+    entries: Sequence[Mapping[str, Any]] = ()
     order_ids: Sequence[str] = ()
     line_ids: Sequence[str] = ()
     stock_keys: Sequence[tuple[str, int]] = field(default_factory=tuple)
@@ -41,8 +43,8 @@ def check_touched(session: Session, touched: Touched) -> list[str]:
     """The breaches of the ledger's invariants among the touched records; empty when none."""
     problems: list[str] = []
     orders = set(touched.order_ids)
-    if touched.entry_ids:
-        orders |= _check_entries(session, sorted(set(touched.entry_ids)), problems)
+    if touched.entries:
+        orders |= _check_entries(session, touched.entries, problems)
     if touched.line_ids:
         orders |= _check_lines(session, sorted(set(touched.line_ids)), problems)
     if orders:
@@ -52,33 +54,31 @@ def check_touched(session: Session, touched: Touched) -> list[str]:
     return problems
 
 
-def _check_entries(session: Session, ids: list[str], problems: list[str]) -> set[str]:
-    rows = session.execute(
-        select(
-            col(LedgerEntry.id),
-            col(LedgerEntry.kind),
-            col(LedgerEntry.points),
-            col(LedgerEntry.points_year),
-            col(LedgerEntry.created_at),
-            col(LedgerEntry.reverses_id),
-            col(LedgerEntry.order_id),
-        ).where(col(LedgerEntry.id).in_(ids))
-    ).all()
+def _check_entries(
+    session: Session, entries: Sequence[Mapping[str, Any]], problems: list[str]
+) -> set[str]:
     reversed_ids: set[str] = set()
     orders: set[str] = set()
-    for entry_id, kind, points, year, created_at, reverses_id, order_id in rows:
-        if points_year(from_db(created_at)) != year:
+    for entry in entries:
+        entry_id, kind, points, year = (
+            entry["id"],
+            entry["kind"],
+            entry["points"],
+            entry["points_year"],
+        )
+        if points_year(from_db(entry["created_at"])) != year:
             problems.append(f"entry {entry_id}: points year {year} does not match its time")
         if kind == "redemption" and points > 0:
             problems.append(f"entry {entry_id}: a redemption adds points")
         if kind == "warning" and points != 0:
             problems.append(f"entry {entry_id}: a warning moves points")
+        reverses_id = entry["reverses_id"]
         if kind in ("refund", "correction") and not reverses_id:
             problems.append(f"entry {entry_id}: a {kind} reverses nothing")
         if reverses_id:
             reversed_ids.add(reverses_id)
-        if order_id:
-            orders.add(order_id)
+        if entry["order_id"]:
+            orders.add(entry["order_id"])
     if reversed_ids:
         wanted = sorted(reversed_ids)
         found = set(session.scalars(select(LedgerEntry.id).where(col(LedgerEntry.id).in_(wanted))))
