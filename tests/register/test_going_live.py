@@ -7,8 +7,10 @@ longer earn after the next pull, and one that left is refused at the counter."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,8 +19,10 @@ from sqlmodel import col
 
 from kiosk.core.db import read_session
 from kiosk.core.models import Household, Operator, ReceiptJob, RedemptionOrder
+from kiosk.core.reference import ruleset_for
 from kiosk.printables.scan_image import decode_codes
 from kiosk.services.register import change_pin, sign_in
+from rules.loader import street_ruleset_text
 from tests.register.conftest import HEADER, NOW, Office, fictional_name
 from tests.sync.harness import Clock, LiveServer
 
@@ -169,7 +173,44 @@ def test_from_an_empty_server_to_the_first_redemption(
         (job,) = session.scalars(select(ReceiptJob))
     assert (order.total, order.exchange_point_id, job.order_id) == (9, "heping-shop", order.id)
 
-    # 8. Absent, and left: changed at the central, seen at the kiosk after the next pull.
+    # 8. Absent, and left: changed at the central, seen at the kiosk after the next pull;
+    # with them a new catalogue item, a retired one and the village's approved rule set.
+    assert (
+        office.run(
+            "catalog",
+            "add",
+            "--name",
+            "晾衣架",
+            "--points",
+            "15",
+            "--due-class",
+            "daily",
+            "--operator",
+            "office-1",
+        ).code
+        == 0
+    )
+    assert office.run("catalog", "retire", "1", "--operator", "office-1").code == 0
+    rules = tmp_path / "heping.toml"
+    rules.write_text(
+        street_ruleset_text().replace('id = "tangxiang-2022"', 'id = "heping-adjusted"', 1),
+        encoding="utf-8",
+    )
+    proposed = office.run(
+        "rules",
+        "propose",
+        str(rules),
+        "--village",
+        "和平",
+        "--from",
+        "2027-01-01",
+        "--operator",
+        "heping-admin",
+        "--json",
+    )
+    assert proposed.code == 0, proposed.out
+    approved = office.run("rules", "approve", proposed.json()["id"], "--operator", "office-1")
+    assert approved.code == 0, approved.err
     absent_code, leaving_code = absent.split(":")[1], leaving.split(":")[1]
     assert (
         office.run(
@@ -189,4 +230,10 @@ def test_from_an_empty_server_to_the_first_redemption(
     assert code == 2 and "long-term absent" in err
     code, _out, err = kiosk_run("redeem", leaving, "1", "--operator", "heping-shop-keeper")
     assert code == 2 and "注销" in err
+    code, out, _err = kiosk_run("catalog", "list", "--json")
+    offered = {row["name"] for row in json.loads(out)}
+    assert "晾衣架" in offered and "牙刷" not in offered
+    with read_session(kiosk_engine) as session:
+        new_year = ruleset_for(session, "heping", datetime(2027, 1, 1, 4, tzinfo=UTC))
+    assert new_year.id == "heping-adjusted"
     kiosk_engine.dispose()
