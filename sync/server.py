@@ -1,10 +1,10 @@
 """The central store's HTTP API (FastAPI on uvicorn): hello, push and pull for kiosks.
 
 Every endpoint signs the kiosk in (HTTP Basic: kiosk id and secret) against the database on
-each request, so a revoked kiosk is refused at once. Bodies are capped and each kiosk (and
-each address failing to sign in) is rate limited; TLS is the reverse proxy's job
-(systemd/nginx-central.conf.example), and the server refuses to listen on a public address
-in plain HTTP unless told --insecure.
+each request, so a revoked kiosk is refused at once. Bodies are capped; each kiosk is rate
+limited, and so are failed sign-ins, per claimed kiosk id and per address. TLS is the reverse
+proxy's job (systemd/nginx-central.conf.example), and the server refuses to listen on a
+public address in plain HTTP unless told --insecure.
 """
 
 from __future__ import annotations
@@ -130,11 +130,18 @@ def create_app(
     max_body: int = MAX_BODY_BYTES,
     kiosk_limiter: RateLimiter | None = None,
     failure_limiter: RateLimiter | None = None,
+    address_limiter: RateLimiter | None = None,
 ) -> FastAPI:
-    """The API over `engine`; tests pass their own clock and limits."""
+    """The API over `engine`; tests pass their own clock and limits.
+
+    Failed sign-ins are limited per claimed kiosk id (`failure_limiter`: guessing one kiosk's
+    secret) and, more loosely, per address (`address_limiter`: guessing across many ids), so
+    one kiosk's wrong secrets never lock out the other kiosks behind the same NAT address.
+    """
     app = FastAPI(title="Tangxiang central sync", docs_url=None, redoc_url=None, openapi_url=None)
     per_kiosk = kiosk_limiter or RateLimiter(burst=300, per_second=5)
     failures = failure_limiter or RateLimiter(burst=20, per_second=0.2)
+    address_failures = address_limiter or RateLimiter(burst=200, per_second=1)
 
     def sign_in(kiosk_id: str, secret: str) -> str:
         with read_session(engine) as session:
@@ -145,14 +152,19 @@ def create_app(
     ) -> Response:
         address = request.client.host if request.client else "-"
         try:
-            # An address that keeps failing to sign in is guessing secrets: slow it down.
-            if failures.exhausted(address):
+            # A kiosk id whose secret keeps failing is being guessed: slow that id down; an
+            # address failing for many ids is guessing them all: slow the address down.
+            if address_failures.exhausted(address):
                 raise DomainError("sync.rate_limited")
             kiosk_id, secret = _credentials(request)
+            claimed = "kiosk:" + kiosk_id[:100]
+            if failures.exhausted(claimed):
+                raise DomainError("sync.rate_limited")
             try:
                 kiosk_id = await run_in_threadpool(sign_in, kiosk_id, secret)
             except Unauthorized:
-                failures.allow(address)
+                failures.allow(claimed)
+                address_failures.allow(address)
                 raise
             if not per_kiosk.allow(kiosk_id):
                 raise DomainError("sync.rate_limited")

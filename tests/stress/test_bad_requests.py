@@ -133,6 +133,7 @@ def _build_world(central: Central, directory: Path) -> Iterator[World]:
         clock=clock,
         kiosk_limiter=RateLimiter(**UNLIMITED),
         failure_limiter=RateLimiter(**UNLIMITED),
+        address_limiter=RateLimiter(**UNLIMITED),
     )
     try:
         kiosk.sync(server.url)  # bootstrap
