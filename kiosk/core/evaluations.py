@@ -29,7 +29,7 @@ from kiosk.core.ids import derived_id
 from kiosk.core.ledger import append_entry, local_origin
 from kiosk.core.models import EntryKind, Household, LedgerEntry, Operator, Village
 from kiosk.core.reference import require_role, require_village, ruleset_for
-from rules.engine import start_of_month, start_of_next_month
+from rules.engine import month_key, start_of_month, start_of_next_month
 from rules.model import Rule, RuleList, RuleSet, Standing
 
 STANDING_LABELS = {Standing.RED: "红榜", Standing.BLACK: "黑榜"}
@@ -91,8 +91,27 @@ def record_id(household_id: str, year: int, month: int, standing: Standing) -> s
     return derived_id("evaluation", household_id, _month_text(year, month), standing.value)
 
 
-def _rule_entry_id(household_id: str, year: int, month: int, rule_id: str) -> str:
+def rule_entry_id(household_id: str, year: int, month: int, rule_id: str) -> str:
     return derived_id("evaluation", household_id, _month_text(year, month), "rule", rule_id)
+
+
+def evaluated_month(
+    entry_id: str, household_id: str, rule: Rule, at: datetime
+) -> tuple[int, int] | None:
+    """The month an evaluation entry written at `at` is for, told from its derived id (the
+    month of `at` or the one before, the only months that can be entered then), or None
+    when the id is not one `record_evaluation` writes: what the central needs to admit a
+    kiosk's evaluation entries."""
+    if rule.standing is None:
+        return None
+    year, month = month_key(at)
+    for candidate in ((year, month), _previous(year, month)):
+        if entry_id in (
+            record_id(household_id, *candidate, rule.standing),
+            rule_entry_id(household_id, *candidate, rule.id),
+        ):
+            return candidate
+    return None
 
 
 def _corrected(session: Session, entry_ids: Iterable[str]) -> set[str]:
@@ -191,7 +210,7 @@ def _settle(
         entry_id = (
             record_id(household.id, year, month, standing)
             if is_record
-            else _rule_entry_id(household.id, year, month, rule.id)
+            else rule_entry_id(household.id, year, month, rule.id)
         )
         note = label if rule.consecutive == 1 else f"{label}，连续{rule.consecutive}个月"
         written = _write(

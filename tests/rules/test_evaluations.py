@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kiosk.core.clock import from_db
 from kiosk.core.errors import DomainError
+from kiosk.core.evaluations import evaluated_month
 from kiosk.services.evaluations import enter_evaluation, show_evaluation
+from rules.loader import street_ruleset
 from tests.rules.scenario import Demo, at
 
 
@@ -61,6 +64,15 @@ def test_red_and_black_lists_carry_their_points_once(demo: Demo) -> None:
     assert _evaluation_points(demo, "HP0002") == [
         ("N12", "warning", 0), ("N12", "warning", 0), ("N12", "deduction", -2),
     ]  # fmt: skip
+    # Every entry the lists wrote tells its month by its id (what the central admits).
+    rules = street_ruleset()
+    for code in ("HP0001", "HP0002", "HP0003"):
+        for entry in demo.entries(code, points_year=2028):
+            rule = rules.get(entry.rule_id or "")
+            assert rule is not None
+            month = evaluated_month(entry.id, entry.household_id, rule, from_db(entry.created_at))
+            assert month in ((2028, 3), (2028, 4)), entry.note
+            assert f"{month[0]}-{month[1]:02d}" in (entry.note or "")
     # The lists count as earnings in the month they are entered, like any award.
     honours = demo.ok(at(2028, 5, 2), "honours", "--village", "和平", "--month", "2028-04")
     assert [(r["code"], r["earned"]) for r in honours["top"]] == [("HP0001", 20)]
