@@ -66,6 +66,7 @@ class KioskApp(App[None]):
         self.print_problem: str | None = None  # why the last print failed; None when fine
         self.pending_receipts = 0
         self.last_message = ""  # the newest message shown, for tests and the status bar
+        self._said = 0  # messages said so far: a late one never covers a newer one
         self._last_input = time.monotonic()
         self._demo_scans = 0
         self.scan_filter = ScanFilter(
@@ -86,10 +87,24 @@ class KioskApp(App[None]):
         """Show `message` on the message line of the screen in front (a dialog's, else the
         screen beneath it), whole: never a toast, which loses Chinese glyphs over borders."""
         self.last_message = message
+        self._said += 1
+        self._show_message(self._said, message, error, retries=3)
+
+    def _show_message(self, number: int, message: str, error: bool, *, retries: int) -> None:
+        if number != self._said:
+            return  # a newer message came first
         for screen in reversed(self.screen_stack):
             lines = screen.query(MessageLine)
             if lines:
                 lines.first().show(message, error=error)
+                return
+            if not isinstance(screen, ModalScreen):
+                # A screen pushed just now (home after sign-in) is composed on the next
+                # refresh: the message waits for its line rather than land beneath it.
+                if retries:
+                    self.call_after_refresh(
+                        self._show_message, number, message, error, retries=retries - 1
+                    )
                 return
 
     def error_text(self, error: DomainError) -> str:

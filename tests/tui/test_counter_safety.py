@@ -19,6 +19,7 @@ from kiosk.tui.screens.home import HomeScreen
 from kiosk.tui.screens.household import HouseholdScreen
 from kiosk.tui.screens.redeem import RedeemScreen
 from kiosk.tui.texts import SCREEN_MESSAGES, text
+from kiosk.tui.widgets.message_line import MessageLine
 from tests.support.builders import Ledger
 from tests.support.pilot import AppFactory, scan_burst, settle, sign_in
 
@@ -203,6 +204,23 @@ def screen_text(app: Any) -> str:
     """What the terminal shows, row by row, wide glyphs as they were drawn."""
     update = app.screen._compositor.render_full_update(simplify=True)
     return "\n".join("".join(strip.text for strip in row) for row in update.strips)
+
+
+async def test_messages_land_on_the_screen_in_front(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        # Said as the home screen was pushed, before it was drawn: on its line all the same.
+        assert app.screen.query_one(MessageLine).message == "田光辉，您好！请扫描积分卡"
+        assert "田光辉，您好" in screen_text(app)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert app.screen.query_one(MessageLine).message == "已退出登录"
+        await sign_in(pilot)
+        await pilot.press("ctrl+l")  # the next sign-out: the sign-in screen says it afresh
+        await settle(pilot)
+        assert "已退出登录" in screen_text(app)
 
 
 async def test_every_message_is_on_screen_whole(make_app: AppFactory) -> None:

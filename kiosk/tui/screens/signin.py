@@ -108,6 +108,8 @@ class SignInScreen(KioskScreen):
         pin = self.query_one("#pin", Input)
         pin.value = ""
         self._show("")
+        # The last sign-out's words are not for the next operator.
+        self.query_one(MessageLine).show("")
         self.kiosk.signed_in(message.operator)
 
     def on_sign_in_screen_rejected(self, message: Rejected) -> None:
