@@ -36,7 +36,7 @@ KIOSK = "K-HP-01"
 # Awards exactly as kiosk.core.awards prices them: the central admits only what an honest
 # kiosk could write (sync.admission), so the rows are real ones, re-derived on the way in.
 RULE_VERSION = "tangxiang-2022@2022-12-08"
-AWARD_RULE, AWARD_POINTS = "P07", 10  # per occurrence: no monthly cap
+AWARD_RULE, AWARD_POINTS = "P03", 10  # per occurrence: no cap, no ranking condition
 
 
 @contextmanager

@@ -32,7 +32,7 @@ from sync.protocol import ORDER_LINES, RECORD_TABLES, REFERENCE_TABLES, encode_r
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=SHANGHAI)
 HOUSEHOLDS_PER_VILLAGE = 4
 RULE_VERSION = "tangxiang-2022@2022-12-08"  # the street rule set the demo seeds
-BULK_RULE, BULK_POINTS = "P07", 10  # a per-occurrence rule: no monthly cap to trip
+BULK_RULE, BULK_POINTS = "P03", 10  # per occurrence, no cap and no ranking condition
 
 
 class Clock:
