@@ -297,6 +297,8 @@ def _settle_month(
     again: bool = False,
 ) -> tuple[list[Bonus], list[BonusChange]]:
     start, end = start_of_month(year, month), start_of_next_month(year, month)
+    if again and not _any_bonus_at(session, village.id, end):
+        return [], []  # never closed: nothing to settle again (and no ranking to read)
     earned = earnings(session, village.id, start=start, end=end)
     return _write_bonuses(
         session,
@@ -309,6 +311,20 @@ def _settle_month(
         now=now,
         again=again,
     )
+
+
+def _any_bonus_at(session: Session, village_id: str, credited_at: datetime) -> bool:
+    found = session.exec(
+        select(LedgerEntry.id)
+        .join(Household, col(Household.id) == col(LedgerEntry.household_id))
+        .where(
+            Household.village_id == village_id,
+            LedgerEntry.kind == EntryKind.BONUS,
+            LedgerEntry.created_at == as_utc(credited_at),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def _settle_year(
