@@ -7,6 +7,7 @@ import random
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from tests.register.conftest import HEADER, STREET_ADMIN, Office, roster_rows
@@ -48,3 +49,49 @@ def test_a_roster_is_refused_then_imported_then_unchanged(
     again = any_office.run("household", "import", str(path), "--operator", STREET_ADMIN, "--json")
     assert again.json()["unchanged"] == 30 and again.json()["added"] == []
     assert any_office.state() == state
+
+
+def test_every_reference_table_keeps_its_sync_trigger(any_office: Office) -> None:
+    """A change written by any service (a reissued card) must flow down: the trigger clears
+    server_seq, on both databases, after every migration (SQLite rebuilds tables to add
+    columns, which drops their triggers)."""
+    tables = ("village", "exchangepoint", "household", "operator", "catalogitem", "rulesetrecord")
+    with any_office.engine.connect() as connection:
+        if any_office.engine.dialect.name == "sqlite":
+            found = connection.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            ).scalars()
+        else:
+            found = connection.execute(
+                text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            ).scalars()
+        names = set(found)
+
+    assert {f"{table}_sync_changed" for table in tables} <= names
+
+
+def test_a_card_reissued_outside_the_register_is_stamped_again(any_office: Office) -> None:
+    from kiosk.core.db import write_session
+    from kiosk.core.households import household_by_code
+    from sync.central import stamp_changes
+
+    any_office.run(
+        "household",
+        "add",
+        "--village",
+        "和平",
+        "--group",
+        "1组",
+        "--head",
+        "甲乙",
+        "--operator",
+        STREET_ADMIN,
+    )
+    with write_session(any_office.engine) as session:
+        stamp_changes(session)
+    with write_session(any_office.engine) as session:
+        household = household_by_code(session, "HP0001")
+        household.card_version += 1
+        session.add(household)
+    with write_session(any_office.engine) as session:
+        assert household_by_code(session, "HP0001").server_seq is None
