@@ -279,10 +279,14 @@ class KioskApp(App[None]):
 
     def action_demo_scan(self) -> None:
         """Demo only: scan the next demo household's card, as a scanner would type it."""
-        payload = self.backend.demo_payload(self._demo_scans)
         self._demo_scans += 1
+        self._demo_scan(self._demo_scans - 1)
+
+    @work(thread=True, exclusive=True, group="demo-scan")
+    def _demo_scan(self, index: int) -> None:
+        payload = self.backend.demo_payload(index)
         if payload:
-            self.scan(payload)
+            self.call_from_thread(self.scan, payload)
 
     def action_retry_print(self) -> None:
         self.say(self.t("tui.print.retrying"))

@@ -85,7 +85,7 @@ class AwardScreen(AdminScreen):
         yield Footer()
 
     def start(self) -> None:
-        self._load_rules(self.operator_village or self.backend.kiosk_village() or "")
+        self._load_rules(self.operator_village)
         household = self.query_one("#household", Input)
         household.focus()
         if self.initial_code:
@@ -101,8 +101,10 @@ class AwardScreen(AdminScreen):
     # --- rules ---
 
     @work(thread=True, exclusive=True, group="award-rules")
-    def _load_rules(self, village_id: str) -> None:
-        self.post_message(self.RulesLoaded(self.backend.admin.rule_choices(village_id)))
+    def _load_rules(self, village_id: str | None) -> None:
+        # A street administrator's list before a household is chosen: this kiosk's village's.
+        chosen = village_id or self.backend.kiosk_village() or ""
+        self.post_message(self.RulesLoaded(self.backend.admin.rule_choices(chosen)))
 
     def on_award_screen_rules_loaded(self, message: RulesLoaded) -> None:
         self.choices = message.choices

@@ -36,6 +36,10 @@ class NoticeScreen(AdminScreen):
         error: DomainError | None = None
 
     @dataclass
+    class VillageChosen(Message):
+        name: str
+
+    @dataclass
     class Exported(Message):
         path: Path | None
         error: DomainError | None = None
@@ -80,13 +84,22 @@ class NoticeScreen(AdminScreen):
                 self.t("tui.col.code"), self.t("tui.col.head"), self.t("tui.col.earned")
             )
         own_village = self.operator_village
-        village = self.query_one("#village", Input)
-        # The operator's village, else this kiosk's, else the first.
-        village.value = self.backend.admin.village_name(own_village or self.backend.kiosk_village())
         # A village administrator sees its own village only.
-        village.disabled = own_village is not None
+        self.query_one("#village", Input).disabled = own_village is not None
         self.query_one("#quarter", Input).value = Quarter.containing(self.backend.clock()).key
         self.query_one("#notice", DataTable).focus()
+        self._choose_village(own_village)
+
+    @work(thread=True, exclusive=True, group="notice")
+    def _choose_village(self, own_village: str | None) -> None:
+        # The operator's village, else this kiosk's, else the first.
+        admin = self.backend.admin
+        self.post_message(
+            self.VillageChosen(admin.village_name(own_village or self.backend.kiosk_village()))
+        )
+
+    def on_notice_screen_village_chosen(self, message: VillageChosen) -> None:
+        self.query_one("#village", Input).value = message.name
         self.reload()
 
     @on(Input.Submitted, "#village")
