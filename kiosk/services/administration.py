@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -118,6 +119,26 @@ def _household(session: Session, household_id: str) -> Household:
     return household
 
 
+def _award_arguments(
+    session: Session,
+    household_id: str,
+    rule_id: str,
+    quantity: int,
+    helper_id: str | None,
+    operator_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The one set of arguments the preview (`plan_award`) and the award (`award`) both get."""
+    return {
+        "household": _household(session, household_id),
+        "rule_id": rule_id,
+        "quantity": quantity,
+        "operator": operator_by_id(session, operator_id),
+        "now": now,
+        "helper": _household(session, helper_id) if helper_id else None,
+    }
+
+
 def _admin_household(session: Session, household: Household, now: datetime) -> AdminHousehold:
     frozen = freeze_status(session, household.id, local_date(now))
     return AdminHousehold(
@@ -186,12 +207,9 @@ class Administration:
             with read_session(self.engine) as session:
                 plan = plan_award(
                     session,
-                    household=_household(session, household_id),
-                    rule_id=rule_id,
-                    quantity=quantity,
-                    operator=operator_by_id(session, operator_id),
-                    now=now,
-                    helper=_household(session, helper_id) if helper_id else None,
+                    **_award_arguments(
+                        session, household_id, rule_id, quantity, helper_id, operator_id, now
+                    ),
                 )
         except DomainError as error:
             return AwardPreview(refusal=error)
@@ -216,12 +234,9 @@ class Administration:
         with write_session(self.engine) as session:
             result = award(
                 session,
-                household=_household(session, household_id),
-                rule_id=rule_id,
-                quantity=quantity,
-                operator=operator_by_id(session, operator_id),
-                now=now,
-                helper=_household(session, helper_id) if helper_id else None,
+                **_award_arguments(
+                    session, household_id, rule_id, quantity, helper_id, operator_id, now
+                ),
             )
         return result.entries
 
