@@ -1,6 +1,6 @@
-"""Property-based: any sequence of awards, disputes, corrections and closes across a New Year
-keeps every ranking on earnings only, keeps each closed period's bonuses on its top five,
-resets every closed year to zero, and keeps the ledger's invariants."""
+"""Property-based: any sequence of awards, monthly evaluations, disputes, corrections and
+closes across a New Year keeps every ranking on earnings only, keeps each closed period's
+bonuses on its top five, resets every closed year to zero, and keeps the ledger's invariants."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from kiosk.core.clock import from_db
 from kiosk.core.db import open_database, read_session, write_session
 from kiosk.core.disputes import raise_dispute, resolve_correct, resolve_uphold
 from kiosk.core.errors import DomainError
+from kiosk.core.evaluations import record_evaluation
 from kiosk.core.invariants import check_ledger
 from kiosk.core.ledger import balance
 from kiosk.core.models import Household, LedgerEntry, Operator, Village
@@ -34,6 +35,7 @@ from rules.engine import (
     start_of_year,
     top_five,
 )
+from rules.model import Standing
 from tests.rules.scenario import HEPING, at
 
 RULES = ("P01", "P02", "P03", "P08", "P09", "N01", "N03", "N11")
@@ -55,6 +57,12 @@ class Award:
 class Dispute:
     pick: int  # which written entry (awards and bonuses alike)
     correct: bool  # correct it, or uphold it
+
+
+@dataclass(frozen=True)
+class Evaluate:
+    standings: tuple[int, ...]  # per household of 和平: 0 off the lists, 1 red, 2 black
+    last_month: bool  # the month before instead of this one
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,11 @@ operations = st.one_of(
         helper=st.none() | st.integers(0, len(HEPING) - 1),
     ),
     st.builds(Dispute, pick=st.integers(0, 10_000), correct=st.booleans()),
+    st.builds(
+        Evaluate,
+        standings=st.tuples(*[st.sampled_from((0, 0, 1, 2))] * len(HEPING)),
+        last_month=st.booleans(),
+    ),
     st.just(CloseMonth()),
     st.just(CloseYear()),
     st.builds(Wait, days=st.integers(1, 25)),
@@ -128,6 +141,25 @@ def _apply(engine: Engine, op: object, now: datetime, written: list[str]) -> boo
                 )
                 decide = resolve_correct if op.correct else resolve_uphold
                 decide(session, ref=raised.id, note="核实", operator=admin, now=now)
+            elif isinstance(op, Evaluate):
+                year, month = month_key(now)
+                if op.last_month:
+                    year, month = month_key(start_of_month(year, month) - timedelta(days=1))
+                village = session.get(Village, "heping")
+                assert village is not None
+                record_evaluation(
+                    session,
+                    village=village,
+                    year=year,
+                    month=month,
+                    standings=[
+                        (_household(session, code), Standing.RED if s == 1 else Standing.BLACK)
+                        for code, s in zip(HEPING, op.standings, strict=True)
+                        if s
+                    ],
+                    operator=admin,
+                    now=now,
+                )
             elif isinstance(op, CloseMonth):
                 year, month = month_key(now)
                 previous = start_of_month(year, month) - timedelta(days=1)
@@ -225,7 +257,7 @@ def _check(engine: Engine, closed_months: set[tuple[int, int]], closed_years: se
 
 
 @settings(
-    max_examples=10,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
