@@ -38,7 +38,7 @@ EARNING_KINDS = frozenset({"award", "deduction", "warning"})
 
 
 class RuleRefusal(Exception):
-    """The rules refuse this award; `key` and `params` name the message (see kiosk.i18n)."""
+    """The rules refuse this award; `key` and `params` name the message (kiosk.core.messages)."""
 
     def __init__(self, key: str, **params: object) -> None:
         super().__init__(key)
