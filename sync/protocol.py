@@ -156,7 +156,7 @@ def _decode_float(value: object) -> float:
 
 
 def _decode_str(value: object) -> str:
-    if not isinstance(value, str) or len(value) > 100_000:
+    if not isinstance(value, str) or len(value) > 100_000 or "\x00" in value:
         raise ValueError("not a string")
     return value
 
@@ -229,7 +229,8 @@ def decode_row(table: SyncedTable, raw: object, *, with_seq: bool = False) -> Ro
                 if not nullable:
                     raise ValueError(name)
             elif encode is str:
-                if type(value) is not str or len(value) > 100_000:
+                # NUL: PostgreSQL stores no text holding it (a 500 at the insert otherwise).
+                if type(value) is not str or len(value) > 100_000 or "\x00" in value:
                     raise ValueError(name)
             elif encode is int:
                 if type(value) is not int or not -(2**31) <= value < 2**31:

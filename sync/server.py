@@ -28,6 +28,7 @@ from kiosk.core.clock import now as clock_now
 from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import BadInput, DomainError, NotFound
 from sync import central
+from sync.api import openapi_document
 from sync.credentials import Unauthorized, authenticate
 from sync.protocol import MAX_BODY_BYTES
 
@@ -138,7 +139,15 @@ def create_app(
     secret) and, more loosely, per address (`address_limiter`: guessing across many ids), so
     one kiosk's wrong secrets never lock out the other kiosks behind the same NAT address.
     """
-    app = FastAPI(title="Tangxiang central sync", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="Tangxiang central sync",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/v1/openapi.json",
+    )
+    # The handlers read bodies themselves (size cap, after sign-in): the published document
+    # is built from sync.api's models, not from the handlers' signatures.
+    app.openapi = openapi_document  # type: ignore[method-assign]
     per_kiosk = kiosk_limiter or RateLimiter(burst=300, per_second=5)
     failures = failure_limiter or RateLimiter(burst=20, per_second=0.2)
     address_failures = address_limiter or RateLimiter(burst=200, per_second=1)

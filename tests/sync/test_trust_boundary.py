@@ -410,6 +410,19 @@ def test_refusals_are_alerted_once_per_kiosk_and_reason(world: World) -> None:
     assert subjects.count(f"{world.kiosk.id}:refused:rule_unknown") == 1
 
 
+def test_text_holding_a_nul_is_refused_as_malformed(world: World) -> None:
+    """PostgreSQL stores no NUL in text: refused by the decoder (400) before any insert,
+    on SQLite as well, so both centrals hold the same."""
+    payload = copy.deepcopy(world.fresh)
+    _award(payload)["note"] = "bulk\x00"
+    before = books(world.central.engine)
+    response = push(world, payload)
+    assert response.status_code == 400, response.text[:400]
+    assert response.json()["error"] == "sync.bad_row"
+    assert response.json()["params"] == {"table": "entries", "column": "note"}
+    assert books(world.central.engine) == before
+
+
 def test_the_honest_chunk_itself_is_taken_in(world: World) -> None:
     """Last (the module's world is spent after it): the unchanged chunk goes in whole."""
     before = books(world.central.engine)
