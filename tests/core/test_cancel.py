@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from kiosk.core.clock import from_db
 from kiosk.core.db import open_database, read_session, write_session
 from kiosk.core.errors import BadInput, DomainError, Refused
 from kiosk.core.fulfilment import CancelResult, cancel_line, hand_over
@@ -171,14 +172,33 @@ def test_a_cancellation_needs_a_reason(
     assert dump(db_path) == before
 
 
-def test_a_refund_after_new_year_lands_in_the_new_points_year(
+def test_a_december_line_cancelled_in_january_is_refunded_into_december(
     engine: Engine, place_order: PlaceOrder
 ) -> None:
+    """次年清零 (points reset on 1 January): December points spent on an order come back to
+    the old year when the line is cancelled after New Year, never into the new one."""
     number = place_order("HP0001", [RICE_COOKER], at(2026, 12, 30))
+    before_2026 = _balance(engine, "HP0001", 2026)
     start_2027 = _balance(engine, "HP0001", 2027)
     result = _cancel(engine, number, 1, at(2027, 1, 2))
     with Session(engine) as session:
         refund = session.get(LedgerEntry, result.refund_entry_id)
-        assert refund is not None and refund.points_year == 2027
-    assert _balance(engine, "HP0001", 2027) == start_2027 + 180
+        assert refund is not None and refund.points_year == 2026
+        # Booked at the old year's last instant, as corrections of an old year are.
+        assert from_db(refund.created_at) == at(2027, 1, 1, 0) - timedelta(microseconds=1)
+        cancellation = session.exec(select(Cancellation)).one()
+        assert cancellation.refund_entry_id == refund.id
+    assert _balance(engine, "HP0001", 2027) == start_2027
+    assert _balance(engine, "HP0001", 2026) == before_2026 + 180
     assert_ledger_ok(engine)
+
+
+def test_a_refund_within_the_year_is_dated_at_the_cancellation(
+    engine: Engine, place_order: PlaceOrder
+) -> None:
+    number = place_order("HP0001", [RICE_COOKER], at(2026, 12, 1))
+    result = _cancel(engine, number, 1, at(2026, 12, 3))
+    with Session(engine) as session:
+        refund = session.get(LedgerEntry, result.refund_entry_id)
+        assert refund is not None and refund.points_year == 2026
+        assert from_db(refund.created_at) == at(2026, 12, 3)

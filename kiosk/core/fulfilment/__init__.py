@@ -9,8 +9,9 @@ exact instant of `due_at` keeps the promise.
 Decisions:
 - Cancelling refunds points, so only a village or street administrator may do it; the
   shopkeeper who ordered the goods is refused (the same roles that may award points).
-- The refund lands in the points year of the cancellation (the ledger dates every entry by
-  its own time; a closed year's balance was already reset and must stay so).
+- The refund lands in the points year of the order: within the year at the cancellation,
+  for an order of an earlier year at that year's last instant (rules.engine.booking_instant,
+  as corrections are), so 次年清零 lets no old points into the new year (docs/rules.md).
 - A hand-over of several lines is all or nothing: if one chosen line is short of stock,
   nothing is handed over and the message names the item.
 - "Due today" counts pending lines not yet overdue whose `due_at` falls before the next

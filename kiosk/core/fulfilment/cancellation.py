@@ -26,7 +26,7 @@ from kiosk.core.models import (
     Role,
 )
 from kiosk.core.reference import require_village
-from rules.engine import points_year
+from rules.engine import booking_instant, points_year
 
 CANCELLING_ROLES = (Role.VILLAGE_ADMIN, Role.STREET_ADMIN)
 MAX_REASON_LENGTH = 200
@@ -100,8 +100,11 @@ def cancel_line(
             household_id=household.id,
             points=view.points,
             kind="refund",
-            at=now,
+            # An order of an earlier points year is refunded into that year (at its last
+            # instant, as corrections are): 次年清零 lets no old points into the new year.
+            at=booking_instant(redemption.points_year, now),
             origin=origin,
+            points_year_override=redemption.points_year,
             order_id=order.id,
             group_id=order.id,
             reverses_id=redemption.id,
