@@ -9,7 +9,6 @@ from PIL import Image
 from pyzbar.pyzbar import decode
 
 from kiosk.cli import main
-from kiosk.services.demo import ensure_demo
 from kiosk.core.db import open_database, write_session
 from kiosk.core.ids import derived_id
 from kiosk.core.models import Household, ReceiptJob
@@ -17,6 +16,7 @@ from kiosk.core.redemption import RedeemLine
 from kiosk.printing.preview import preview_text
 from kiosk.printing.printers import DummyPrinter
 from kiosk.services.counter import CounterService
+from kiosk.services.demo import ensure_demo
 from kiosk.settings import Settings
 from tests.support.builders import Ledger
 from tests.support.worlds import TUI_NOW as NOW
