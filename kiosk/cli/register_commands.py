@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.cli.context import add_db_option, add_json_option, now, open_engine, print_json
+from kiosk.cli.texts import speak
 from kiosk.core.messages import fill
 
 # (Chinese, English) pairs of what these commands print.
@@ -94,8 +95,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 
 def say(key: str, /, **params: object) -> str:
-    pair = TEXTS[key]
-    return f"{fill(pair, 'zh', params)} / {fill(pair, 'en', params)}"
+    return speak(TEXTS[key], **params)  # in the command's language, as every CLI text
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> Any:

@@ -302,6 +302,13 @@ def say(key: str, /, **params: object) -> str:
     return str(Words(key, params))
 
 
+def speak(pair: tuple[str, str], /, **params: object) -> str:
+    """A (Chinese, English) pair kept beside its command, said as `say` says a table's text."""
+    if _language == "en":
+        return fill(pair, "en", params)
+    return f"{fill(pair, 'zh', params)} / {fill(pair, 'en', params)}"
+
+
 class BadArgument(Exception):
     """An argument the CLI itself refuses (exit 2, nothing changed): carries what to say."""
 
