@@ -18,6 +18,7 @@ from tests.support.worlds import Db
 pytestmark = pytest.mark.world("demo")
 
 Cli = Callable[..., CliResult]
+ADMIN = ("--operator", "admin-heping")
 
 
 def codes(result: CliResult) -> list[str]:
@@ -127,3 +128,15 @@ def test_card_commands_use_the_key_the_settings_name(
     monkeypatch.setenv("KIOSK_CARD_KEY", str(moved))
     found = cli("household", "payload", "HP0001")
     assert found.code == 0 and found.out.startswith("JF1:HP0001:")
+
+
+def test_the_language_setting_chooses_what_the_cli_says(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    both = cli("freeze", "HP0002", "--until", "2026-12-31", "--reason", "test", *ADMIN)
+    assert both.code == 0 and "冻结兑换" in both.out and " / " in both.out and "frozen" in both.out
+    monkeypatch.setenv("KIOSK_LANGUAGE", "en")
+    english = cli("unfreeze", "HP0002", "--reason", "settled", *ADMIN)
+    assert (english.code, english.out) == (0, "HP0002: freeze lifted\n")
+    refused = cli("unfreeze", "HP9999", "--reason", "settled", *ADMIN)
+    assert refused.code == 2 and refused.err == "error: No such household: HP9999\n"
