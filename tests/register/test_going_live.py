@@ -191,6 +191,19 @@ def test_from_an_empty_server_to_the_first_redemption(
         == 0
     )
     assert office.run("catalog", "retire", "1", "--operator", "office-1").code == 0
+    assert (
+        office.run(
+            "exchange-point",
+            "add",
+            "--village",
+            "和平",
+            "--name",
+            "和平村二组便民商店",
+            "--operator",
+            "office-1",
+        ).code
+        == 0
+    )
     rules = tmp_path / "heping.toml"
     rules.write_text(
         street_ruleset_text().replace('id = "tangxiang-2022"', 'id = "heping-adjusted"', 1),
@@ -236,4 +249,6 @@ def test_from_an_empty_server_to_the_first_redemption(
     with read_session(kiosk_engine) as session:
         new_year = ruleset_for(session, "heping", datetime(2027, 1, 1, 4, tzinfo=UTC))
     assert new_year.id == "heping-adjusted"
+    code, out, _err = kiosk_run("exchange-point", "list", "--json")
+    assert [p["id"] for p in json.loads(out)] == ["heping-shop", "heping-shop-2"]
     kiosk_engine.dispose()
