@@ -133,18 +133,23 @@ def receipt(args: argparse.Namespace) -> int:
 
     with write_session(engine) as session:
         order = order_by_number(session, number)
-        queue_receipt(
-            session,
-            order,
-            now=now(),
-            columns=settings.columns,
-            encoding=settings.encoding,
-            reprint=True,
-        )
+        waiting = latest_receipt_job(session, order.id)
+        # A receipt still queued (never printed: the printer was off, or `kiosk redeem` just
+        # queued it) goes out as it is, once; a reprint is only for one that was printed.
+        reprint = waiting is None or waiting.status == "printed"
+        if reprint:
+            queue_receipt(
+                session,
+                order,
+                now=now(),
+                columns=settings.columns,
+                encoding=settings.encoding,
+                reprint=True,
+            )
     with Session(engine, expire_on_commit=False) as session:
         result = print_pending(session, open_printer(settings.printer), now())
     if not result.ok:
         print(say("receipt.reprint_failed", error=result.error))
         return 1
-    print(say("receipt.reprinted", order=order.number))
+    print(say("receipt.reprinted" if reprint else "receipt.printed", order=order.number))
     return 0

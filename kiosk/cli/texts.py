@@ -101,6 +101,7 @@ CLI_TEXTS: dict[str, tuple[str, str]] = {
         "reprint queued, printing failed: {error}",
     ),
     "receipt.reprinted": ("已补打：{order}", "reprinted: {order}"),
+    "receipt.printed": ("已打印（此前未打出）：{order}", "printed (it had not come out): {order}"),
     "printer.test_sent": (
         "测试页已发送：{uri}（{size} 字节）",
         "test page sent: {uri} ({size} bytes)",

@@ -56,11 +56,18 @@ def test_receipt_reprints_on_the_configured_printer(
     number = _order(db_path)
     paper = tmp_path / "printer.out"
     url = f"sqlite:///{db_path}"
+    # The order's receipt is still queued (never printed): it goes out once, as the original.
     assert main(["receipt", number, "--db", url, "--printer", f"file:{paper}"]) == 0
-    assert "【补打】" in preview_text(paper.read_bytes())
+    first = preview_text(paper.read_bytes())
+    assert number in first and "【补打】" not in first
+    assert first.count("积分兑换凭条") == 1
+    # Printed once already: now it is a reprint, marked so.
+    again = tmp_path / "again.out"
+    assert main(["receipt", number, "--db", url, "--printer", f"file:{again}"]) == 0
+    assert "【补打】" in preview_text(again.read_bytes())
     assert main(["receipt", number, "--db", url, "--printer", "file:/dev/full"]) == 1
     statuses = sorted(job.status for job in ledger.rows(ReceiptJob))
-    # the queued original went out with the first reprint; the failed one waits
+    # the original and one reprint printed; the reprint the full device refused waits
     assert statuses == ["printed", "printed", "queued"]
 
 
