@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.fulfilment_commands",
     "kiosk.cli.sync_commands",
     "kiosk.cli.admin_commands",
+    "kiosk.cli.evaluation_commands",
     "kiosk.cli.doctor_commands",
     "kiosk.cli.register_commands",  # after core_commands: adds to its `household`
 )

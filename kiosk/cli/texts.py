@@ -100,6 +100,22 @@ CLI_TEXTS: dict[str, tuple[str, str]] = {
         "补打已排队，打印失败：{error}",
         "reprint queued, printing failed: {error}",
     ),
+    # the monthly village evaluation (村级评议红榜/黑榜)
+    "help.evaluation": ("村级评议红榜、黑榜（每户每月）", "the monthly village red and black lists"),
+    "help.evaluation_enter": (
+        "录入某村某月的红榜、黑榜户；红榜加分、连续黑榜扣分由系统各记一次",
+        "record a village's red and black lists of a month; the points follow, each once",
+    ),
+    "help.evaluation_show": ("查看某村某月的红榜、黑榜", "show a village's lists of a month"),
+    "evaluation.head": ("{village} {month} 村级评议", "{village} {month} village evaluation"),
+    "evaluation.red": ("红榜：{codes}", "red list: {codes}"),
+    "evaluation.black": ("黑榜：{codes}", "black list: {codes}"),
+    "evaluation.entry": (
+        "{code} {rule} {points:+d} 分{again}",
+        "{code} {rule} {points:+d} points{again}",
+    ),
+    "evaluation.again": ("（此前已记，未重复）", " (written before, not again)"),
+    "evaluation.none": ("（无）", "(none)"),
     "receipt.reprinted": ("已补打：{order}", "reprinted: {order}"),
     "receipt.printed": ("已打印（此前未打出）：{order}", "printed (it had not come out): {order}"),
     "printer.test_sent": (
