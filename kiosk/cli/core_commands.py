@@ -416,7 +416,7 @@ def redeem(args: argparse.Namespace) -> int:
             lines=[RedeemLine(no, qty, hand_over=args.hand_over) for no, qty in specs],
             operator=operator,
             now=now(),
-            exchange_point_id=args.exchange_point,
+            exchange_point_id=args.exchange_point or settings.exchange_point,
             order_id=order_id,
             columns=settings.columns,
             encoding=settings.encoding,

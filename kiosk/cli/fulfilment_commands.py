@@ -226,7 +226,8 @@ def restock(args: argparse.Namespace) -> int:
 
     with write_session(open_engine(args)) as session:
         operator = operator_by_id(session, args.operator)
-        point = exchange_point_for(session, operator, args.exchange_point)
+        named = args.exchange_point or settings_of(args).exchange_point
+        point = exchange_point_for(session, operator, named)
         result = record_restock(session, point, args.item_no, args.qty, operator, now())
     if args.json:
         print_json(in_vocabulary(result.as_json()))

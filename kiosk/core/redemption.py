@@ -21,7 +21,6 @@ from kiosk.core.ledger import (
     BALANCE_SUBQUERY,
     CENTRAL_ORIGIN,
     entry_row,
-    meta_get,
     next_origin_seq,
     take_origin_seqs,
 )
@@ -38,7 +37,12 @@ from kiosk.core.models import (
     StockMovement,
     table_of,
 )
-from kiosk.core.reference import exchange_points_of, require_village, stock_levels
+from kiosk.core.reference import (
+    counter_exchange_point_id,
+    exchange_points_of,
+    require_village,
+    stock_levels,
+)
 from rules.engine import points_year
 
 # A catalogue item as _ITEMS_BY_NO reads it: no, name, points, due_class, active.
@@ -205,9 +209,7 @@ def _refusal(
 def choose_exchange_point(
     session: Session, household: Household, operator: Operator, exchange_point_id: str | None
 ) -> ExchangePoint:
-    candidate = (
-        exchange_point_id or operator.exchange_point_id or meta_get(session, "exchange_point_id")
-    )
+    candidate = counter_exchange_point_id(session, operator, exchange_point_id)
     point = session.get(ExchangePoint, candidate) if candidate else None
     if point is None or point.village_id != household.village_id:
         if exchange_point_id:

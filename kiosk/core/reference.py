@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from kiosk.core.clock import local_date
 from kiosk.core.errors import NotFound, Refused
+from kiosk.core.ledger import meta_get
 from kiosk.core.models import (
     CatalogItem,
     ExchangePoint,
@@ -111,3 +112,13 @@ def stock_levels(
     if item_nos is not None:
         statement = statement.where(col(StockMovement.item_no).in_(list(item_nos)))
     return {int(no): int(total or 0) for no, total in session.exec(statement)}
+
+
+def counter_exchange_point_id(
+    session: Session, operator: Operator, named: str | None
+) -> str | None:
+    """Which exchange point an action at this counter happens at: the one named (a command's
+    --exchange-point, or the kiosk's own setting), else the one the central assigned this
+    kiosk, else the operator's own. Goods leave the shop where the terminal stands, so the
+    kiosk's point comes before the operator's; at the central nothing is assigned."""
+    return named or meta_get(session, "exchange_point_id") or operator.exchange_point_id

@@ -19,7 +19,7 @@ from kiosk.core.fulfilment import (
     order_record,
     restock,
 )
-from kiosk.core.models import ExchangePoint, StockMovement
+from kiosk.core.models import ExchangePoint, Meta, StockMovement
 from tests.support.builders import PlaceOrder, assert_ledger_ok, operator, order
 from tests.support.clock import at
 from tests.support.worlds import KETTLE, RICE_COOKER, SOAP, TOOTHPASTE
@@ -174,14 +174,15 @@ def test_restock_refuses_another_villages_shop_and_unknown_items(engine: Engine)
         assert missing.value.key == "item.unknown"
 
 
-def test_exchange_point_for_prefers_the_named_then_the_operators_then_the_kiosks(
+def test_exchange_point_for_prefers_the_named_then_the_kiosks_then_the_operators(
     engine: Engine,
 ) -> None:
+    # Goods leave the shop where the terminal stands: on this 和平 kiosk even a 惜字阁
+    # operator's action happens at 和平's point, unless a point is named.
     with read_session(engine) as session:
         assert exchange_point_for(session, operator(session, "shop-xizige"), None).id == (
-            "xizige-shop"
+            "heping-shop"
         )
-        # An administrator has no shop of their own: this kiosk's applies.
         assert exchange_point_for(session, operator(session, "admin-xizige"), None).id == (
             "heping-shop"
         )
@@ -191,3 +192,12 @@ def test_exchange_point_for_prefers_the_named_then_the_operators_then_the_kiosks
         )
         with pytest.raises(NotFound):
             exchange_point_for(session, operator(session, "street-admin"), "nowhere")
+    # Where no point is assigned (the central store): the operator's own.
+    with write_session(engine) as session:
+        session.delete(session.get(Meta, "exchange_point_id"))
+    with read_session(engine) as session:
+        assert exchange_point_for(session, operator(session, "shop-xizige"), None).id == (
+            "xizige-shop"
+        )
+        with pytest.raises(BadInput):
+            exchange_point_for(session, operator(session, "street-admin"), None)

@@ -25,7 +25,7 @@ from kiosk.core.fulfilment.lines import (
     village_id_of,
 )
 from kiosk.core.ids import new_id
-from kiosk.core.ledger import local_origin, meta_get, next_origin_seq
+from kiosk.core.ledger import local_origin, next_origin_seq
 from kiosk.core.models import (
     Cancellation,
     ExchangePoint,
@@ -36,7 +36,12 @@ from kiosk.core.models import (
     RedemptionOrder,
     StockMovement,
 )
-from kiosk.core.reference import catalog_item, require_village, stock_levels
+from kiosk.core.reference import (
+    catalog_item,
+    counter_exchange_point_id,
+    require_village,
+    stock_levels,
+)
 
 MAX_RESTOCK_QTY = 9999  # a village shop never takes in 10,000 of anything: a keying mistake
 
@@ -198,10 +203,8 @@ def counts(
 def exchange_point_for(
     session: Session, operator: Operator, exchange_point: str | None
 ) -> ExchangePoint:
-    """The exchange point named, else the operator's, else this kiosk's own."""
-    candidate = (
-        exchange_point or operator.exchange_point_id or meta_get(session, "exchange_point_id")
-    )
+    """The exchange point named, else this kiosk's own, else the operator's."""
+    candidate = counter_exchange_point_id(session, operator, exchange_point)
     if not candidate:
         raise BadInput("exchange_point.none")
     point = session.exec(
