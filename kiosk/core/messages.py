@@ -471,6 +471,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "不认识的列“{name}”（可用：村、组、户主、成员、户籍、长期外出、参与、户号）",
         "Unknown column '{name}' (known: 村, 组, 户主, 成员, 户籍, 长期外出, 参与, 户号)",
     ),
+    "roster.separator": (
+        "表头挤在一个格子里：文件用了分号或制表符分隔，请另存为“CSV UTF-8（逗号分隔）”",
+        "The header is all in one cell: the file uses semicolons or tabs; save as 'CSV UTF-8 (comma delimited)'",
+    ),
     "roster.repeated_column": ("“{name}”列出现了两次", "Column '{name}' appears twice"),
     "roster.missing_column": ("缺少“{name}”列", "The column '{name}' is missing"),
     "roster.extra_cells": (

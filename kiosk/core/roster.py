@@ -145,6 +145,11 @@ def split_members(value: str) -> list[str]:
 def _header(parsed: ParsedRoster, row: int, cells: Sequence[str]) -> dict[str, int] | None:
     """Which cell holds which column, or None (with problems) if the header is unusable."""
     positions: dict[str, int] = {}
+    joined = [cell for cell in cells if cell]
+    if len(joined) == 1 and any(sep in joined[0] for sep in ";\t|"):
+        # Saved with another separator: the whole header landed in one cell.
+        parsed.add(row, joined[0][:MAX_NAME], "roster.separator")
+        return None
     for index, name in enumerate(cells):
         if not name or name in IGNORED:
             continue

@@ -300,3 +300,12 @@ def test_ten_megabytes_of_noise_is_refused(office: Office) -> None:
 
     for name in ("noise.csv", "noise.xlsx"):
         assert _refused(office, office.file(name, noise)) == [(0, "")]
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_roster_saved_with_another_separator_says_so(office: Office, separator: str) -> None:
+    text = "\n".join(separator.join(row) for row in [HEADER, GOOD]) + "\n"
+
+    problems = _refused(office, office.file("roster.csv", text.encode("utf-8-sig")))
+
+    assert [row for row, _column in problems] == [1]
