@@ -36,7 +36,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from catalog.items import DUE_DAYS, DueClass
 from kiosk.core.clock import from_db
@@ -202,7 +202,11 @@ class Known:
             for r in s.execute(select(CatalogItem.__table__)).mappings()  # type: ignore[attr-defined]
         }
         for record in s.execute(
-            select(RuleSetRecord.id, RuleSetRecord.body, RuleSetRecord.scope_village_id)
+            select(
+                col(RuleSetRecord.id),
+                col(RuleSetRecord.body),
+                col(RuleSetRecord.scope_village_id),
+            )
         ):
             self.rulesets[record.id] = (_parsed(record.body), record.scope_village_id)
 
@@ -889,12 +893,12 @@ def _check_disputes(known: Known) -> None:
     known.load_households(d["household_id"] for d in known.db.get("disputes", {}).values())
     known.load("entries", (d["entry_id"] for d in known.db.get("disputes", {}).values()))
     for resolution in resolutions:
-        dispute = known.get("disputes", resolution["dispute_id"])
-        if dispute is None:
+        decided = known.get("disputes", resolution["dispute_id"])
+        if decided is None:
             raise Inadmissible("dispute_resolutions", resolution, "dispute_id", "dispute_unknown")
-        village = _village_of(known, "dispute_resolutions", dispute)
+        village = _village_of(known, "dispute_resolutions", decided)
         _operator(known, "dispute_resolutions", resolution, "decided_by", AWARDING, village)
-        if resolution["decided_at"] < _at(dispute["created_at"]):
+        if resolution["decided_at"] < _at(decided["created_at"]):
             raise Inadmissible("dispute_resolutions", resolution, "decided_at", "before_parent")
         outcome = resolution["outcome"]
         if outcome == DisputeStatus.UPHELD:
@@ -906,7 +910,7 @@ def _check_disputes(known: Known) -> None:
         if outcome != DisputeStatus.CORRECTED:
             raise Inadmissible("dispute_resolutions", resolution, "outcome", "enum")
         correction = known.by_id.get("entries", {}).get(resolution["correction_entry_id"] or "")
-        disputed = known.get("entries", dispute["entry_id"])
+        disputed = known.get("entries", decided["entry_id"])
         if (
             correction is None
             or correction["kind"] != EntryKind.CORRECTION

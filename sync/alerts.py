@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
+from sqlmodel import select as sqlmodel_select
 
 from kiosk.core.central_models import SyncAlert
 from kiosk.core.clock import as_utc, from_db, local
@@ -43,7 +44,9 @@ def raise_alert(
 ) -> SyncAlert | None:
     """Record an alert unless the same (kind, subject) was recorded before."""
     exists = session.scalar(
-        select(SyncAlert.id).where(SyncAlert.kind == kind, SyncAlert.subject == subject)
+        select(col(SyncAlert.id)).where(
+            col(SyncAlert.kind) == kind, col(SyncAlert.subject) == subject
+        )
     )
     if exists is not None:
         return None
@@ -100,11 +103,11 @@ def _fold_oldest(session: Session, kiosk_id: str, now: datetime) -> None:
         .order_by(col(SyncAlert.created_at), col(SyncAlert.id))
         .limit(count - MAX_PER_KIOSK)
     ).all()
-    summary = session.scalar(
-        select(SyncAlert).where(
-            SyncAlert.kind == SUMMARY, SyncAlert.subject == f"{kiosk_id}:{SUMMARY}"
+    summary = session.exec(
+        sqlmodel_select(SyncAlert).where(
+            col(SyncAlert.kind) == SUMMARY, col(SyncAlert.subject) == f"{kiosk_id}:{SUMMARY}"
         )
-    )
+    ).first()
     folded = _counts(summary.detail if summary is not None else "")
     for alert in oldest:
         reason = alert.subject.split(":", 1)[1] if ":" in alert.subject else alert.kind
@@ -149,7 +152,11 @@ def check_overdrafts(
         return []
     years = {year for years in touched.values() for year in years}
     rows = session.execute(
-        select(LedgerEntry.household_id, LedgerEntry.points_year, func.sum(LedgerEntry.points))
+        select(
+            col(LedgerEntry.household_id),
+            col(LedgerEntry.points_year),
+            func.sum(col(LedgerEntry.points)),
+        )
         .where(
             col(LedgerEntry.household_id).in_(list(touched)),
             col(LedgerEntry.points_year).in_(years),
@@ -198,7 +205,7 @@ def list_alerts(session: Session, kind: str | None = None) -> list[dict[str, Any
     """Alerts, oldest first; overdrafts with the household's balance as it stands now."""
     statement = select(SyncAlert).order_by(col(SyncAlert.created_at), col(SyncAlert.id))
     if kind is not None:
-        statement = statement.where(SyncAlert.kind == kind)
+        statement = statement.where(col(SyncAlert.kind) == kind)
     alerts = list(session.scalars(statement))
     out = []
     for alert in alerts:
@@ -206,9 +213,9 @@ def list_alerts(session: Session, kind: str | None = None) -> list[dict[str, Any
         if alert.household_id and alert.points_year is not None:
             balance_now = int(
                 session.scalar(
-                    select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-                        LedgerEntry.household_id == alert.household_id,
-                        LedgerEntry.points_year == alert.points_year,
+                    select(func.coalesce(func.sum(col(LedgerEntry.points)), 0)).where(
+                        col(LedgerEntry.household_id) == alert.household_id,
+                        col(LedgerEntry.points_year) == alert.points_year,
                     )
                 )
                 or 0

@@ -91,7 +91,7 @@ def _annotation(table: SyncedTable, column: Column[Any], *, push: bool) -> tuple
     python: Any
     if (table.name, name) in (_PUSH_ENUMS if push else _PULL_ENUMS):
         values = (_PUSH_ENUMS if push else _PULL_ENUMS)[(table.name, name)]
-        python = Literal[values]  # type: ignore[valid-type]
+        python = Literal[values]
     elif isinstance(kind, UTCDateTime):
         python = AwareDatetime
     elif isinstance(kind, Date):
@@ -133,17 +133,16 @@ def _row_model(table: SyncedTable, *, push: bool) -> type[BaseModel]:
 
 
 def _rows_model(name: str, tables: tuple[SyncedTable, ...], *, push: bool) -> type[BaseModel]:
-    fields = {
+    fields: dict[str, Any] = {
         t.name: (list[_row_model(t, push=push)], Field(default_factory=list))  # type: ignore[misc]
         for t in tables
     }
-    return create_model(  # type: ignore[call-overload,no-any-return]
-        name, __config__=ConfigDict(extra="forbid"), **fields
-    )
+    model: type[BaseModel] = create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+    return model
 
 
-PushRows = _rows_model("PushRows", (*RECORD_TABLES, ORDER_LINES), push=True)
-PullRows = _rows_model("PullRows", APPLY_ORDER, push=False)
+PushRows: Any = _rows_model("PushRows", (*RECORD_TABLES, ORDER_LINES), push=True)
+PullRows: Any = _rows_model("PullRows", APPLY_ORDER, push=False)
 
 
 class _Model(BaseModel):
@@ -182,7 +181,7 @@ class PushRequest(_Model):
 
     first_seq: int = Field(ge=1, le=SEQ[1])
     last_seq: int = Field(ge=1, le=SEQ[1], description=f"at most {MAX_CHUNK} seqs a chunk")
-    rows: PushRows  # type: ignore[valid-type]
+    rows: PushRows
 
 
 class Alert(_Model):
@@ -220,7 +219,7 @@ class PullReply(_Model):
     cursor: int = Field(ge=0)
     ref_cursor: int = Field(ge=0)
     more: bool
-    rows: PullRows  # type: ignore[valid-type]
+    rows: PullRows
     meta: PullMeta
 
 
@@ -262,7 +261,7 @@ _ERRORS = {
     "413": "the body is over the limit",
     "429": "too many requests, or too many failed sign-ins",
 }
-_ENDPOINTS = {
+_ENDPOINTS: dict[str, tuple[str, type[BaseModel], type[BaseModel], str]] = {
     "/v1/hello": ("hello", HelloRequest, HelloReply, "Start a sync"),
     "/v1/push": ("push", PushRequest, PushReply, "Push one chunk of the kiosk's records"),
     "/v1/pull": ("pull", PullRequest, PullReply, "Pull one page of the village's rows"),

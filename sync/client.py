@@ -137,8 +137,11 @@ class HttpCentral:
         if response.status_code == 200 and isinstance(body, dict):
             return body
         if isinstance(body, dict) and isinstance(body.get("error"), str):
-            params = body.get("params") if isinstance(body.get("params"), dict) else {}
-            cls = BadInput if response.status_code in (400, 413, 422) else Refused
+            found = body.get("params")
+            params: dict[str, Any] = found if isinstance(found, dict) else {}
+            cls: type[DomainError] = (
+                BadInput if response.status_code in (400, 413, 422) else Refused
+            )
             if response.status_code in (429,) or response.status_code >= 500:
                 cls = SyncFailed
             raise cls(body["error"], **params)

@@ -149,9 +149,10 @@ def ingest_chunk(session: Session, kiosk: SyncKiosk, chunk: Chunk, now: datetime
     received = as_utc(now)
     inserted = 0
     for table in (ORDERS, ORDER_LINES, *RECORD_TABLES[1:]):
-        rows = new.get(table.name)
-        if not rows:
+        batch = new.get(table.name)
+        if not batch:
             continue
+        rows = batch
         if "server_seq" in table.table.columns:
             for row in rows:
                 row["server_seq"] = base + row["origin_seq"]
@@ -277,8 +278,9 @@ def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) 
     if households:
         found = set(
             session.scalars(
-                select(Household.id).where(
-                    col(Household.id).in_(households), Household.village_id == kiosk.village_id
+                select(col(Household.id)).where(
+                    col(Household.id).in_(households),
+                    col(Household.village_id) == kiosk.village_id,
                 )
             )
         )
@@ -294,8 +296,9 @@ def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) 
     if points:
         found = set(
             session.scalars(
-                select(ExchangePoint.id).where(
-                    col(ExchangePoint.id).in_(points), ExchangePoint.village_id == kiosk.village_id
+                select(col(ExchangePoint.id)).where(
+                    col(ExchangePoint.id).in_(points),
+                    col(ExchangePoint.village_id) == kiosk.village_id,
                 )
             )
         )

@@ -198,7 +198,7 @@ _CODECS: dict[str, list[tuple[str, bool, Codec]]] = {
 }
 
 
-def encode_row(table: SyncedTable, row: Mapping[str, Any], *, with_seq: bool = False) -> Row:
+def encode_row(table: SyncedTable, row: Mapping[Any, Any], *, with_seq: bool = False) -> Row:
     """A stored row (ORM object attributes or a Core mapping) as JSON-ready values."""
     out: Row = {}
     for name, _nullable, (encode, _decode) in _CODECS[table.name]:

@@ -50,30 +50,30 @@ def scoped(table: SyncedTable, village_id: str) -> Any:
         )
     if name in ("entries", "orders", "freezes", "declarations", "disputes"):
         return statement.join(Household, col(Household.id) == t.c.household_id).where(
-            Household.village_id == village_id
+            col(Household.village_id) == village_id
         )
     if name == "declaration_decisions":
         return (
             statement.join(Declaration, col(Declaration.id) == t.c.declaration_id)
             .join(Household, col(Household.id) == col(Declaration.household_id))
-            .where(Household.village_id == village_id)
+            .where(col(Household.village_id) == village_id)
         )
     if name == "dispute_resolutions":
         return (
             statement.join(Dispute, col(Dispute.id) == t.c.dispute_id)
             .join(Household, col(Household.id) == col(Dispute.household_id))
-            .where(Household.village_id == village_id)
+            .where(col(Household.village_id) == village_id)
         )
     if name in ("handovers", "cancellations"):
         return (
             statement.join(OrderLine, col(OrderLine.id) == t.c.line_id)
             .join(RedemptionOrder, col(RedemptionOrder.id) == col(OrderLine.order_id))
             .join(Household, col(Household.id) == col(RedemptionOrder.household_id))
-            .where(Household.village_id == village_id)
+            .where(col(Household.village_id) == village_id)
         )
     if name == "stock_movements":
         return statement.join(ExchangePoint, col(ExchangePoint.id) == t.c.exchange_point_id).where(
-            ExchangePoint.village_id == village_id
+            col(ExchangePoint.village_id) == village_id
         )
     return statement  # villages, catalogue items: the whole street's
 

@@ -30,7 +30,7 @@ def lock_counter(session: Session) -> ServerSeq:
 
 
 def high_water(session: Session) -> int:
-    value = session.scalar(select(ServerSeq.value).where(col(ServerSeq.name) == SERVER_SEQ))
+    value = session.scalar(select(col(ServerSeq.value)).where(col(ServerSeq.name) == SERVER_SEQ))
     return int(value or 0)
 
 

@@ -81,12 +81,14 @@ def _check_entries(
             orders.add(entry["order_id"])
     if reversed_ids:
         wanted = sorted(reversed_ids)
-        found = set(session.scalars(select(LedgerEntry.id).where(col(LedgerEntry.id).in_(wanted))))
+        found = set(
+            session.scalars(select(col(LedgerEntry.id)).where(col(LedgerEntry.id).in_(wanted)))
+        )
         for missing in reversed_ids - found:
             problems.append(f"entry {missing} is reversed but does not exist")
         for reversed_id, times in session.execute(
-            select(LedgerEntry.reverses_id, func.count())
-            .where(col(LedgerEntry.reverses_id).in_(wanted), LedgerEntry.kind == "correction")
+            select(col(LedgerEntry.reverses_id), func.count())
+            .where(col(LedgerEntry.reverses_id).in_(wanted), col(LedgerEntry.kind) == "correction")
             .group_by(col(LedgerEntry.reverses_id))
             .having(func.count() > 1)
         ):
@@ -95,7 +97,9 @@ def _check_entries(
 
 
 def _check_lines(session: Session, ids: list[str], problems: list[str]) -> set[str]:
-    handed = set(session.scalars(select(Handover.line_id).where(col(Handover.line_id).in_(ids))))
+    handed = set(
+        session.scalars(select(col(Handover.line_id)).where(col(Handover.line_id).in_(ids)))
+    )
     lines = {
         line.id: line
         for line in session.scalars(select(OrderLine).where(col(OrderLine.id).in_(ids)))
@@ -129,9 +133,9 @@ def _check_lines(session: Session, ids: list[str], problems: list[str]) -> set[s
 
 
 def _check_orders(session: Session, ids: list[str], problems: list[str]) -> None:
-    line_totals = dict(
+    line_totals: dict[str, int] = dict(
         session.execute(
-            select(OrderLine.order_id, func.sum(OrderLine.points))
+            select(col(OrderLine.order_id), func.sum(col(OrderLine.points)))
             .where(col(OrderLine.order_id).in_(ids))
             .group_by(col(OrderLine.order_id))
         ).all()
@@ -139,7 +143,7 @@ def _check_orders(session: Session, ids: list[str], problems: list[str]) -> None
     entries: dict[str, list[int]] = defaultdict(list)
     refunds: dict[str, int] = defaultdict(int)
     for order_id, kind, points in session.execute(
-        select(LedgerEntry.order_id, LedgerEntry.kind, LedgerEntry.points).where(
+        select(col(LedgerEntry.order_id), col(LedgerEntry.kind), col(LedgerEntry.points)).where(
             col(LedgerEntry.order_id).in_(ids), col(LedgerEntry.kind).in_(("redemption", "refund"))
         )
     ):
@@ -149,15 +153,15 @@ def _check_orders(session: Session, ids: list[str], problems: list[str]) -> None
             refunds[order_id] += 1
     cancelled: dict[str, int] = defaultdict(int)
     for (order_id,) in session.execute(
-        select(OrderLine.order_id)
+        select(col(OrderLine.order_id))
         .join(Cancellation, col(Cancellation.line_id) == col(OrderLine.id))
         .where(col(OrderLine.order_id).in_(ids))
     ):
         cancelled[order_id] += 1
     orders = session.execute(
-        select(RedemptionOrder.id, RedemptionOrder.number, RedemptionOrder.total).where(
-            col(RedemptionOrder.id).in_(ids)
-        )
+        select(
+            col(RedemptionOrder.id), col(RedemptionOrder.number), col(RedemptionOrder.total)
+        ).where(col(RedemptionOrder.id).in_(ids))
     ).all()
     for order_id in set(ids) - {order.id for order in orders}:
         problems.append(f"order {order_id} does not exist")
@@ -182,7 +186,9 @@ def _check_stock(session: Session, keys: list[tuple[str, int]], problems: list[s
     wanted = set(keys)
     for point, item, total in session.execute(
         select(
-            StockMovement.exchange_point_id, StockMovement.item_no, func.sum(StockMovement.delta)
+            col(StockMovement.exchange_point_id),
+            col(StockMovement.item_no),
+            func.sum(col(StockMovement.delta)),
         )
         .where(
             col(StockMovement.exchange_point_id).in_(points), col(StockMovement.item_no).in_(items)

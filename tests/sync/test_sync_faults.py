@@ -277,6 +277,7 @@ def test_oversized_malformed_and_too_frequent_requests(
         max_body=20_000,
         kiosk_limiter=RateLimiter(burst=12, per_second=0),
         failure_limiter=RateLimiter(burst=3, per_second=0),
+        address_limiter=RateLimiter(burst=5, per_second=0),
     )
     try:
         kiosk.sync(live.url)
@@ -301,8 +302,14 @@ def test_oversized_malformed_and_too_frequent_requests(
                 httpx.post(live.url + "/v1/hello", json={}, auth=("K-HP-01", "bad")).status_code
                 == 401
             )
-        # Guessing secrets from this address is now slowed down, even with a right one.
-        assert httpx.post(live.url + "/v1/hello", json={}, auth=("K-HP-02", "x")).status_code == 429
+        # Guessing this kiosk's secret is now slowed down, even with the right one...
+        hello = live.url + "/v1/hello"
+        assert httpx.post(hello, json={}, auth=auth).status_code == 429
+        # ...but not another kiosk's behind the same address, until the address has failed
+        # as often as its own (looser) limit allows.
+        assert httpx.post(hello, json={}, auth=("K-HP-02", "x")).status_code == 401
+        assert httpx.post(hello, json={}, auth=("K-HP-03", "x")).status_code == 401
+        assert httpx.post(hello, json={}, auth=("K-HP-04", "x")).status_code == 429
     finally:
         live.stop()
 
