@@ -239,3 +239,17 @@ async def test_every_message_is_on_screen_whole(make_app: AppFactory) -> None:
             if "".join(message.split()) not in shown:
                 missing.append(message)
         assert missing == []
+
+
+async def test_a_message_during_a_dialog_is_on_screen(
+    make_app: AppFactory, payload_of: Callable[[str], str], ledger: Ledger
+) -> None:
+    ledger.give("HP0001")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_cart(app, pilot, payload_of, "HP0001")
+        await pilot.press("f10")
+        await settle(pilot)
+        await scan_burst(pilot, payload_of("HP0003"))  # the next villager, too early
+        assert app.last_message == "请先确认或取消当前对话框，再扫码"
+        assert "".join(app.last_message.split()) in "".join(screen_text(app).split())

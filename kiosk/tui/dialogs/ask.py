@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label
 
 from kiosk.tui.dialogs.base import KioskDialog
+from kiosk.tui.widgets.message_line import MessageLine
 
 
 class AskDialog(KioskDialog[bool]):
@@ -33,6 +34,7 @@ class AskDialog(KioskDialog[bool]):
             with Horizontal(id="ask-buttons"):
                 yield Button(self.no, variant="primary", id="no")
                 yield Button(self.yes, variant="error", id="yes")
+        yield MessageLine()
 
     def on_mount(self) -> None:
         # The safe answer has the focus: a stray Enter (a scanner's) keeps the cart.

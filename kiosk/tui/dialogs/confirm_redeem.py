@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Label
 
 from kiosk.tui.dialogs.base import KioskDialog
+from kiosk.tui.widgets.message_line import MessageLine
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class ConfirmRedeemDialog(KioskDialog[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button(self.t("tui.confirm.yes"), variant="success", id="yes")
                 yield Button(self.t("tui.confirm.no"), variant="default", id="no")
+        yield MessageLine()
 
     def on_mount(self) -> None:
         table = self.query_one("#confirm-lines", DataTable)

@@ -264,6 +264,7 @@ class RestockDialog(KioskDialog[tuple[str, str] | None]):
             yield Input(placeholder=self.t("tui.deadlines.item"), id="restock-item")
             yield Input(placeholder=self.t("tui.restock.qty"), id="restock-qty")
             yield Label(self.t("tui.restock.help"), id="restock-help")
+        yield MessageLine()
 
     def on_mount(self) -> None:
         self.query_one("#restock-item", Input).focus()

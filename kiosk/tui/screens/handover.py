@@ -298,6 +298,7 @@ class CancelLineDialog(KioskDialog[str | None]):
             )
             yield Input(placeholder=self.t("tui.cancel.reason"), id="cancel-reason")
             yield Label(self.t("tui.cancel.help"), id="cancel-help")
+        yield MessageLine()
 
     def on_mount(self) -> None:
         self.query_one("#cancel-reason", Input).focus()

@@ -3,7 +3,8 @@
 Toasts float over whatever the screen draws, and Textual drops a double-width glyph of a
 layer drawn over a border or another wide glyph, so a Chinese toast can lose characters
 (a lost 不 flips a meaning). This line is docked in the screen's layout: nothing is drawn
-beneath it, and it wraps rather than cuts a long message.
+beneath it, and it wraps rather than cuts a long message. A dialog has one of its own,
+the full width of the terminal, so that no wide glyph is drawn half over another.
 """
 
 from __future__ import annotations
