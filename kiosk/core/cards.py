@@ -51,6 +51,7 @@ def reissue_card(
     require_village(operator, household.village_id)
     card_payload(session, household, signer)  # refuses a mismatched key before anything changes
     household.card_version += 1
+    household.server_seq = None  # the next pull carries the new version to the village's kiosks
     session.add(household)
     session.flush()
     return IssuedCard(

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from kiosk.core.cards import reissue_card
 from kiosk.core.central_models import SyncKiosk
+from kiosk.core.codes import CardSigner
 from kiosk.core.db import read_session, write_session
 from kiosk.core.households import household_by_code, summarize
-from kiosk.core.ledger import balance, meta_get
+from kiosk.core.ledger import balance, meta_get, meta_set
 from kiosk.core.models import Household, LedgerEntry, Operator, Village
 from kiosk.core.periods import close_month
 from kiosk.core.pins import verify_pin
@@ -130,9 +132,15 @@ def test_month_close_bonuses_and_a_reissued_card_flow_down(
     kiosk.sync(server.url)
     with write_session(central.engine) as session:
         result = close_month(session, 2026, 5, NOW)
-        household = household_by_code(session, "HP0001")
-        household.card_version += 1
-        session.add(household)
+        # The street office's signing key: the test template does not keep the one it made.
+        signer = CardSigner.generate()
+        meta_set(session, "card_public_key", signer.public_key_hex())
+        reissue_card(
+            session,
+            household=household_by_code(session, "HP0001"),
+            operator=operator_by_id(session, "admin-heping"),
+            signer=signer,
+        )
     heping = [b for b in result.bonuses if b.village == "和平"]
     assert heping
     report = kiosk.sync(server.url)
