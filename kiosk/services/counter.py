@@ -24,7 +24,7 @@ from catalog.items import DueClass
 from kiosk.core.clock import from_db, local_date
 from kiosk.core.codes import OrderScan, parse_scan
 from kiosk.core.db import read_session, write_session
-from kiosk.core.errors import BadInput, NotFound, Refused
+from kiosk.core.errors import NotFound, Refused
 from kiosk.core.fulfilment import (
     BoardRow,
     CancelResult,
@@ -51,7 +51,6 @@ from kiosk.core.models import (
     Role,
     Village,
 )
-from kiosk.core.pins import verify_pin
 from kiosk.core.redemption import (
     Quote,
     RedeemLine,
@@ -69,6 +68,7 @@ from kiosk.services.households import (
     HouseholdView,
     household_view,
 )
+from kiosk.services.register import sign_in as check_pin
 from kiosk.settings import Settings
 
 if TYPE_CHECKING:
@@ -84,6 +84,9 @@ class SignedIn:
     name: str
     role: str
     village_id: str | None
+    # Signed in with the office's one-time PIN: the screen must have a new one chosen
+    # (kiosk.services.register.change_pin) before anything else.
+    must_change_pin: bool = False
 
     def may(self, roles: Sequence[str]) -> bool:
         return not roles or self.role in roles
@@ -209,12 +212,11 @@ class CounterService:
         return sorted(choices, key=lambda c: (order.get(Role(c.role), 9), c.id))
 
     def sign_in(self, operator_id: str, pin: str) -> SignedIn:
-        """Check the PIN (scrypt: tens of milliseconds, so call it from a worker)."""
-        with read_session(self.engine) as session:
-            operator = operator_by_id(session, operator_id)
-        if not pin.isdigit() or not verify_pin(pin, operator.pin_hash):
-            raise BadInput("operator.bad_pin")
-        return SignedIn(operator.id, operator.name, operator.role, operator.village_id)
+        """Check the PIN (scrypt: tens of milliseconds, so call it from a worker): the one the
+        operator chose on this kiosk, else the office's; every attempt is recorded and wrong
+        ones make the operator wait (kiosk.services.register.sign_in)."""
+        operator, must_change = check_pin(self.engine, operator_id, pin, self.clock())
+        return SignedIn(operator.id, operator.name, operator.role, operator.village_id, must_change)
 
     # --- households ---
 

@@ -2,11 +2,13 @@
 init with the first administrator, a roster of the nine villages (refused for one bad row,
 then imported, then unchanged), operators, a kiosk registered and bootstrapped by its first
 sync; on the kiosk the shopkeeper replaces the one-time PIN, a card printed by `cards --since`
-is read from its picture, earns and redeems; a household marked absent at the central can no
+is read from its picture, earns and redeems; the real app (Pilot) opens with the PIN the
+shopkeeper chose, not the one-time one; a household marked absent at the central can no
 longer earn after the next pull, and one that left is refused at the counter."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections.abc import Iterator
@@ -22,8 +24,11 @@ from kiosk.core.models import Household, Operator, ReceiptJob, RedemptionOrder
 from kiosk.core.reference import ruleset_for
 from kiosk.printables.scan_image import decode_codes
 from kiosk.services.register import change_pin, sign_in
+from kiosk.tui.screens.home import HomeScreen
 from rules.loader import street_ruleset_text
 from tests.register.conftest import HEADER, NOW, Office, fictional_name
+from tests.support.pilot import AppFactory
+from tests.support.pilot import sign_in as pilot_sign_in
 from tests.sync.harness import Clock, LiveServer
 
 VILLAGES = ("和平", "惜字阁", "双丰", "冉家店", "红星", "金星", "五星", "三合", "水峰")
@@ -49,7 +54,10 @@ def _nine_villages(rng: random.Random, per_village: int) -> list[list[str]]:
 
 
 def test_from_an_empty_server_to_the_first_redemption(
-    served: tuple[Office, LiveServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    served: tuple[Office, LiveServer],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_app: AppFactory,
 ) -> None:
     office, server = served
     rng = random.Random(5)
@@ -146,6 +154,19 @@ def test_from_an_empty_server_to_the_first_redemption(
     change_pin(kiosk_engine, "heping-shop-keeper", shop["pin"], "730461", NOW)
     assert sign_in(kiosk_engine, "heping-shop-keeper", "730461", NOW)[1] is False
     change_pin(kiosk_engine, "heping-admin", admin["pin"], "518273", NOW)
+
+    async def at_the_counter() -> None:
+        # The real app on the kiosk's database: the one-time PIN no longer opens it, the
+        # shopkeeper's own does.
+        app = make_app(db=kiosk, now=NOW)
+        async with app.run_test() as pilot:
+            await pilot_sign_in(pilot, pin=shop["pin"])
+            assert app.operator is None
+            await pilot_sign_in(pilot, pin="730461")
+            assert app.operator is not None and app.operator.id == "heping-shop-keeper"
+            assert isinstance(app.screen, HomeScreen)
+
+    asyncio.run(at_the_counter())
 
     # 6. Cards of the households added today, read back from their picture.
     cards = tmp_path / "cards.png"
