@@ -171,8 +171,8 @@ class AwardScreen(AdminScreen):
 
     def on_award_screen_household_found(self, message: HouseholdFound) -> None:
         info = self.query_one(f"#{message.field}-info", Static)
-        if message.error is not None or message.household is None:
-            info.update(f"✗ {self.kiosk.error_text(message.error) if message.error else ''}")
+        info.update(self.household_text(message.household, message.error))
+        if message.household is None:
             if message.field == "household":
                 self.household = None
             else:
@@ -180,21 +180,6 @@ class AwardScreen(AdminScreen):
             self.refresh_preview()
             return
         found = message.household
-        frozen = (
-            self.t("tui.award.frozen", until=found.frozen_until.isoformat())
-            if found.frozen_until
-            else ""
-        )
-        info.update(
-            self.t(
-                "tui.award.household_line",
-                code=found.code,
-                head=found.masked_head,
-                group=found.group,
-                balance=found.balance,
-            )
-            + frozen
-        )
         if message.field == "household":
             self.household = found
             self._load_rules(found.village_id)

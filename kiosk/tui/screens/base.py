@@ -6,6 +6,8 @@ from typing import cast
 
 from textual.screen import Screen
 
+from kiosk.core.errors import DomainError
+from kiosk.services.administration import AdminHousehold
 from kiosk.services.counter import CounterService
 from kiosk.tui.bindings import localize_bindings
 from kiosk.tui.menu import ADMINS
@@ -57,6 +59,24 @@ class AdminScreen(KioskScreen):
         operator = self.kiosk.operator
         assert operator is not None  # signing out pops every screen above the sign-in
         return operator.village_id if operator.role != "street_admin" else None
+
+    def household_text(self, found: AdminHousehold | None, error: DomainError | None) -> str:
+        """The line under a household field: who was found (and any freeze), or why not."""
+        if found is None:
+            return f"✗ {self.kiosk.error_text(error) if error else ''}"
+        frozen = (
+            self.t("tui.award.frozen", until=found.frozen_until.isoformat())
+            if found.frozen_until
+            else ""
+        )
+        line = self.t(
+            "tui.award.household_line",
+            code=found.code,
+            head=found.masked_head,
+            group=found.group,
+            balance=found.balance,
+        )
+        return line + frozen
 
     def action_back(self) -> None:
         self.app.pop_screen()

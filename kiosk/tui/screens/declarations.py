@@ -132,23 +132,12 @@ class FileDeclarationScreen(AdminScreen):
         self.post_message(self.HouseholdFound(field, found))
 
     def on_file_declaration_screen_household_found(self, message: HouseholdFound) -> None:
-        info = self.query_one(f"#{message.field}-info", Static)
         found = message.household
-        if found is None:
-            reason = self.kiosk.error_text(message.error) if message.error else ""
-            info.update(f"✗ {reason}")
-        else:
-            info.update(
-                self.t(
-                    "tui.award.household_line",
-                    code=found.code,
-                    head=found.masked_head,
-                    group=found.group,
-                    balance=found.balance,
-                )
-            )
-            if message.field == "household":
-                self.query_one("#household", Input).value = found.code
+        self.query_one(f"#{message.field}-info", Static).update(
+            self.household_text(found, message.error)
+        )
+        if found is not None and message.field == "household":
+            self.query_one("#household", Input).value = found.code
         if message.field == "household":
             self.household = found
         else:

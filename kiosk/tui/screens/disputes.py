@@ -128,19 +128,9 @@ class RaiseDisputeScreen(AdminScreen):
         table = self.query_one("#entries", DataTable)
         table.clear()
         self.entries = message.entries
+        info.update(self.household_text(message.household, message.error))
         if message.household is None:
-            info.update(f"✗ {self.kiosk.error_text(message.error) if message.error else ''}")
             return
-        h = message.household
-        info.update(
-            self.t(
-                "tui.award.household_line",
-                code=h.code,
-                head=h.masked_head,
-                group=h.group,
-                balance=h.balance,
-            )
-        )
         for entry in message.entries:
             table.add_row(
                 f"{local(entry.created_at):%m-%d}",
