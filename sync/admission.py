@@ -111,6 +111,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "declaration_unknown": ("申报不存在", "no such declaration"),
     "dispute_unknown": ("异议不存在", "no such dispute"),
     "breaks_books": ("写入后账目不平", "the books would not balance after it"),
+    "other_village": ("不属于本村", "not of this kiosk's village"),
 }
 
 
@@ -181,6 +182,7 @@ class Known:
 
     session: Session
     rows: Mapping[str, Sequence[Row]]
+    village: str | None = None
     by_id: dict[str, dict[str, Row]] = field(default_factory=dict)
     db: dict[str, dict[str, Row]] = field(default_factory=dict)
     households: dict[str, Row] = field(default_factory=dict)
@@ -270,10 +272,19 @@ def _at(value: datetime) -> datetime:
 # --- the checks ------------------------------------------------------------------------------------
 
 
-def admit(session: Session, rows: Mapping[str, Sequence[Row]], *, origin: str) -> list[Finding]:
+def admit(
+    session: Session,
+    rows: Mapping[str, Sequence[Row]],
+    *,
+    origin: str,
+    village: str | None = None,
+) -> list[Finding]:
     """Check every row of a push (decoded, `sync.protocol.decode_tables`) against the database;
-    raise `Inadmissible` or `Conflict` for the first that fails, else return the findings."""
-    known = Known(session, rows)
+    raise `Inadmissible` or `Conflict` for the first that fails, else return the findings.
+
+    `village` is the pushing kiosk's (the central knows it; a kiosk checking itself holds
+    only its village's households and points anyway)."""
+    known = Known(session, rows, village)
     findings: list[Finding] = []
     _check_ids(rows)
     households = {
@@ -289,6 +300,7 @@ def admit(session: Session, rows: Mapping[str, Sequence[Row]], *, origin: str) -
     _check_handovers(known, origin)
     _check_cancellations(known, origin)
     _check_stock(known)
+    _check_lines_of_village(known)
     _check_freezes(known)
     _check_declarations(known)
     _check_disputes(known)
@@ -767,11 +779,25 @@ def _check_cancellations(known: Known, origin: str) -> None:
             raise Inadmissible("cancellations", cancellation, "refund_entry_id", "refund")
 
 
+def _check_lines_of_village(known: Known) -> None:
+    """A hand-over or cancellation is of a line of the kiosk's own village: the village's
+    other kiosks must be able to apply it, and no other village's are this kiosk's to touch."""
+    if known.village is None:
+        return
+    for table in ("handovers", "cancellations"):
+        for row in known.rows.get(table, ()):
+            _line, order = _line_and_order(known, table, row)
+            if _village_of(known, table, order) != known.village:
+                raise Inadmissible(table, row, "line_id", "other_village")
+
+
 def _check_stock(known: Known) -> None:
     handovers = known.by_id.get("handovers", {})
     for movement in known.rows.get("stock_movements", ()):
         if movement["reason"] not in STOCK_REASONS:
             raise Inadmissible("stock_movements", movement, "reason", "enum")
+        roles = AWARDING if movement["reason"] == "adjust" else ANY_ROLE
+        _operator(known, "stock_movements", movement, "operator_id", roles, known.village)
         if movement["item_no"] not in known.items:
             raise Inadmissible("stock_movements", movement, "item_no", "item_unknown")
         reason, delta = movement["reason"], movement["delta"]

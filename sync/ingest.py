@@ -144,7 +144,7 @@ def ingest_chunk(session: Session, kiosk: SyncKiosk, chunk: Chunk, now: datetime
     repeated = _check_repeats(session, kiosk.id, old)
     _check_scope(session, kiosk, new)
     _check_decided_once(session, kiosk, new)
-    findings = admit(session, new, origin=kiosk.id)
+    findings = admit(session, new, origin=kiosk.id, village=kiosk.village_id)
     base = counter.value - acked  # server_seq = base + origin_seq keeps the kiosk's order
     received = as_utc(now)
     inserted = 0

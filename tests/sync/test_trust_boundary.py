@@ -351,6 +351,10 @@ HOSTILE: dict[str, tuple[Mutation, str]] = {
         ),
         "due_at",
     ),
+    "restock by an unknown operator": (
+        lambda p, _e: _rows(p, "stock_movements", reason="restock").update(operator_id="nobody"),
+        "operator_unknown",
+    ),
     "order by an unknown operator": (
         lambda p, _e: p["rows"]["orders"][0].update(operator_id="nobody"),
         "operator_unknown",
