@@ -1,8 +1,10 @@
-"""What the kiosk screens ask of the database and the printer, as plain values (no Textual).
+"""The counter's facade: what the kiosk screens ask of the database and the printer, as plain values.
 
-Each method opens one session and calls the core's service functions; the screens call
+Each method opens one session and calls the domain's service functions; the screens call
 these from thread workers, never on the UI thread. Nothing here re-implements a rule:
-balances, refusals and orders come from `kiosk.core`, receipts from `kiosk.printing`.
+balances, refusals and orders come from `kiosk.core`, receipts from `kiosk.printing`,
+household search and views from `kiosk.services.households`, and the administration
+screens' actions from `kiosk.services.administration` (`CounterService.admin`).
 
 Receipt rendering (python-escpos, Pillow, qrcode) and pinyin are imported when first
 used, in a worker, so that the kiosk is ready to scan sooner after it starts.
@@ -12,19 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from catalog.items import DueClass
-from kiosk.core.clock import from_db, local_date
+from kiosk.core.clock import from_db
 from kiosk.core.codes import OrderScan, parse_scan
 from kiosk.core.db import read_session, write_session
-from kiosk.core.errors import NotFound, Refused
+from kiosk.core.errors import NotFound
 from kiosk.core.fulfilment import (
     BoardRow,
     CancelResult,
@@ -46,7 +47,6 @@ from kiosk.core.models import (
     ExchangePoint,
     Household,
     Operator,
-    ReceiptJob,
     RedemptionOrder,
     Role,
     Village,
@@ -321,16 +321,6 @@ class CounterService:
         with Session(self.engine, expire_on_commit=False) as session:
             return print_pending(session, self.printer, self.clock())
 
-    def pending_receipts(self) -> int:
-        with read_session(self.engine) as session:
-            return int(
-                session.exec(
-                    select(func.count())
-                    .select_from(ReceiptJob)
-                    .where(ReceiptJob.status == "queued")
-                ).one()
-            )
-
     def reprint(self, order_id: str) -> None:
         """Queue a marked reprint of an order's receipt (the worker prints it)."""
         from kiosk.printing.order_receipt import queue_receipt
@@ -489,10 +479,3 @@ class CounterService:
             operator = operator_by_id(session, operator_id)
             point = exchange_point_for(session, operator, point_id)
             return restock(session, point, item_no, qty, operator, now)
-
-    def today(self) -> date:
-        return local_date(self.clock())
-
-
-def refusal_message(refusal: Refused | None, language: str) -> str:
-    return refusal.message(language) if refusal is not None else ""
