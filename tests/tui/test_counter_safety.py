@@ -253,3 +253,23 @@ async def test_a_message_during_a_dialog_is_on_screen(
         await scan_burst(pilot, payload_of("HP0003"))  # the next villager, too early
         assert app.last_message == "请先确认或取消当前对话框，再扫码"
         assert "".join(app.last_message.split()) in "".join(screen_text(app).split())
+
+
+async def test_the_printer_failure_is_one_chinese_line_saying_what_to_do(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        assert "f8" not in app.screen.active_bindings  # nothing to retry yet
+        # What the print worker reports when the USB printer is unplugged.
+        app._printed(1, "USBNotFoundError: Device not found (idVendor=0x0416)\nTraceback ...")
+        await settle(pilot)
+        line = app.screen.query_one(MessageLine)
+        assert line.message == "小票没打出来，兑换已保存：检查打印机电源和纸，再按 F8 重打"
+        assert line.region.height == 1  # one line at 80 columns, no exception text
+        assert app.screen.active_bindings["f8"].enabled  # and F8 does what it says, here
+        await pilot.press("f8")
+        await settle(pilot)
+        assert app.last_message == "打印机已恢复，小票已打印"
+        assert "f8" not in app.screen.active_bindings
