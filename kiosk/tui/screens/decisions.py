@@ -7,6 +7,7 @@ reload afterwards are the same for both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -116,7 +117,7 @@ class DecisionListScreen(AdminScreen, Generic[Item]):
 
     # --- deciding ---
 
-    def decide(self, decision: Any) -> None:
+    def decide(self, decision: Callable[[Item], Item]) -> None:
         """Decide the highlighted item by `decision(item)` (called in a worker)."""
         chosen = self.selected()
         if chosen is None:
@@ -128,7 +129,7 @@ class DecisionListScreen(AdminScreen, Generic[Item]):
         self._decide(chosen, decision)
 
     @work(thread=True, exclusive=True, group="decision")
-    def _decide(self, item: Item, decision: Any) -> None:
+    def _decide(self, item: Item, decision: Callable[[Item], Item]) -> None:
         try:
             decided = decision(item)
         except DomainError as error:
