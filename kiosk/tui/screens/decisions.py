@@ -16,11 +16,7 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from kiosk.core.clock import local
-from kiosk.core.declarations import DeclarationView
-from kiosk.core.disputes import DisputeView
 from kiosk.core.errors import DomainError
-from kiosk.core.masking import mask_name
 from kiosk.tui.screens.base import AdminScreen
 from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
@@ -146,93 +142,3 @@ class DecisionListScreen(AdminScreen, Generic[Item]):
         self.kiosk.say(self.decided_text(message.item))
         self.query_one(f"#{self.NOTE_ID}", Input).value = ""
         self.reload()
-
-
-class DeclarationList(DecisionListScreen[DeclarationView]):
-    """Declarations (自主申报 / 互助申报) waiting for the village's decision."""
-
-    TITLE_KEY = "tui.decl.title"
-    EMPTY_KEY = "tui.decl.empty"
-    NOTE_KEY = "tui.decl.reason"
-    COLUMN_KEYS = (
-        "tui.col.date",
-        "tui.col.code",
-        "tui.col.head",
-        "tui.col.rule",
-        "tui.col.qty",
-        "tui.col.helper",
-        "tui.col.description",
-        "tui.col.photos",
-    )
-    LIST_ID = "pending"
-    NOTE_ID = "reason"
-
-    def load(self) -> list[DeclarationView]:
-        return self.backend.admin.pending_declarations(self.operator_village)
-
-    def cells(self, item: DeclarationView) -> tuple[str, ...]:
-        return (
-            f"{local(item.created_at):%m-%d %H:%M}",
-            item.household_code,
-            mask_name(item.household_head),
-            f"{item.rule_id} {item.rule_text}",
-            str(item.quantity),
-            item.helper_code or "",
-            item.description,
-            str(len(item.evidence)),
-        )
-
-    def key_of(self, item: DeclarationView) -> str:
-        return item.id
-
-    def decided_text(self, item: DeclarationView) -> str:
-        if item.replayed:
-            return self.t("tui.decl.replayed")
-        if item.status == "approved":
-            return self.t("tui.decl.approved", points=item.points)
-        return self.t("tui.decl.rejected")
-
-
-class DisputeList(DecisionListScreen[DisputeView]):
-    """Disputes (异议) of the village, open ones first to uphold or correct."""
-
-    TITLE_KEY = "tui.disp.title"
-    EMPTY_KEY = "tui.disp.empty"
-    NOTE_KEY = "tui.disp.note"
-    COLUMN_KEYS = (
-        "tui.col.date",
-        "tui.col.code",
-        "tui.col.entry",
-        "tui.col.raised_by",
-        "tui.col.description",
-        "tui.col.status",
-    )
-    LIST_ID = "disputes"
-    NOTE_ID = "note"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.open_only = True
-
-    def load(self) -> list[DisputeView]:
-        return self.backend.admin.disputes(self.operator_village, open_only=self.open_only)
-
-    def cells(self, item: DisputeView) -> tuple[str, ...]:
-        entry = (
-            f"{local(item.entry_created_at):%m-%d} {self.t(f'kind.{item.entry_kind}')} "
-            f"{item.entry_points:+d} {item.entry_rule_id or ''}"
-        )
-        return (
-            f"{local(item.created_at):%m-%d}",
-            item.household_code,
-            entry,
-            item.raised_by,
-            item.description,
-            self.t(f"dispute.status.{item.status}"),
-        )
-
-    def key_of(self, item: DisputeView) -> str:
-        return item.id
-
-    def decided_text(self, item: DisputeView) -> str:
-        return self.t("tui.disp.decided", status=self.t(f"dispute.status.{item.status}"))

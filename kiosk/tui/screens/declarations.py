@@ -13,19 +13,36 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Footer, Input, Label, Static
 
+from kiosk.core.clock import local
 from kiosk.core.declarations import DeclarationView
 from kiosk.core.errors import DomainError
+from kiosk.core.masking import mask_name
 from kiosk.services.administration import AdminHousehold
 from kiosk.tui.screens.admin import evidence_dir_for
 from kiosk.tui.screens.base import AdminScreen
-from kiosk.tui.screens.decisions import DeclarationList
+from kiosk.tui.screens.decisions import DecisionListScreen
 from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 
-class DeclarationsScreen(DeclarationList):
+class DeclarationsScreen(DecisionListScreen[DeclarationView]):
     """The village's pending declarations: approve (awards through `award`) or reject."""
 
+    TITLE_KEY = "tui.decl.title"
+    EMPTY_KEY = "tui.decl.empty"
+    NOTE_KEY = "tui.decl.reason"
+    COLUMN_KEYS = (
+        "tui.col.date",
+        "tui.col.code",
+        "tui.col.head",
+        "tui.col.rule",
+        "tui.col.qty",
+        "tui.col.helper",
+        "tui.col.description",
+        "tui.col.photos",
+    )
+    LIST_ID = "pending"
+    NOTE_ID = "reason"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "approve", "approve", id="approve", tooltip="approve"),
         Binding("f8", "reject", "reject", id="reject", tooltip="reject"),
@@ -33,6 +50,31 @@ class DeclarationsScreen(DeclarationList):
         Binding("f5", "refresh", "refresh", id="refresh", tooltip="refresh"),
         Binding("escape", "back", "back", id="back", tooltip="back"),
     ]
+
+    def load(self) -> list[DeclarationView]:
+        return self.backend.admin.pending_declarations(self.operator_village)
+
+    def cells(self, item: DeclarationView) -> tuple[str, ...]:
+        return (
+            f"{local(item.created_at):%m-%d %H:%M}",
+            item.household_code,
+            mask_name(item.household_head),
+            f"{item.rule_id} {item.rule_text}",
+            str(item.quantity),
+            item.helper_code or "",
+            item.description,
+            str(len(item.evidence)),
+        )
+
+    def key_of(self, item: DeclarationView) -> str:
+        return item.id
+
+    def decided_text(self, item: DeclarationView) -> str:
+        if item.replayed:
+            return self.t("tui.decl.replayed")
+        if item.status == "approved":
+            return self.t("tui.decl.approved", points=item.points)
+        return self.t("tui.decl.rejected")
 
     def action_approve(self) -> None:
         operator_id = self.operator_id

@@ -18,14 +18,27 @@ from kiosk.core.errors import DomainError
 from kiosk.core.ledger import EntryView
 from kiosk.services.administration import AdminHousehold
 from kiosk.tui.screens.base import AdminScreen
-from kiosk.tui.screens.decisions import DisputeList
+from kiosk.tui.screens.decisions import DecisionListScreen
 from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
 
-class DisputesScreen(DisputeList):
+class DisputesScreen(DecisionListScreen[DisputeView]):
     """The village's disputes: uphold the entry, or correct it by a reversing entry."""
 
+    TITLE_KEY = "tui.disp.title"
+    EMPTY_KEY = "tui.disp.empty"
+    NOTE_KEY = "tui.disp.note"
+    COLUMN_KEYS = (
+        "tui.col.date",
+        "tui.col.code",
+        "tui.col.entry",
+        "tui.col.raised_by",
+        "tui.col.description",
+        "tui.col.status",
+    )
+    LIST_ID = "disputes"
+    NOTE_ID = "note"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "uphold", "uphold", id="uphold", tooltip="uphold"),
         Binding("f10", "correct", "correct", id="correct", tooltip="correct"),
@@ -33,6 +46,33 @@ class DisputesScreen(DisputeList):
         Binding("f6", "show_all", "show-all", id="show-all", tooltip="show-all"),
         Binding("escape", "back", "back", id="back", tooltip="back"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open_only = True
+
+    def load(self) -> list[DisputeView]:
+        return self.backend.admin.disputes(self.operator_village, open_only=self.open_only)
+
+    def cells(self, item: DisputeView) -> tuple[str, ...]:
+        entry = (
+            f"{local(item.entry_created_at):%m-%d} {self.t(f'kind.{item.entry_kind}')} "
+            f"{item.entry_points:+d} {item.entry_rule_id or ''}"
+        )
+        return (
+            f"{local(item.created_at):%m-%d}",
+            item.household_code,
+            entry,
+            item.raised_by,
+            item.description,
+            self.t(f"dispute.status.{item.status}"),
+        )
+
+    def key_of(self, item: DisputeView) -> str:
+        return item.id
+
+    def decided_text(self, item: DisputeView) -> str:
+        return self.t("tui.disp.decided", status=self.t(f"dispute.status.{item.status}"))
 
     def action_uphold(self) -> None:
         self._resolve(correct=False)
