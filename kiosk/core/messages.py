@@ -31,6 +31,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "order.unknown": ("找不到兑换单：{order}", "No such order: {order}"),
     "rule.unknown": ("没有这条积分规则：{rule}", "No such rule: {rule}"),
     "item.unknown": ("兑换目录中没有第{no}号物品", "The catalogue has no item number {no}"),
+    "restock.retired": (
+        "第{no}号物品{name}已停止兑换，本兑换点也没有待交付的，不必进货",
+        "Item {no} {name} is retired and nothing of it is owed here: no restock needed",
+    ),
     "item.spec": (
         "物品格式应为 序号[:数量]，例如 2:3 ，收到：{spec}",
         "Items are NO[:QTY], e.g. 2:3; got: {spec}",

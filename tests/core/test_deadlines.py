@@ -19,7 +19,7 @@ from kiosk.core.fulfilment import (
     order_record,
     restock,
 )
-from kiosk.core.models import ExchangePoint, Meta, StockMovement
+from kiosk.core.models import CatalogItem, ExchangePoint, Meta, StockMovement
 from tests.support.builders import PlaceOrder, assert_ledger_ok, operator, order
 from tests.support.clock import at
 from tests.support.worlds import KETTLE, RICE_COOKER, SOAP, TOOTHPASTE
@@ -201,3 +201,36 @@ def test_exchange_point_for_prefers_the_named_then_the_kiosks_then_the_operators
         )
         with pytest.raises(BadInput):
             exchange_point_for(session, operator(session, "street-admin"), None)
+
+
+def _retire(engine: Engine, item_no: int) -> None:
+    with write_session(engine) as session:
+        item = session.get(CatalogItem, item_no)
+        assert item is not None
+        item.active = False
+        session.add(item)
+
+
+def test_a_retired_item_is_restocked_only_while_it_is_owed(
+    engine: Engine, place_order: PlaceOrder
+) -> None:
+    owed = place_order("HP0001", [RICE_COOKER], at(2026, 12, 1))
+    _retire(engine, RICE_COOKER)
+    _retire(engine, KETTLE)
+    now = at(2026, 12, 3)
+    with write_session(engine) as session:
+        point = session.get(ExchangePoint, "heping-shop")
+        assert point is not None
+        # Still owed on an open line: the goods must be able to arrive.
+        result = restock(session, point, RICE_COOKER, 1, operator(session, "shop-heping"), now)
+    assert [row.order_number for row in result.ready] == [owed]
+    with Session(engine) as session:
+        before = session.exec(select(func.count()).select_from(StockMovement)).one()
+    # Owed nowhere here: refused, nothing written.
+    with pytest.raises(Refused) as refused, write_session(engine) as session:
+        point = session.get(ExchangePoint, "heping-shop")
+        assert point is not None
+        restock(session, point, KETTLE, 1, operator(session, "shop-heping"), now)
+    assert refused.value.key == "restock.retired"
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(StockMovement)).one() == before

@@ -101,7 +101,7 @@ def test_a_retired_item_cannot_be_redeemed_but_open_orders_are_handed_over(
             exchange_point_id="heping-shop",
         ).number
 
-    # The goods were in the shop before the item was retired (a retired item takes no restock).
+    # The goods were in the shop before the item was retired (a retired item is restocked only while lines of it are owed).
     restocked = office.run(
         "restock", "3", "5", "--exchange-point", "heping-shop", "--operator", STREET_ADMIN
     )

@@ -13,7 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from kiosk.core.clock import as_utc, from_db, local_date, start_of_day
-from kiosk.core.errors import BadInput, NotFound
+from kiosk.core.errors import BadInput, NotFound, Refused
 from kiosk.core.fulfilment.lines import (
     FulfilmentLine,
     LineRow,
@@ -28,6 +28,7 @@ from kiosk.core.ids import new_id
 from kiosk.core.ledger import local_origin, next_origin_seq
 from kiosk.core.models import (
     Cancellation,
+    CatalogItem,
     ExchangePoint,
     Handover,
     Household,
@@ -37,7 +38,6 @@ from kiosk.core.models import (
     StockMovement,
 )
 from kiosk.core.reference import (
-    catalog_item,
     counter_exchange_point_id,
     require_village,
     stock_levels,
@@ -248,8 +248,19 @@ def restock(
     """Record goods arriving at the exchange point; pending lines of the item may become ready."""
     if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= MAX_RESTOCK_QTY:
         raise BadInput("qty.range", low=1, high=MAX_RESTOCK_QTY, qty=qty)
-    item = catalog_item(session, item_no)
+    item = session.get(CatalogItem, item_no)
+    if item is None:
+        raise NotFound("item.unknown", no=item_no)
     require_village(operator, exchange_point.village_id)
+    if not item.active and not _board_rows(
+        session,
+        now,
+        col(RedemptionOrder.exchange_point_id) == exchange_point.id,
+        col(OrderLine.item_no) == item.no,
+    ):
+        # A retired item takes no new orders, but goods still owed on its open lines must be
+        # able to arrive, or those lines could never be handed over.
+        raise Refused("restock.retired", no=item.no, name=item.name)
     origin = local_origin(session)
     session.add(
         StockMovement(
