@@ -42,7 +42,6 @@ from kiosk.core.fulfilment import (
     restock,
 )
 from kiosk.core.households import resolve_household
-from kiosk.core.ledger import meta_get
 from kiosk.core.models import (
     ExchangePoint,
     Household,
@@ -69,7 +68,7 @@ from kiosk.services.households import (
     household_view,
 )
 from kiosk.services.register import sign_in as check_pin
-from kiosk.settings import Settings
+from kiosk.settings import Settings, kiosk_exchange_point
 
 if TYPE_CHECKING:
     from kiosk.printing.printers import Printer
@@ -177,13 +176,13 @@ class CounterService:
     def exchange_point(self) -> tuple[str, str]:
         """(id, name) of the exchange point this kiosk serves."""
         with read_session(self.engine) as session:
-            point_id = self.settings.exchange_point or meta_get(session, "exchange_point_id") or ""
+            point_id = kiosk_exchange_point(session, self.settings) or ""
             point = session.get(ExchangePoint, point_id) if point_id else None
             return point_id, point.name if point else point_id
 
     def kiosk_village(self) -> str | None:
         with read_session(self.engine) as session:
-            point_id = self.settings.exchange_point or meta_get(session, "exchange_point_id")
+            point_id = kiosk_exchange_point(session, self.settings)
             point = session.get(ExchangePoint, point_id) if point_id else None
             return point.village_id if point else None
 
@@ -260,7 +259,7 @@ class CounterService:
             ]
 
     def _point_for(self, session: Session, village_id: str) -> str | None:
-        candidate = self.settings.exchange_point or meta_get(session, "exchange_point_id")
+        candidate = kiosk_exchange_point(session, self.settings)
         point = session.get(ExchangePoint, candidate) if candidate else None
         if point is not None and point.village_id == village_id:
             return point.id
