@@ -14,6 +14,7 @@ import base64
 import copy
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -427,8 +428,13 @@ def test_text_holding_a_nul_is_refused_as_malformed(world: World) -> None:
     assert books(world.central.engine) == before
 
 
-def test_the_honest_chunk_itself_is_taken_in(world: World) -> None:
-    """Last (the module's world is spent after it): the unchanged chunk goes in whole."""
+def test_the_honest_chunk_itself_is_taken_in(central: Central, tmp_path: Path) -> None:
+    """The unchanged chunk goes in whole (a world of its own: taking it in spends one)."""
+    with contextmanager(_build)(central, tmp_path) as world:
+        _take_in_whole(world)
+
+
+def _take_in_whole(world: World) -> None:
     before = books(world.central.engine)
     response = push(world, world.fresh)
     assert response.status_code == 200, response.text[:400]
