@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select as sql_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from kiosk.core.clock import SHANGHAI
 from kiosk.core.db import open_database, read_session, write_session
@@ -143,7 +144,7 @@ def village_state(engine: Engine, village_id: str) -> dict[str, dict[str, dict[s
             state[table.name] = {str(r[table.key]): encode_row(table, r) for r in rows}
         order_ids = list(state["orders"])
         lines = session.execute(
-            select(ORDER_LINES.table).where(ORDER_LINES.table.c.order_id.in_(order_ids))
+            sql_select(ORDER_LINES.table).where(ORDER_LINES.table.c.order_id.in_(order_ids))
         ).mappings()
         state["order_lines"] = {r["id"]: encode_row(ORDER_LINES, r) for r in lines}
     return state

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from kiosk.core.central_models import SyncAlert
 from kiosk.core.db import read_session, write_session
@@ -30,8 +30,8 @@ def test_alerts_of_one_kiosk_are_deduplicated_capped_and_summarised(
     with write_session(engine) as session:
         raise_kiosk_alert(session, kind="refused", kiosk_id="K-HP-02", reason="price", now=NOW)
     with read_session(engine) as session:
-        mine = session.scalars(select(SyncAlert).where(SyncAlert.kiosk_id == "K-HP-01")).all()
-        other = session.scalars(select(SyncAlert).where(SyncAlert.kiosk_id == "K-HP-02")).all()
+        mine = session.scalars(select(SyncAlert).where(col(SyncAlert.kiosk_id) == "K-HP-01")).all()
+        other = session.scalars(select(SyncAlert).where(col(SyncAlert.kiosk_id) == "K-HP-02")).all()
     kept = sorted(a.subject for a in mine if a.kind == "refused")
     (summary,) = [a for a in mine if a.kind == "summary"]
     assert len(kept) == MAX_PER_KIOSK

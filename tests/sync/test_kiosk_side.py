@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from kiosk.core.awards import award
 from kiosk.core.central_models import SyncAlert
@@ -75,7 +75,7 @@ def test_a_forged_row_in_the_kiosk_database_is_reported_and_refused(
     assert other.sync(server.url).pulled == 0
     with read_session(central.engine) as session:
         assert check_ledger(session).ok
-        alerts = session.scalars(select(SyncAlert).where(SyncAlert.kind == "refused")).all()
+        alerts = session.scalars(select(SyncAlert).where(col(SyncAlert.kind) == "refused")).all()
     assert [a.subject for a in alerts] == ["K-HP-01:refused:operator_unknown"]
 
 
@@ -130,7 +130,7 @@ def test_two_kiosks_paying_a_monthly_rule_offline_are_taken_in_and_alerted_once(
     assert first.sync(server.url).pushed == 1
     assert second.sync(server.url).pushed == 1
     with read_session(central.engine) as session:
-        alerts = session.scalars(select(SyncAlert).where(SyncAlert.kind == "offline")).all()
+        alerts = session.scalars(select(SyncAlert).where(col(SyncAlert.kind) == "offline")).all()
         assert check_ledger(session).ok
     assert [a.subject for a in alerts] == ["K-HP-02:offline:monthly_twice"]
     assert alerts[0].household_id == first.household("HP0001").id

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -71,7 +72,7 @@ def test_the_served_document_is_the_published_one(
     suppress_health_check=list(HealthCheck),
 )
 def test_the_live_server_keeps_to_its_document(
-    case: schemathesis.Case, signed_in: tuple[str, dict[str, str]]
+    case: schemathesis.Case[Any], signed_in: tuple[str, dict[str, str]]
 ) -> None:
     url, authorization = signed_in
     case.call_and_validate(base_url=url, headers=authorization, checks=CHECKS)

@@ -50,7 +50,8 @@ def chunks(kiosk: Kiosk, start: int, size: int) -> list[dict[str, Any]]:
 
 def greet(kiosk: Kiosk, link: Any) -> dict[str, Any]:
     with read_session(kiosk.engine) as session:
-        return link.hello(hello_payload(session, kiosk.id, NOW))
+        greeting: dict[str, Any] = link.hello(hello_payload(session, kiosk.id, NOW))
+        return greeting
 
 
 def acked(central: Central, kiosk_id: str) -> int:

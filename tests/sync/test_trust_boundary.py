@@ -122,8 +122,8 @@ def _next_round(kiosk: Kiosk) -> None:
             now=when,
         )
         mine = session.scalars(
-            select(LedgerEntry.id).where(
-                LedgerEntry.household_id == first.id, LedgerEntry.kind == "award"
+            select(col(LedgerEntry.id)).where(
+                col(LedgerEntry.household_id) == first.id, col(LedgerEntry.kind) == "award"
             )
         ).first()
         assert mine is not None
@@ -186,7 +186,9 @@ def books(engine: Engine) -> dict[str, Any]:
         state["balances"] = sorted(
             session.execute(
                 select(
-                    LedgerEntry.household_id, LedgerEntry.points_year, func.sum(LedgerEntry.points)
+                    col(LedgerEntry.household_id),
+                    col(LedgerEntry.points_year),
+                    func.sum(col(LedgerEntry.points)),
                 ).group_by(col(LedgerEntry.household_id), col(LedgerEntry.points_year))
             ).all()
         )
@@ -231,7 +233,8 @@ def _award(p: Payload) -> dict[str, Any]:
 
 
 def _handover(p: Payload) -> dict[str, Any]:
-    return p["rows"]["handovers"][0]
+    first: dict[str, Any] = p["rows"]["handovers"][0]
+    return first
 
 
 def _movement_of(p: Payload, handover: dict[str, Any]) -> dict[str, Any]:
@@ -407,8 +410,8 @@ def test_refusals_are_alerted_once_per_kiosk_and_reason(world: World) -> None:
     with read_session(world.central.engine) as session:
         subjects = list(
             session.scalars(
-                select(SyncAlert.subject).where(
-                    SyncAlert.kiosk_id == world.kiosk.id, SyncAlert.kind == "refused"
+                select(col(SyncAlert.subject)).where(
+                    col(SyncAlert.kiosk_id) == world.kiosk.id, col(SyncAlert.kind) == "refused"
                 )
             )
         )
