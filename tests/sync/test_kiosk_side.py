@@ -134,3 +134,51 @@ def test_two_kiosks_paying_a_monthly_rule_offline_are_taken_in_and_alerted_once(
         assert check_ledger(session).ok
     assert [a.subject for a in alerts] == ["K-HP-02:offline:monthly_twice"]
     assert alerts[0].household_id == first.household("HP0001").id
+
+
+def test_warnings_counted_offline_are_taken_in_and_a_deduction_without_them_refused(
+    central: Central, server: LiveServer, tmp_path: Path
+) -> None:
+    """N11 warns three times before it deducts. A kiosk that has not seen another kiosk's
+    three warnings warns a fourth time: honest, taken in, alerted. A deduction no kiosk's
+    warnings lead to is refused."""
+    first = new_kiosk(central, tmp_path, "K-HP-01")
+    second = new_kiosk(central, tmp_path, "K-HP-02")
+    for kiosk in (first, second):
+        kiosk.sync(server.url)
+    for kiosk, times, later in ((first, 3, 0), (second, 1, 10)):
+        with write_session(kiosk.engine) as session:
+            for n in range(later, later + times):
+                result = award(
+                    session,
+                    household=household_by_code(session, "HP0001"),
+                    rule_id="N11",
+                    quantity=1,
+                    operator=operator_by_id(session, "admin-heping"),
+                    now=NOW + timedelta(minutes=n),
+                )
+                assert result.entries[0].kind == "warning"
+    first.sync(server.url)
+    assert second.sync(server.url).pushed == 1
+    with read_session(central.engine) as session:
+        offline = session.scalars(select(SyncAlert).where(col(SyncAlert.kind) == "offline")).all()
+    assert [a.subject for a in offline] == ["K-HP-02:offline:warning_count"]
+
+    with write_session(second.engine) as session:
+        append_entry(
+            session,
+            household_id=household_by_code(session, "HP0002").id,
+            points=-2,
+            kind="deduction",
+            at=NOW,
+            origin=second.id,
+            rule_id="N11",
+            rule_version=RULE_VERSION,
+            quantity=1,
+            operator_id="admin-heping",
+        )
+    before = books(central.engine)
+    with pytest.raises(DomainError) as refused:
+        second.sync(server.url)
+    assert refused.value.params.get("reason") == "warning_count"
+    assert books(central.engine) == before
