@@ -41,6 +41,7 @@ from sqlmodel import Session, col
 from catalog.items import DUE_DAYS, DueClass
 from kiosk.core.clock import from_db
 from kiosk.core.errors import BadInput, Refused
+from kiosk.core.evaluations import evaluation_shape
 from kiosk.core.ids import derived_id
 from kiosk.core.models import (
     CatalogItem,
@@ -83,6 +84,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "rule_set_unknown": ("规则版本不存在或不适用于该村", "no such rule set for this village then"),
     "rule_unknown": ("规则不存在", "no such rule in the rule set in force"),
     "rule_not_by_hand": ("该规则不能手工计分", "the rule is not awarded by hand"),
+    "evaluation": ("不是当月红黑榜写下的记录", "not an entry a month's red or black list writes"),
+    "evaluation_run": (
+        "连续上榜所依据的上月记录不存在",
+        "the earlier month on the list is missing",
+    ),
     "price": ("积分与规则计算结果不符", "the points are not what the rule prices"),
     "monthly_twice": ("每月一次的规则本月已计分", "a once-a-month rule paid twice this month"),
     "warning_count": ("警告次数与记录不符", "warnings do not match the household's record"),
@@ -563,9 +569,12 @@ def _check_award(
     rule = ruleset.get(entry["rule_id"] or "")
     if rule is None:
         raise Inadmissible("entries", entry, "rule_id", "rule_unknown")
+    at = _at(entry["created_at"])
+    if rule.cadence is Cadence.EVALUATION:
+        _check_evaluation(known, entry, ruleset, rule, at)
+        return
     if not rule.awardable_by_hand:
         raise Inadmissible("entries", entry, "rule_id", "rule_not_by_hand")
-    at = _at(entry["created_at"])
     quantity = entry["quantity"]
     if not isinstance(quantity, int):
         raise Inadmissible("entries", entry, "quantity", "price")
@@ -621,6 +630,22 @@ def _check_award(
     # The points year of its time is sync.plausible's (it refused the push before this).
     if rule.cadence in (Cadence.MONTHLY, Cadence.WARN_THEN_DEDUCT):
         history.record(entry)
+
+
+def _check_evaluation(known: Known, entry: Row, ruleset: RuleSet, rule: Rule, at: datetime) -> None:
+    """An entry of the monthly red or black list: exactly what `record_evaluation` writes
+    under its derived id, and a run of months in a row only on the earlier months' records
+    (stored here or in the same push, as the kiosk had them)."""
+    shape = evaluation_shape(ruleset, rule, entry["id"], entry["household_id"], at)
+    if shape is None or entry["helper_for_id"] is not None:
+        raise Inadmissible("entries", entry, "id", "evaluation")
+    got = (entry["kind"], entry["points"], entry["quantity"], entry["remainder"])
+    if got != (shape.kind, shape.points, 1, None):
+        raise Inadmissible("entries", entry, "points", "price")
+    known.load("entries", shape.earlier_records, _ENTRY_COLUMNS)
+    for record in shape.earlier_records:
+        if known.get("entries", record) is None:
+            raise Inadmissible("entries", entry, "id", "evaluation_run")
 
 
 def _check_helper(known: Known, entry: Row) -> None:

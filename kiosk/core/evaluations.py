@@ -95,22 +95,45 @@ def rule_entry_id(household_id: str, year: int, month: int, rule_id: str) -> str
     return derived_id("evaluation", household_id, _month_text(year, month), "rule", rule_id)
 
 
-def evaluated_month(
-    entry_id: str, household_id: str, rule: Rule, at: datetime
-) -> tuple[int, int] | None:
-    """The month an evaluation entry written at `at` is for, told from its derived id (the
-    month of `at` or the one before, the only months that can be entered then), or None
-    when the id is not one `record_evaluation` writes: what the central needs to admit a
-    kiosk's evaluation entries."""
+@dataclass(frozen=True)
+class EvaluationShape:
+    """What an evaluation entry under a given id must be: the month it is for, its kind and
+    points, and the record ids of the earlier months the run it pays for stands on."""
+
+    year: int
+    month: int
+    kind: str
+    points: int
+    earlier_records: tuple[str, ...]
+
+
+def evaluation_shape(
+    ruleset: RuleSet, rule: Rule, entry_id: str, household_id: str, at: datetime
+) -> EvaluationShape | None:
+    """The entry `record_evaluation` writes at `at` under `entry_id` for `rule`, told from the
+    derived id (the month of `at` or the one before, the only months that can be entered
+    then), or None when no evaluation writes that id: what the central needs to admit a
+    kiosk's evaluation entries without trusting its points."""
     if rule.standing is None:
         return None
+    standing = rule.standing
+    record_rule = _record_rule(ruleset, standing)
+    paying = EntryKind.AWARD if rule.list is RuleList.POSITIVE else EntryKind.DEDUCTION
     year, month = month_key(at)
     for candidate in ((year, month), _previous(year, month)):
-        if entry_id in (
-            record_id(household_id, *candidate, rule.standing),
-            rule_entry_id(household_id, *candidate, rule.id),
+        is_record = rule.id == record_rule.id
+        if is_record and entry_id == record_id(household_id, *candidate, standing):
+            if rule.consecutive > 1:  # no rule pays the first month: a 0-point warning
+                return EvaluationShape(*candidate, EntryKind.WARNING, 0, ())
+            return EvaluationShape(*candidate, paying, rule.points, ())
+        if not (is_record and rule.consecutive == 1) and entry_id == rule_entry_id(
+            household_id, *candidate, rule.id
         ):
-            return candidate
+            run = [candidate]
+            while len(run) < rule.consecutive:
+                run.append(_previous(*run[-1]))
+            earlier = tuple(record_id(household_id, y, m, standing) for y, m in run[1:])
+            return EvaluationShape(*candidate, paying, rule.points, earlier)
     return None
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from kiosk.core.clock import from_db
 from kiosk.core.errors import DomainError
-from kiosk.core.evaluations import evaluated_month
+from kiosk.core.evaluations import evaluation_shape
 from kiosk.services.evaluations import enter_evaluation, show_evaluation
 from rules.loader import street_ruleset
 from tests.rules.scenario import Demo, at
@@ -70,7 +70,12 @@ def test_red_and_black_lists_carry_their_points_once(demo: Demo) -> None:
         for entry in demo.entries(code, points_year=2028):
             rule = rules.get(entry.rule_id or "")
             assert rule is not None
-            month = evaluated_month(entry.id, entry.household_id, rule, from_db(entry.created_at))
+            shape = evaluation_shape(
+                rules, rule, entry.id, entry.household_id, from_db(entry.created_at)
+            )
+            assert shape is not None, entry.note
+            assert (shape.kind, shape.points) == (entry.kind, entry.points)
+            month = (shape.year, shape.month)
             assert month in ((2028, 3), (2028, 4)), entry.note
             assert f"{month[0]}-{month[1]:02d}" in (entry.note or "")
     # The lists count as earnings in the month they are entered, like any award.

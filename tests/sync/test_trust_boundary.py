@@ -31,12 +31,14 @@ from kiosk.core.central_models import SyncAlert
 from kiosk.core.db import open_database, read_session, write_session
 from kiosk.core.declarations import file_declaration
 from kiosk.core.disputes import raise_dispute
+from kiosk.core.evaluations import record_evaluation, rule_entry_id
 from kiosk.core.fulfilment import cancel_line, restock
 from kiosk.core.households import household_by_code
 from kiosk.core.invariants import check_ledger
-from kiosk.core.models import ExchangePoint, LedgerEntry
+from kiosk.core.models import ExchangePoint, LedgerEntry, Village
 from kiosk.core.redemption import RedeemLine, order_by_number, redeem
 from kiosk.core.reference import operator_by_id
+from rules.model import Standing
 from sync.client import push_payloads
 from sync.protocol import ORDER_LINES, RECORD_TABLES
 from tests.support.postgres import create_database, drop_database
@@ -55,9 +57,28 @@ class World:
     earlier: dict[str, str]  # ids of records the central already holds
 
 
+def _evaluate(kiosk: Kiosk, month: int, red: list[str], black: list[str], when: datetime) -> None:
+    """The village's red and black lists of a month of 2026, entered at `when`."""
+    with write_session(kiosk.engine) as session:
+        village = session.get(Village, "heping")
+        assert village is not None
+        record_evaluation(
+            session,
+            village=village,
+            year=2026,
+            month=month,
+            standings=[
+                *((household_by_code(session, c), Standing.RED) for c in red),
+                *((household_by_code(session, c), Standing.BLACK) for c in black),
+            ],
+            operator=operator_by_id(session, "admin-heping"),
+            now=when,
+        )
+
+
 def _round_zero(kiosk: Kiosk) -> dict[str, str]:
     """Work the central takes in before the hostile chunk: an order with one line handed over
-    and one cancelled, awards (one with a helper), and their ids."""
+    and one cancelled, awards (one with a helper), May's red and black lists, and ids."""
     with write_session(kiosk.engine) as session:
         shop = operator_by_id(session, "shop-heping")
         admin = operator_by_id(session, "admin-heping")
@@ -75,6 +96,7 @@ def _round_zero(kiosk: Kiosk) -> dict[str, str]:
     with write_session(kiosk.engine) as session:
         admin = operator_by_id(session, "admin-heping")
         cancel_line(session, order_by_number(session, result.number), 2, "缺货", admin, NOW)
+    _evaluate(kiosk, 5, red=["HP0001"], black=["HP0004"], when=NOW)
     return {
         "handed_line": result.lines[0].line_id,
         "cancelled_line": result.lines[1].line_id,
@@ -84,7 +106,8 @@ def _round_zero(kiosk: Kiosk) -> dict[str, str]:
 
 def _next_round(kiosk: Kiosk) -> None:
     """The chunk every hostile push is made from: a restock, an order of two lines (one
-    handed over, one cancelled), an award, a freeze, a declaration and a dispute."""
+    handed over, one cancelled), an award, a freeze, a declaration, a dispute and June's
+    black list (HP0004 on it for the second month: its record and the deduction)."""
     when = NOW + timedelta(hours=1)
     with write_session(kiosk.engine) as session:
         shop = operator_by_id(session, "shop-heping")
@@ -128,6 +151,7 @@ def _next_round(kiosk: Kiosk) -> None:
         ).first()
         assert mine is not None
         raise_dispute(session, entry_ref=mine, raised_by="户主", description="分数记错了", now=when)
+    _evaluate(kiosk, 6, red=[], black=["HP0004"], when=when)
 
 
 def _build(central: Central, directory: Path) -> Iterator[World]:
@@ -255,6 +279,16 @@ def _line_price(p: Payload) -> None:
     _rows(p, "entries", kind="redemption")["points"] -= 1
 
 
+def _black_list_deduction(p: Payload) -> dict[str, Any]:
+    return _rows(p, "entries", kind="deduction", rule_id="N12")
+
+
+def _black_list_run_of_one(p: Payload) -> None:
+    """June's deduction moved, under its derived id, to a household not on May's list."""
+    other = _award(p)["household_id"]
+    _black_list_deduction(p).update(household_id=other, id=rule_entry_id(other, 2026, 6, "N12"))
+
+
 def _earlier_shifted(p: Payload) -> str:
     placed = datetime.fromisoformat(p["rows"]["orders"][0]["created_at"])
     return (placed - timedelta(days=330)).isoformat()
@@ -333,6 +367,22 @@ HOSTILE: dict[str, tuple[Mutation, str]] = {
     "award of a bonus rule by hand": (
         lambda p, _e: _award(p).update(rule_id="P15", points=50),
         "rule_not_by_hand",
+    ),
+    "black-list deduction priced -20": (
+        lambda p, _e: _black_list_deduction(p).update(points=-20),
+        "price",
+    ),
+    "black-list deduction under an id no month's list derives": (
+        lambda p, _e: _black_list_deduction(p).update(id="00000000-0000-4000-8000-000000000002"),
+        "evaluation",
+    ),
+    "black-list deduction without the month before on the list": (
+        lambda p, _e: _black_list_run_of_one(p),
+        "evaluation_run",
+    ),
+    "red-list award by a shopkeeper's hand (an award of P04)": (
+        lambda p, _e: _award(p).update(rule_id="P04"),
+        "evaluation",
     ),
     "award by a shopkeeper": (
         lambda p, _e: _award(p).update(operator_id="shop-heping"),
