@@ -101,7 +101,10 @@ CLI_TEXTS: dict[str, tuple[str, str]] = {
         "reprint queued, printing failed: {error}",
     ),
     # the monthly village evaluation (村级评议红榜/黑榜)
-    "help.evaluation": ("村级评议红榜、黑榜（每户每月）", "the monthly village red and black lists"),
+    "help.evaluation": (
+        "村级评议红榜、黑榜（每户每月）",
+        "the monthly village red and black lists",
+    ),
     "help.evaluation_enter": (
         "录入某村某月的红榜、黑榜户；红榜加分、连续黑榜扣分由系统各记一次",
         "record a village's red and black lists of a month; the points follow, each once",

@@ -179,7 +179,9 @@ def drop_database(server_url: str, database_url: str) -> None:
     name = make_url(database_url).database
     from psycopg import sql
 
-    statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name or ""))
+    statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+        sql.Identifier(name or "")
+    )
     with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
         connection.execute(statement)
 
