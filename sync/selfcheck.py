@@ -1,5 +1,5 @@
 """A kiosk's own unsynced rows put through the central's admission checks, so `kiosk check`
-finds tampering or a bug before a sync is refused for it."""
+and `kiosk doctor` find tampering or a bug before a sync is refused for it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from kiosk.core.db import read_session
 from kiosk.core.errors import BadInput, Refused
+from kiosk.core.invariants import CheckReport, check_ledger
 from kiosk.core.ledger import meta_get
 from sync.admission import admit
 from sync.client import ACKED_KEY, push_payloads
@@ -37,3 +38,15 @@ def check_own_rows(engine: Engine, now: datetime) -> list[str]:
         except (BadInput, Refused) as refusal:
             problems.append(f"seq {payload['first_seq']}-{payload['last_seq']}: {refusal}")
     return problems
+
+
+def check_database(engine: Engine, now: datetime) -> CheckReport:
+    """`kiosk check` and the doctor's ledger check: the ledger's invariants over the whole
+    database, then (on a kiosk) each push of its unsynced rows the central would refuse,
+    since such a push stops every later sync of the shop until someone repairs it."""
+    with read_session(engine) as session:
+        report = check_ledger(session)
+    report.problems += [
+        f"unsynced rows the central would refuse: {p}" for p in check_own_rows(engine, now)
+    ]
+    return report

@@ -578,11 +578,9 @@ def _print_close(args: argparse.Namespace, result: Any) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
-    from kiosk.core.db import read_session
-    from kiosk.core.invariants import check_ledger
+    from sync.selfcheck import check_database
 
-    with read_session(open_engine(args, create=False)) as session:
-        report = check_ledger(session)
+    report = check_database(open_engine(args, create=False), now())
     if args.json:
         print_json(report.as_json())
     else:

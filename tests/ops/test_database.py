@@ -31,10 +31,10 @@ def test_a_healthy_demo_database_passes(db_path: Path) -> None:
         check_database(db_path),
         check_journal(url(db_path)),
         check_migrations(url(db_path)),
-        check_ledger_invariants(url(db_path)),
+        check_ledger_invariants(url(db_path), NOW),
     ):
         assert check.status is Status.OK, check
-    assert check_ledger_invariants(url(db_path)).detail["counts"]["entries"] > 0
+    assert check_ledger_invariants(url(db_path), NOW).detail["counts"]["entries"] > 0
 
 
 def test_the_database_size_is_in_mib_in_both_languages(db_path: Path) -> None:
@@ -123,7 +123,7 @@ def test_a_ledger_breaking_its_invariants_fails(db_path: Path) -> None:
             origin="K-HP-01",
         )
     engine.dispose()
-    check = check_ledger_invariants(url(db_path))
+    check = check_ledger_invariants(url(db_path), NOW)
     assert check.status is Status.FAIL
     assert "a redemption adds points" in check.message_en
     assert "kiosk check" in check.message_zh

@@ -5,6 +5,7 @@ kiosks do offline (a once-a-month award twice) is taken in and alerted once."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from kiosk.core.households import household_by_code
 from kiosk.core.invariants import check_ledger
 from kiosk.core.ledger import append_entry
 from kiosk.core.reference import operator_by_id
+from kiosk.ops.doctor import Status, check_ledger_invariants
 from sync.selfcheck import check_own_rows
 from tests.sync.harness import (
     NOW,
@@ -65,6 +67,13 @@ def test_a_forged_row_in_the_kiosk_database_is_reported_and_refused(
 
     (problem,) = check_own_rows(kiosk.engine, NOW)
     assert "entries" in problem and "operator_id" in problem and "操作员不存在" in problem
+    # The shop's own checks say it too: `kiosk check` exits 1, the doctor fails its ledger.
+    checked = kiosk_cli("check", "--db", kiosk.url, "--json", check=None)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    (said,) = json.loads(checked.stdout)["problems"]
+    assert said.startswith("unsynced rows the central would refuse") and "operator_id" in said
+    doctor = check_ledger_invariants(kiosk.url, NOW)
+    assert doctor.status is Status.FAIL and "operator_id" in doctor.message_en, doctor
 
     before = books(central.engine)
     env = {"KIOSK_SYNC_SECRET": kiosk.secret, "KIOSK_CENTRAL_URL": server.url, "KIOSK_ID": kiosk.id}

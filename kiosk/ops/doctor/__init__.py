@@ -134,7 +134,7 @@ def run_checks(
             checks += [
                 check_journal(db_url),
                 check_migrations(db_url),
-                check_ledger_invariants(db_url),
+                check_ledger_invariants(db_url, now),
             ]
             # A database that passed its checks but whose facts cannot be read still leaves
             # the clock and sync unchecked rather than the whole doctor failing.

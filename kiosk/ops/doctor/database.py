@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from kiosk.ops.doctor.findings import MAX_LISTED, Check, error_text, fail, mib, ok
@@ -115,17 +116,15 @@ def check_migrations(db_url: str) -> Check:
     return fail("migrations", said, current=current, head=head)
 
 
-def check_ledger_invariants(db_url: str) -> Check:
-    """`kiosk check`'s invariants over the whole ledger."""
-    from sqlmodel import Session
-
+def check_ledger_invariants(db_url: str, now: datetime) -> Check:
+    """`kiosk check` over the whole ledger: its invariants, and the unsynced rows the
+    central would refuse."""
     from kiosk.core.db import make_engine
-    from kiosk.core.invariants import check_ledger
+    from sync.selfcheck import check_database
 
     engine = make_engine(db_url)
     try:
-        with Session(engine) as session:
-            report = check_ledger(session)
+        report = check_database(engine, now)
     except Exception as error:
         text = error_text(error)
         return fail("ledger", say("ledger.unreadable", error=text), error=text)
