@@ -67,6 +67,7 @@ from kiosk.services.households import (
     HouseholdView,
     household_view,
 )
+from kiosk.services.register import change_pin
 from kiosk.services.register import sign_in as check_pin
 from kiosk.settings import Settings, kiosk_exchange_point
 
@@ -216,6 +217,11 @@ class CounterService:
         ones make the operator wait (kiosk.services.register.sign_in)."""
         operator, must_change = check_pin(self.engine, operator_id, pin, self.clock())
         return SignedIn(operator.id, operator.name, operator.role, operator.village_id, must_change)
+
+    def change_pin(self, operator_id: str, one_time_pin: str, new_pin: str) -> None:
+        """Replace the office's one-time PIN by the operator's own, on this kiosk (scrypt:
+        call it from a worker); refused by the register's rules for a weak or wrong PIN."""
+        change_pin(self.engine, operator_id, one_time_pin, new_pin, self.clock())
 
     # --- households ---
 

@@ -267,6 +267,27 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "tui.signin.bad_pin": ("密码不对，请重新输入", "Wrong PIN, try again"),
     "tui.signin.welcome": ("{name}，您好！请扫描积分卡", "Hello {name}! Scan a points card"),
+    "tui.pin.title": (
+        "{name}，第一次登录，请设置自己的密码",
+        "{name}, first sign-in: choose your own PIN",
+    ),
+    "tui.pin.why": (
+        "街道办给的是一次性密码，别人可能知道。请设一个只有您知道的 {digits} 位数字密码，"
+        "不要用 123456 或 000000 这样的。按 Esc 放弃。",
+        "The office's PIN was for once only and others may know it. Choose {digits} digits "
+        "only you know, not 123456 or 000000. Esc gives up.",
+    ),
+    "tui.pin.new": ("新密码，输好按回车：", "New PIN, then Enter:"),
+    "tui.pin.again": ("再输一遍新密码，按回车：", "The new PIN again, then Enter:"),
+    "tui.pin.differ": (
+        "两次输入的不一样，请重新输入新密码",
+        "The two did not match: type the new PIN again",
+    ),
+    "tui.pin.given_up": (
+        "没有设置新密码，不能使用。请重新登录",
+        "No new PIN chosen, so nothing opens: sign in again",
+    ),
+    "tui.pin.changed": ("新密码已设置，下次请用新密码登录", "New PIN set: use it from now on"),
     "tui.signout.done": ("已退出登录", "Signed out"),
     "tui.signout.idle": ("长时间无操作，已自动退出登录", "Signed out after a while without use"),
     # scanning

@@ -5,10 +5,14 @@ from __future__ import annotations
 import time
 
 import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Label, Static
 
+from kiosk.tui.dialogs.change_pin import ChangePinDialog
 from kiosk.tui.screens.home import HomeScreen
 from kiosk.tui.screens.signin import SignInScreen
 from tests.support.pilot import AppFactory, keys_of, settle, sign_in
+from tests.support.worlds import Db
 
 pytestmark = pytest.mark.world("tui")
 
@@ -90,3 +94,78 @@ async def test_field_mode_hides_the_pins(make_app: AppFactory) -> None:
         options = app.screen.query_one("#operators")
         labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert labels and not any("PIN" in label for label in labels)
+
+
+def _issue_one_time_pin(db_url: str, operator_id: str, pin: str) -> None:
+    """What the office's `kiosk operator reset-pin` brings to the kiosk on the next pull."""
+    from kiosk.core.clock import as_utc
+    from kiosk.core.db import open_database, write_session
+    from kiosk.core.models import Operator
+    from kiosk.core.pins import hash_pin
+    from tests.support.worlds import TUI_NOW
+
+    engine = open_database(db_url)
+    with write_session(engine) as session:
+        operator = session.get(Operator, operator_id)
+        assert operator is not None
+        operator.pin_hash = hash_pin(pin)
+        operator.pin_one_time = True
+        operator.pin_issued_at = as_utc(TUI_NOW)
+        session.add(operator)
+    engine.dispose()
+
+
+async def _type_pin_twice(pilot: Pilot[None], first: str, second: str) -> None:
+    await pilot.press(*first, "enter", *second, "enter")
+    await settle(pilot)
+
+
+async def test_a_one_time_pin_opens_nothing_until_a_new_pin_is_chosen(
+    make_app: AppFactory, db: Db
+) -> None:
+    _issue_one_time_pin(db.url, "shop-heping", "482915")
+    app = make_app()
+    async with app.run_test() as pilot:
+        await sign_in(pilot, pin="482915")
+        assert isinstance(app.screen, ChangePinDialog)
+        assert app.operator is None
+        title = str(app.screen.query_one("#change-pin-title", Label).render())
+        assert "第一次登录" in title
+
+        # Two different PINs: nothing stored, asked again.
+        await _type_pin_twice(pilot, "730461", "730462")
+        assert isinstance(app.screen, ChangePinDialog)
+        assert app.last_message == "两次输入的不一样，请重新输入新密码"
+        assert app.screen.query_one("#new-pin", Input).value == ""
+        # A weak one: the register's rule says why.
+        await _type_pin_twice(pilot, "123456", "123456")
+        assert isinstance(app.screen, ChangePinDialog)
+        assert app.operator is None and "123456" in app.last_message
+
+        await _type_pin_twice(pilot, "730461", "730461")
+        assert isinstance(app.screen, HomeScreen)
+        assert app.operator is not None and app.operator.id == "shop-heping"
+        assert not app.operator.must_change_pin
+        assert app.last_message == "新密码已设置，下次请用新密码登录"
+
+        # The one-time PIN opens nothing any more; the new one opens home directly.
+        await pilot.press("ctrl+l")
+        await sign_in(pilot, pin="482915")
+        assert isinstance(app.screen, SignInScreen) and app.operator is None
+        await sign_in(pilot, pin="730461")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_giving_up_the_new_pin_leaves_the_kiosk_locked(make_app: AppFactory, db: Db) -> None:
+    _issue_one_time_pin(db.url, "shop-heping", "482915")
+    app = make_app()
+    async with app.run_test() as pilot:
+        await sign_in(pilot, pin="482915")
+        assert isinstance(app.screen, ChangePinDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen) and app.operator is None
+        message = str(app.screen.query_one("#signin-message", Static).render())
+        assert message == "没有设置新密码，不能使用。请重新登录"
+        await sign_in(pilot, pin="482915")  # still the one-time PIN: asked again
+        assert isinstance(app.screen, ChangePinDialog)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from kiosk.core.errors import DomainError
 from kiosk.services.counter import OperatorChoice, SignedIn
+from kiosk.tui.dialogs.change_pin import ChangePinDialog
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
@@ -26,6 +27,7 @@ class SignInScreen(KioskScreen):
     @dataclass
     class Verified(Message):
         operator: SignedIn
+        pin: str  # the one-time PIN, when the operator must replace it
 
     @dataclass
     class Rejected(Message):
@@ -102,7 +104,7 @@ class SignInScreen(KioskScreen):
         except DomainError as error:
             self.post_message(self.Rejected(error))
             return
-        self.post_message(self.Verified(operator))
+        self.post_message(self.Verified(operator, pin if operator.must_change_pin else ""))
 
     def on_sign_in_screen_verified(self, message: Verified) -> None:
         pin = self.query_one("#pin", Input)
@@ -110,7 +112,19 @@ class SignInScreen(KioskScreen):
         self._show("")
         # The last sign-out's words are not for the next operator.
         self.query_one(MessageLine).show("")
-        self.kiosk.signed_in(message.operator)
+        operator = message.operator
+        if not operator.must_change_pin:
+            self.kiosk.signed_in(operator)
+            return
+
+        def chosen(changed: bool | None) -> None:
+            if changed:
+                self.kiosk.signed_in(replace(operator, must_change_pin=False))
+                self.kiosk.say(self.t("tui.pin.changed"))
+            else:
+                self._show(self.t("tui.pin.given_up"))
+
+        self.app.push_screen(ChangePinDialog(operator, message.pin), chosen)
 
     def on_sign_in_screen_rejected(self, message: Rejected) -> None:
         pin = self.query_one("#pin", Input)
