@@ -24,6 +24,9 @@ class PrintResult:
     printed: tuple[str, ...]  # ids of the jobs printed by this call, in order
     pending: int  # jobs still queued afterwards
     error: str | None = None  # why the first failing job did not print; later ones were not tried
+    # What the printer itself reported when asked before the job ("paper_out", "offline"):
+    # the counter can then say what to do rather than "check the printer".
+    state: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -73,6 +76,7 @@ def print_pending(session: Session, printer: Printer, now: datetime) -> PrintRes
 
     printed: list[str] = []
     error: str | None = None
+    state: str | None = None
     for job_id in job_ids:
         job = session.get(ReceiptJob, job_id, populate_existing=True)
         if job is None or job.status != QUEUED:
@@ -84,6 +88,7 @@ def print_pending(session: Session, printer: Printer, now: datetime) -> PrintRes
             printer.send(payload)
         except Exception as failure:  # PrinterError, or whatever a driver lets through
             error = " ".join(str(failure).split())[:_MAX_ERROR_LENGTH] or type(failure).__name__
+            state = getattr(failure, "state", None)
         job.attempts += 1
         if error is None:
             job.status = PRINTED
@@ -100,4 +105,4 @@ def print_pending(session: Session, printer: Printer, now: datetime) -> PrintRes
 
     pending = len(session.exec(select(ReceiptJob.id).where(ReceiptJob.status == QUEUED)).all())
     session.commit()
-    return PrintResult(printed=tuple(printed), pending=pending, error=error)
+    return PrintResult(printed=tuple(printed), pending=pending, error=error, state=state)

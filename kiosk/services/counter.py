@@ -165,7 +165,9 @@ class CounterService:
         if self._printer is None:
             from kiosk.printing.printers import open_printer
 
-            self._printer = open_printer(self.settings.printer)
+            # Asked before each job (serial and network printers answer): one out of paper
+            # or offline gets no job, which would vanish into its buffer and count as printed.
+            self._printer = open_printer(self.settings.printer, check_status=True)
         return self._printer
 
     @printer.setter

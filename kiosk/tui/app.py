@@ -64,6 +64,7 @@ class KioskApp(App[None]):
         self.operator: SignedIn | None = None
         self.exchange_point_name = ""
         self.print_problem: str | None = None  # why the last print failed; None when fine
+        self.print_state: str | None = None  # what the printer said then ("paper_out", ...)
         self.pending_receipts = 0
         self.last_message = ""  # the newest message shown, for tests and the status bar
         self._said = 0  # messages said so far: a late one never covers a newer one
@@ -249,15 +250,18 @@ class KioskApp(App[None]):
     def print_receipts(self) -> None:
         """Print whatever is queued; a failing printer leaves the jobs queued and says why."""
         result = self.backend.print_queue()
-        self.call_from_thread(self._printed, result.pending, result.error)
+        self.call_from_thread(self._printed, result.pending, result.error, result.state)
 
-    def _printed(self, pending: int, error: str | None) -> None:
+    def _printed(self, pending: int, error: str | None, state: str | None = None) -> None:
         self.pending_receipts = pending
         previous = self.print_problem
         self.print_problem = error
+        self.print_state = state if error is not None else None
         if error is not None:
-            # The exception's words are for the log and doctor, not the counter.
-            self.say(self.t("tui.print.failed"), error=True)
+            # The exception's words are for the log and doctor, not the counter; what the
+            # printer said of itself (no paper, offline) tells the shopkeeper what to do.
+            key = f"tui.print.{state}" if state in ("paper_out", "offline") else "tui.print.failed"
+            self.say(self.t(key), error=True)
         elif previous is not None:
             self.say(self.t("tui.print.recovered"))
         self.refresh_status()

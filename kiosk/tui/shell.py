@@ -26,6 +26,7 @@ class Kiosk(Protocol):
     operator: SignedIn | None
     exchange_point_name: str
     print_problem: str | None
+    print_state: str | None
     pending_receipts: int
     last_message: str
 

@@ -249,6 +249,14 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "打印机故障，{pending} 张小票待打印（F7 查看）",
         "printer down, {pending} receipt(s) waiting (F7)",
     ),
+    "tui.status.printer_paper_out": (
+        "打印机缺纸，{pending} 张小票待打印（F7 查看）",
+        "printer out of paper, {pending} receipt(s) waiting (F7)",
+    ),
+    "tui.status.printer_offline": (
+        "打印机离线，{pending} 张小票待打印（F7 查看）",
+        "printer offline, {pending} receipt(s) waiting (F7)",
+    ),
     "tui.status.pending": ("{pending} 张小票待打印", "{pending} receipt(s) waiting"),
     # sign-in
     "tui.signin.title": ("操作员登录", "Operator sign-in"),
@@ -301,6 +309,14 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.print.failed": (
         "小票没打出来，兑换已保存：检查打印机电源和纸，再按 F8 重打",
         "Receipt not printed, order saved: check printer power and paper, then F8",
+    ),
+    "tui.print.paper_out": (
+        "打印机缺纸，兑换已保存：装入新纸卷，再按 F8 重打",
+        "Printer out of paper, order saved: load a new roll, then F8",
+    ),
+    "tui.print.offline": (
+        "打印机离线，兑换已保存：盖好纸仓盖、看指示灯，再按 F8 重打",
+        "Printer offline, order saved: close its cover, check its light, then F8",
     ),
     "tui.print.recovered": ("打印机已恢复，小票已打印", "Printer back: receipts printed"),
     "tui.print.retrying": ("正在重新打印待打印的小票…", "Retrying the waiting receipts..."),

@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import select
-import socket
 import subprocess
 import sys
-import threading
-import time
-import tty
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 from sqlmodel import Session
@@ -33,103 +27,22 @@ from kiosk.core.redemption import order_by_number
 from kiosk.printing.order_receipt import queue_receipt
 from kiosk.printing.printers import PrinterError, open_printer, printer_state
 from kiosk.printing.queue import QUEUED, print_pending
+from tests.support import fake_printer
+from tests.support.fake_printer import OFFLINE, PAPER_OUT, READY, FakePrinter, wait_printed
 
 KIOSK = Path(sys.executable).parent / "kiosk"
-DLE_EOT = b"\x10\x04"
-# Status bytes as a printer sends them: bits 1 and 4 always set.
-READY = {1: 0x12, 4: 0x12}
-PAPER_OUT = {1: 0x12 | 0x08, 4: 0x12 | 0x60}  # stopped by paper end: offline too
-OFFLINE = {1: 0x12 | 0x08, 4: 0x12}  # cover open, or an error
-DEADLINE = 30
-
-
-class FakePrinter:
-    """What an ESC/POS printer does with a byte stream: real-time status requests (DLE EOT n)
-    sent before a job are answered with `status[n]` and not printed; the rest is printed.
-
-    `status` may be changed at any time (paper loaded); `status = {}` never answers.
-    """
-
-    def __init__(self, status: dict[int, int]) -> None:
-        self.status = status
-        self.printed = bytearray()
-        self.queries: list[int] = []
-        self._pending = b""
-
-    def feed(self, chunk: bytes, answer: Answer) -> None:
-        self._pending += chunk
-        # Only a request before any job byte is taken as one: inside a job the same two
-        # bytes can be part of a bitmap, as on a real printer that reads them mid-job.
-        while not self.printed and self._pending[:2] == DLE_EOT and len(self._pending) >= 3:
-            n = self._pending[2]
-            self.queries.append(n)
-            if n in self.status:
-                answer(bytes([self.status[n]]))
-            self._pending = self._pending[3:]
-        if self._pending and (self.printed or self._pending[:2] != DLE_EOT[: len(self._pending)]):
-            self.printed += self._pending
-            self._pending = b""
-
-
-class Answer(Protocol):
-    def __call__(self, data: bytes, /) -> object: ...
 
 
 @pytest.fixture()
 def serial_printer() -> Iterator[tuple[str, FakePrinter]]:
-    """A pty pair: the kiosk opens the device side as its serial printer; the fake reads
-    the controller side. Raw from the start, so no newline is rewritten on the way."""
-    controller, device = os.openpty()
-    tty.setraw(device)
-    printer = FakePrinter(dict(READY))
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            ready, _, _ = select.select([controller], [], [], 0.1)
-            if ready:
-                printer.feed(os.read(controller, 65536), lambda data: os.write(controller, data))
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"serial:{os.ttyname(device)}:19200", printer
-    finally:
-        stop.set()
-        thread.join(timeout=DEADLINE)
-        os.close(controller)
-        os.close(device)
+    with fake_printer.serial_printer() as found:
+        yield found
 
 
 @pytest.fixture()
 def tcp_printer() -> Iterator[tuple[str, FakePrinter]]:
-    """A raw port-9100-style listener on loopback; every connection is one job."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.1)
-    printer = FakePrinter(dict(READY))
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                job = FakePrinter(printer.status)  # a new connection starts a new job
-                while chunk := connection.recv(65536):
-                    job.feed(chunk, connection.sendall)
-                printer.printed += job.printed
-                printer.queries += job.queries
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"tcp:127.0.0.1:{server.getsockname()[1]}", printer
-    finally:
-        stop.set()
-        thread.join(timeout=DEADLINE)
-        server.close()
+    with fake_printer.tcp_printer() as found:
+        yield found
 
 
 def kiosk(*args: str) -> subprocess.CompletedProcess[str]:
@@ -152,14 +65,6 @@ def redeem(url: str) -> str:
     result = kiosk("redeem", "HP0001", "1", "2", "--operator", "shop-heping", "--db", url, "--json")
     assert result.returncode == 0, result.stderr
     return str(json.loads(result.stdout)["order"])
-
-
-def wait_printed(printer: FakePrinter, size: int) -> bytes:
-    """The printed bytes once `size` have come (the pty may still be draining)."""
-    deadline = time.monotonic() + DEADLINE
-    while len(printer.printed) < size and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return bytes(printer.printed)
 
 
 @pytest.mark.parametrize("device", ["serial_printer", "tcp_printer"])

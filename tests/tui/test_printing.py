@@ -8,15 +8,21 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.core.db import open_database
 from kiosk.core.models import ReceiptJob, RedemptionOrder
 from kiosk.printing.preview import preview_text
 from kiosk.printing.printers import DummyPrinter, PrinterError, open_printer
+from kiosk.settings import Settings
+from kiosk.tui.app import create_app
 from kiosk.tui.screens.household import HouseholdScreen
 from kiosk.tui.screens.receipt import ReceiptScreen
 from kiosk.tui.screens.receipts import ReceiptsScreen
 from kiosk.tui.widgets.status_bar import StatusBar
+from tests.support import fake_printer
 from tests.support.builders import Ledger
+from tests.support.fake_printer import PAPER_OUT, READY, wait_printed
 from tests.support.pilot import AppFactory, scan_burst, settle, sign_in
+from tests.support.worlds import Db, World
 
 pytestmark = pytest.mark.world("tui")
 
@@ -127,3 +133,40 @@ async def test_reprint_is_marked_and_previewed(
     jobs = ledger.rows(ReceiptJob)
     assert len(jobs) == 3 and {job.status for job in jobs} == {"printed"}
     assert len(ledger.rows(RedemptionOrder)) == 1
+
+
+async def test_a_printer_out_of_paper_says_so_and_prints_once_a_roll_is_in(
+    db: Db, world: World, payload_of: Callable[[str], str], ledger: Ledger
+) -> None:
+    """The kiosk's configured network printer (as kiosk.toml names it), a fake on loopback
+    that answers the status request: out of paper, it gets no byte of the receipt, and the
+    counter says to load paper; with paper in, F8 prints the receipt whole, once."""
+    with fake_printer.tcp_printer() as (uri, printer):
+        printer.status.clear()
+        printer.status.update(PAPER_OUT)
+        engine = open_database(db.url)
+        app = create_app(
+            Settings(db=db.url, printer=uri, idle_minutes=world.idle_minutes),
+            engine=engine,
+            clock=lambda: world.now,
+        )
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _redeem_toothpaste(app, pilot, payload_of("HP0001"))
+            assert isinstance(app.screen, HouseholdScreen)
+            assert app.print_state == "paper_out"
+            assert app.last_message == "打印机缺纸，兑换已保存：装入新纸卷，再按 F8 重打"
+            bar = str(app.screen.query_one(StatusBar).render())
+            assert "打印机缺纸，1 张小票待打印" in bar
+            assert printer.printed == b"" and printer.queries[:2] == [1, 4]
+
+            printer.status.clear()
+            printer.status.update(READY)
+            await pilot.press("f8")
+            await settle(pilot)
+            (job,) = ledger.rows(ReceiptJob)
+            assert wait_printed(printer, len(job.payload)) == bytes(job.payload)
+            assert job.status == "printed"
+            assert app.print_state is None and app.print_problem is None
+            assert app.last_message == "打印机已恢复，小票已打印"
+            assert "缺纸" not in str(app.screen.query_one(StatusBar).render())
+        engine.dispose()

@@ -37,7 +37,12 @@ class StatusBar(Widget):
             line.append(f" · {role} {app.operator.name}")
         self.set_class(app.print_problem is not None, "-problem")
         if app.print_problem is not None:
-            line.append(" · " + app.t("tui.status.printer_down", pending=app.pending_receipts))
+            key = (
+                f"tui.status.printer_{app.print_state}"
+                if app.print_state in ("paper_out", "offline")
+                else "tui.status.printer_down"
+            )
+            line.append(" · " + app.t(key, pending=app.pending_receipts))
         elif app.pending_receipts:
             line.append(" · " + app.t("tui.status.pending", pending=app.pending_receipts))
         return line
