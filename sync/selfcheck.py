@@ -11,7 +11,7 @@ from sqlmodel import Session
 from kiosk.core.db import read_session
 from kiosk.core.errors import BadInput, Refused
 from kiosk.core.invariants import CheckReport, check_ledger
-from kiosk.core.ledger import meta_get
+from kiosk.core.ledger import meta_get, pushes_to_central
 from sync.admission import admit
 from sync.client import ACKED_KEY, push_payloads
 from sync.plausible import check_rows
@@ -21,12 +21,13 @@ from sync.protocol import ORDER_LINES, RECORD_TABLES, decode_tables
 def check_own_rows(engine: Engine, now: datetime) -> list[str]:
     """The kiosk's rows the central has not acknowledged, cut into pushes as the sync cuts
     them, each checked as the central would: one line per push it would refuse (naming
-    table, row and reason); empty when every row would be taken in. Not a kiosk (no
-    origin, or the central itself): nothing to check."""
+    table, row and reason); empty when every row would be taken in. The central and a
+    demo database push nothing: nothing to check."""
     with read_session(engine) as session:
         origin = meta_get(session, "origin")
         acked = int(meta_get(session, ACKED_KEY) or 0)
-    if not origin or origin == "central":
+        pushes = pushes_to_central(session)
+    if not origin or not pushes:
         return []
     problems: list[str] = []
     for payload, _last in push_payloads(engine, origin, acked):

@@ -45,6 +45,18 @@ def local_origin(session: Session) -> str:
     return meta_get(session, "origin") or CENTRAL_ORIGIN
 
 
+def is_demo(session: Session) -> bool:
+    """A demo database (`kiosk demo`, `kiosk seed-demo`): it never syncs."""
+    return meta_get(session, "demo") == "1"
+
+
+def pushes_to_central(session: Session) -> bool:
+    """Whether this database's own rows go to the central on the nightly sync: a kiosk's
+    do, the central's and a demo's never. What only the central may write (closes, the
+    register) is refused where this is true, or the sync would be refused for it."""
+    return local_origin(session) != CENTRAL_ORIGIN and not is_demo(session)
+
+
 def next_origin_seq(session: Session, origin: str) -> int:
     """The next per-origin sequence number, taken inside the caller's write transaction."""
     return take_origin_seqs(session, origin, 1)[0]

@@ -66,6 +66,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "日期格式不对：{value}（应为 {expected}）",
         "Bad date: {value} (expected {expected})",
     ),
+    "period.central_only": (
+        "月度和年度结算只在街道办中心库进行，结果同步后下发到各兑换点",
+        "Months and years are closed at the street office's central store only; kiosks receive the result on sync",
+    ),
     "period.not_over": (
         "{period} 还没有结束，不能结算",
         "{period} has not ended yet: it cannot be closed",

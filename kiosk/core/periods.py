@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from kiosk.core.clock import as_utc
 from kiosk.core.errors import BadInput, Refused
 from kiosk.core.ids import derived_id
-from kiosk.core.ledger import append_entry, local_origin
+from kiosk.core.ledger import append_entry, local_origin, pushes_to_central
 from kiosk.core.models import EntryKind, Household, LedgerEntry, Village
 from kiosk.core.reference import ruleset_for
 from rules.engine import (
@@ -356,6 +356,7 @@ def close_month(session: Session, year: int, month: int, now: datetime) -> Close
     """
     end = start_of_next_month(year, month)
     period = f"{year:04d}-{month:02d}"
+    _require_central(session)
     if now < end:
         raise Refused("period.not_over", period=period)
     bonuses: list[Bonus] = []
@@ -381,6 +382,7 @@ def close_year(session: Session, year: int, now: datetime) -> CloseResult:
     """
     end = start_of_year(year + 1)
     period = f"{year:04d}"
+    _require_central(session)
     if now < end:
         raise Refused("period.not_over", period=period)
     bonuses: list[Bonus] = []
@@ -394,6 +396,14 @@ def close_year(session: Session, year: int, now: datetime) -> CloseResult:
     expired_households, expired_points = _expire(session, year, end)
     session.flush()
     return CloseResult(period, bonuses, expired_households, expired_points, changes)
+
+
+def _require_central(session: Session) -> None:
+    """Closes are the street office's, once for all villages at the central; their bonuses
+    and resets reach the kiosks on the next pull. A kiosk that closed by itself would write
+    rows the central refuses, and its sync would stop at them."""
+    if pushes_to_central(session):
+        raise Refused("period.central_only")
 
 
 def _year_closed(session: Session, year: int) -> bool:

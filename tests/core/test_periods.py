@@ -14,7 +14,7 @@ from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import BadInput, Refused
 from kiosk.core.households import summarize
 from kiosk.core.invariants import check_ledger
-from kiosk.core.ledger import balance
+from kiosk.core.ledger import CENTRAL_ORIGIN, balance, meta_set
 from kiosk.core.models import LedgerEntry, RedemptionOrder
 from kiosk.core.periods import close_month, close_year, honours, parse_month, parse_year
 from kiosk.core.redemption import RedeemLine, redeem
@@ -22,6 +22,27 @@ from kiosk.core.reference import village_by_name
 from tests.support.builders import dump, earn, household, operator
 from tests.support.clock import at
 from tests.support.worlds import Db
+
+
+@pytest.fixture(autouse=True)
+def at_the_central(engine: Engine) -> None:
+    """Closes are the central's (a kiosk refuses them): this database plays the central."""
+    with write_session(engine) as session:
+        meta_set(session, "origin", CENTRAL_ORIGIN)
+
+
+def test_a_kiosk_that_syncs_refuses_a_close(engine: Engine, db: Db) -> None:
+    with write_session(engine) as session:
+        meta_set(session, "origin", "K-HP-01")
+    engine.dispose()  # the WAL into the file, so the dump sees it all
+    before = dump(db.path)
+    with write_session(engine) as session, pytest.raises(Refused) as refused:
+        close_month(session, 2026, 5, at(2026, 6, 2))
+    assert refused.value.key == "period.central_only"
+    with write_session(engine) as session, pytest.raises(Refused):
+        close_year(session, 2025, at(2026, 6, 2))
+    engine.dispose()
+    assert dump(db.path) == before
 
 
 def setup_earnings(engine: Engine, when: datetime, points: dict[str, int]) -> None:

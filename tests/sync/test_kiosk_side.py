@@ -191,3 +191,20 @@ def test_warnings_counted_offline_are_taken_in_and_a_deduction_without_them_refu
         second.sync(server.url)
     assert refused.value.params.get("reason") == "warning_count"
     assert books(central.engine) == before
+
+
+def test_a_kiosk_refuses_to_close_a_month_the_central_closes(
+    central: Central, server: LiveServer, tmp_path: Path
+) -> None:
+    """Bonuses and resets are the central's rows: a kiosk that wrote them would have every
+    later sync refused. Refused by name, nothing written, and the kiosk still syncs."""
+    kiosk = new_kiosk(central, tmp_path, "K-HP-01")
+    kiosk.sync(server.url)
+    env = {"KIOSK_NOW": (NOW + timedelta(days=30)).isoformat()}
+    before = books(kiosk.engine)
+    for command in (("close-month", "2026-05"), ("close-year", "2025")):
+        refused = kiosk_cli(*command, "--db", kiosk.url, env=env, check=2)
+        assert "只在街道办中心库进行" in refused.stderr, refused.stderr
+    assert books(kiosk.engine) == before
+    assert check_own_rows(kiosk.engine, NOW) == []
+    kiosk.sync(server.url)
