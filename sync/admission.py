@@ -45,6 +45,7 @@ from kiosk.core.evaluations import evaluation_shape
 from kiosk.core.ids import derived_id
 from kiosk.core.models import (
     CatalogItem,
+    CatalogPrice,
     DeclarationStatus,
     DisputeStatus,
     EntryKind,
@@ -98,6 +99,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "order_number": ("订单号与来源序号不符", "the order number does not match its seq"),
     "item_unknown": ("兑换物品不存在", "no such catalogue item"),
     "item_price": ("物品积分与目录不符", "the line's points are not the item's price"),
+    "stale_price": (
+        "兑换点还不知道新价格，按旧价兑换",
+        "priced at a price replaced before the order (the kiosk had not pulled the new one)",
+    ),
     "due_at": ("承诺兑现时间不符", "the due time is not the item's class after the order"),
     "line_unknown": ("订单行不存在", "no such order line"),
     "entry_unknown": ("积分记录不存在", "no such ledger entry"),
@@ -194,6 +199,8 @@ class Known:
     households: dict[str, Row] = field(default_factory=dict)
     operators: dict[str, Row] = field(default_factory=dict)
     items: dict[int, Row] = field(default_factory=dict)
+    # Each item's prices as (first day, points), oldest first; the item's own from the start.
+    prices: dict[int, list[tuple[date, int]]] = field(default_factory=dict)
     rulesets: dict[str, tuple[RuleSet, str | None]] = field(default_factory=dict)
     drafts: dict[tuple[str, int, int, bool], DraftEntry | None] = field(default_factory=dict)
 
@@ -209,6 +216,15 @@ class Known:
             r["no"]: dict(r)
             for r in s.execute(select(CatalogItem.__table__)).mappings()  # type: ignore[attr-defined]
         }
+        self.prices = {no: [(date.min, item["points"])] for no, item in self.items.items()}
+        for price in s.execute(
+            select(
+                col(CatalogPrice.item_no),
+                col(CatalogPrice.effective_from),
+                col(CatalogPrice.points),
+            ).order_by(col(CatalogPrice.effective_from))
+        ):
+            self.prices.setdefault(price.item_no, []).append((price.effective_from, price.points))
         for record in s.execute(
             select(
                 col(RuleSetRecord.id),
@@ -301,7 +317,7 @@ def admit(
         if row.get(c) is not None
     }
     known.load_households(households)
-    _check_orders(known, origin)
+    _check_orders(known, origin, findings)
     _check_entries(known, findings)
     _check_handovers(known, origin)
     _check_cancellations(known, origin)
@@ -405,7 +421,20 @@ def _applicable_rule(known: Known, table: str, row: Row, village: str) -> Rule:
     raise Inadmissible(table, row, "rule_id", "rule_unknown")
 
 
-def _check_orders(known: Known, origin: str) -> None:
+def _check_price(known: Known, line: Row, order: Row, findings: list[Finding]) -> None:
+    """The line's unit price is the item's price in force on the order's day; a price in force
+    before that day is what a kiosk that had not pulled the new one yet would charge (taken
+    in and alerted); any other price (a future one too) no honest kiosk charges."""
+    day = _day(order["created_at"])
+    earlier = [points for first, points in known.prices.get(line["item_no"], ()) if first <= day]
+    if earlier and line["unit_points"] == earlier[-1]:
+        return
+    if line["unit_points"] not in earlier:
+        raise Inadmissible(ORDER_LINES.name, line, "unit_points", "item_price")
+    findings.append(Finding("stale_price", ORDER_LINES.name, line["id"], order["household_id"]))
+
+
+def _check_orders(known: Known, origin: str, findings: list[Finding]) -> None:
     lines_of: dict[str, list[Row]] = defaultdict(list)
     for line in known.rows.get(ORDER_LINES.name, ()):
         lines_of[line["order_id"]].append(line)
@@ -425,8 +454,7 @@ def _check_orders(known: Known, origin: str) -> None:
             item = known.items.get(line["item_no"])
             if item is None:
                 raise Inadmissible(ORDER_LINES.name, line, "item_no", "item_unknown")
-            if line["unit_points"] != item["points"]:
-                raise Inadmissible(ORDER_LINES.name, line, "unit_points", "item_price")
+            _check_price(known, line, order, findings)
             if line["due_class"] != item["due_class"] or line["due_class"] not in DUE_DAYS:
                 raise Inadmissible(ORDER_LINES.name, line, "due_class", "enum")
             if line["due_at"] != placed + timedelta(days=DUE_DAYS[DueClass(line["due_class"])]):

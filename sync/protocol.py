@@ -28,6 +28,7 @@ from kiosk.core.errors import BadInput
 from kiosk.core.models import (
     Cancellation,
     CatalogItem,
+    CatalogPrice,
     Declaration,
     DeclarationDecision,
     Dispute,
@@ -89,6 +90,7 @@ REFERENCE_TABLES: tuple[SyncedTable, ...] = (
     SyncedTable("households", Household, "id", True),
     SyncedTable("operators", Operator, "id", True),
     SyncedTable("catalog_items", CatalogItem, "no", True),
+    SyncedTable("catalog_prices", CatalogPrice, "id", True),
     SyncedTable("rule_sets", RuleSetRecord, "id", True),
 )
 ORDERS = SyncedTable("orders", RedemptionOrder, "id", False)

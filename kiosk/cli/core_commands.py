@@ -224,18 +224,20 @@ def rules_list(args: argparse.Namespace) -> int:
 def catalog_list(args: argparse.Namespace) -> int:
     from catalog.items import DueClass
     from catalog.search import pinyin_initials
+    from kiosk.core.clock import local_date
     from kiosk.core.db import read_session
-    from kiosk.core.reference import catalog_items, stock_levels
+    from kiosk.core.reference import catalog_items, catalog_prices_on, stock_levels
     from kiosk.settings import kiosk_exchange_point
 
     with read_session(open_engine(args)) as session:
         point = args.exchange_point or kiosk_exchange_point(session, settings_of(args))
         stock = stock_levels(session, point) if point else {}
+        prices = catalog_prices_on(session, local_date(now()))
         rows = [
             {
                 "item_no": item.no,
                 "name": item.name,
-                "points": item.points,
+                "points": prices[item.no],
                 "due_class": item.due_class,
                 "due_days": DueClass(item.due_class).days,
                 "initials": pinyin_initials(item.name),

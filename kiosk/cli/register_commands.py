@@ -65,6 +65,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "item {no} {name}: {points} points ({due_class})",
     ),
     "item.retired": ("第{no}号 {name} 停止兑换", "item {no} {name} retired"),
+    "item.priced": (
+        "第{no}号 {name}：{from} 起 {points} 分（此前 {before} 分），各兑换点同步后生效；之前的订单不变",
+        "item {no} {name}: {points} points from {from} (was {before}), on each kiosk after its "
+        "sync; earlier orders keep their price",
+    ),
     "rules.proposed": (
         "已提交规则申请 {id}，待街道管理员批准：kiosk rules approve {id}",
         "rule set proposed as {id}, for a street administrator to approve: kiosk rules approve {id}",
@@ -174,14 +179,25 @@ def register(subparsers: Any) -> None:
     # `kiosk catalog list` (core's) gains `add` and `retire NO`.
     catalog = subparsers.choices["catalog"]
     action = next(a for a in catalog._actions if a.dest == "action")
-    action.choices = [*(action.choices or ()), "add", "retire"]
-    catalog.add_argument("no", nargs="?", type=int, metavar="NO", help="retire: the item number")
+    action.choices = [*(action.choices or ()), "add", "retire", "price"]
+    catalog.add_argument(
+        "no", nargs="?", type=int, metavar="NO", help="retire, price: the item number"
+    )
+    catalog.add_argument(
+        "new_points", nargs="?", type=int, metavar="POINTS", help="price: its new price"
+    )
+    catalog.add_argument(
+        "--from",
+        dest="price_from",
+        type=date.fromisoformat,
+        help="price: the first day of the new price (YYYY-MM-DD, tomorrow at the earliest)",
+    )
     catalog.add_argument("--name", help="add: the item's name")
     catalog.add_argument("--points", type=int, help="add: its price in points")
     catalog.add_argument(
         "--due-class", choices=("daily", "appliance"), help="add: daily (2 days), appliance (7)"
     )
-    catalog.add_argument("--operator", help="add, retire: the street administrator")
+    catalog.add_argument("--operator", help="add, retire, price: the street administrator")
     catalog.set_defaults(handler=functools.partial(catalog_command, catalog.get_default("handler")))
 
     # `kiosk rules list` (core's: the rules in force) gains the village rule sets.
@@ -426,9 +442,9 @@ def point_list(args: argparse.Namespace) -> None:
 
 
 def catalog_command(listing: Any, args: argparse.Namespace) -> int:
-    """`kiosk catalog list|add|retire`: listing stays core's, changes are the register's."""
+    """`kiosk catalog list|add|retire|price`: listing stays core's, changes the register's."""
     from kiosk.core.errors import BadInput
-    from kiosk.services.register import add_catalog_item, retire_catalog_item
+    from kiosk.services.register import add_catalog_item, retire_catalog_item, set_catalog_price
 
     if args.action == "list":
         code: int = listing(args) or 0
@@ -456,6 +472,22 @@ def catalog_command(listing: Any, args: argparse.Namespace) -> int:
             now=now(),
         )
         key = "item.done"
+    elif args.action == "price":
+        if args.no is None or args.new_points is None or args.price_from is None:
+            raise BadInput("catalog.needs", what="NO POINTS --from YYYY-MM-DD")
+        priced = set_catalog_price(
+            open_engine(args),
+            args.no,
+            args.new_points,
+            effective_from=args.price_from,
+            operator_id=args.operator,
+            now=now(),
+        )
+        if args.json:
+            print_json(priced)
+        else:
+            print(say("item.priced", **priced))
+        return 0
     else:
         if args.no is None:
             raise BadInput("catalog.needs", what="NO")

@@ -629,6 +629,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "catalog.exists": ("兑换目录中已有“{name}”", "The catalogue already has '{name}'"),
     "catalog.retired": ("第{no}号“{name}”已停止兑换", "Item {no} '{name}' is already retired"),
     "catalog.needs": ("请给出 {what}", "Give {what}"),
+    "catalog.price_day": (
+        "新价格最早从明天起生效（各兑换点要先同步）：{day} 不行",
+        "A new price takes effect tomorrow at the earliest (the kiosks sync first): not {day}",
+    ),
+    "catalog.price_set": (
+        "第{no}号物品 {day} 起已定价 {points} 分；要改请另选日期",
+        "Item {no} already has a price of {points} from {day}; choose another day to change it",
+    ),
     "ruleset.problem": ("规则数据有误：{what}", "{what}"),
     "ruleset.scope": (
         "规则文件写的是另一个村（scope = {scope}）",

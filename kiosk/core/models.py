@@ -120,6 +120,23 @@ class CatalogItem(SQLModel, table=True):
     server_seq: int | None = Field(default=None, index=True)
 
 
+class CatalogPrice(SQLModel, table=True):
+    """A new price of a catalogue item from a day on (Asia/Shanghai), set at the central.
+
+    The item's own `points` is its first price (附件3); the price in force on a day is the
+    newest of these whose day has come, else that one. Kept forever: an order line keeps
+    the price it was made at, and the central checks a pushed line against the day's price.
+    """
+
+    id: str = Field(primary_key=True)  # derived from the item number and the day
+    item_no: int = Field(foreign_key="catalogitem.no", index=True)
+    points: int
+    effective_from: date
+    set_by: str  # the street administrator's operator id
+    set_at: datetime
+    server_seq: int | None = Field(default=None, index=True)
+
+
 class RuleSetRecord(SQLModel, table=True):
     """One version of the rule lists: street-wide, or a village's approved adjustment."""
 

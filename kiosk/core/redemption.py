@@ -26,6 +26,7 @@ from kiosk.core.ledger import (
 )
 from kiosk.core.models import (
     CatalogItem,
+    CatalogPrice,
     ExchangePoint,
     Handover,
     Household,
@@ -161,7 +162,7 @@ def quote(
     merged = merge_lines(lines)
     session.flush()  # pending entries count, as they did when these reads were ORM queries
     connection = session.connection()
-    total = _total(merged, _catalogue(connection, merged))
+    total = _total(merged, _catalogue(connection, merged, now))
     current, any_freeze = connection.execute(
         _BALANCE_AND_FREEZE, {"household_id": household.id, "year": points_year(now)}
     ).one()
@@ -173,11 +174,16 @@ def quote(
     )
 
 
-def _catalogue(connection: Connection, lines: Sequence[RedeemLine]) -> dict[int, _ItemRow]:
-    """The active catalogue items of the lines, by number, in one statement."""
+def _catalogue(
+    connection: Connection, lines: Sequence[RedeemLine], now: datetime
+) -> dict[int, _ItemRow]:
+    """The active catalogue items of the lines, by number, at the price in force on the day
+    of `now` (Asia/Shanghai), in one statement."""
     if not lines:
         return {}
-    rows = connection.execute(_ITEMS_BY_NO, {"nos": [line.item_no for line in lines]})
+    rows = connection.execute(
+        _ITEMS_BY_NO, {"nos": [line.item_no for line in lines], "day": local_date(now)}
+    )
     return {row.no: row for row in rows if row.active}
 
 
@@ -334,7 +340,7 @@ def redeem(
         return replace_replayed(order_view(session, existing))
     require_village(operator, household.village_id)
     merged = merge_lines(lines)
-    items = _catalogue(connection, merged)
+    items = _catalogue(connection, merged, now)
     total = _total(merged, items)
     current = int(state.balance)
     frozen = freeze_status(session, household.id, local_date(now)) if state.any_freeze else None
@@ -540,8 +546,21 @@ _REDEEM_STATE = sa_select(
     .label("point_village"),
 )
 _BALANCE_AND_FREEZE = sa_select(BALANCE_SUBQUERY, ANY_FREEZE)
+_PRICES = table_of(CatalogPrice)
+# The newest price from the order's day or before (kiosk.core.reference.catalog_prices_on).
+_PRICE_ON_DAY = (
+    sa_select(_PRICES.c.points)
+    .where(_PRICES.c.item_no == _ITEMS.c.no, _PRICES.c.effective_from <= bindparam("day"))
+    .order_by(_PRICES.c.effective_from.desc())
+    .limit(1)
+    .scalar_subquery()
+)
 _ITEMS_BY_NO = sa_select(
-    _ITEMS.c.no, _ITEMS.c.name, _ITEMS.c.points, _ITEMS.c.due_class, _ITEMS.c.active
+    _ITEMS.c.no,
+    _ITEMS.c.name,
+    func.coalesce(_PRICE_ON_DAY, _ITEMS.c.points).label("points"),
+    _ITEMS.c.due_class,
+    _ITEMS.c.active,
 ).where(_ITEMS.c.no.in_(bindparam("nos", expanding=True)))
 
 _INSERT_ORDER = insert(table_of(RedemptionOrder))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from sqlalchemy import func
@@ -14,6 +14,7 @@ from kiosk.core.errors import NotFound, Refused
 from kiosk.core.ledger import meta_get
 from kiosk.core.models import (
     CatalogItem,
+    CatalogPrice,
     ExchangePoint,
     Operator,
     Role,
@@ -91,6 +92,19 @@ def catalog_items(session: Session, *, active_only: bool = True) -> list[Catalog
     if active_only:
         statement = statement.where(CatalogItem.active == True)  # noqa: E712
     return list(session.exec(statement))
+
+
+def catalog_prices_on(session: Session, day: date) -> dict[int, int]:
+    """Every item's price in force on `day` (Asia/Shanghai): its newest `CatalogPrice` from
+    that day or earlier, else the item's own first price."""
+    prices = {no: points for no, points in session.exec(select(CatalogItem.no, CatalogItem.points))}
+    for price in session.exec(
+        select(CatalogPrice)
+        .where(col(CatalogPrice.effective_from) <= day)
+        .order_by(col(CatalogPrice.effective_from))
+    ):
+        prices[price.item_no] = price.points  # later days overwrite earlier ones
+    return prices
 
 
 def catalog_item(session: Session, no: int) -> CatalogItem:

@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, bindparam, insert, literal, or_, select, update
@@ -22,10 +22,11 @@ from kiosk.core.central_models import RegisterChange, RuleSetProposal
 from kiosk.core.clock import as_utc, local_date, start_of_day
 from kiosk.core.errors import BadInput, NotFound, Refused
 from kiosk.core.households import household_by_code
-from kiosk.core.ids import new_id
+from kiosk.core.ids import derived_id, new_id
 from kiosk.core.ledger import CENTRAL_ORIGIN, local_origin
 from kiosk.core.models import (
     CatalogItem,
+    CatalogPrice,
     ExchangePoint,
     Household,
     Operator,
@@ -36,7 +37,13 @@ from kiosk.core.models import (
     table_of,
 )
 from kiosk.core.pins import hash_pin, new_one_time_pin
-from kiosk.core.reference import operator_by_id, require_role, require_village, village_by_name
+from kiosk.core.reference import (
+    catalog_prices_on,
+    operator_by_id,
+    require_role,
+    require_village,
+    village_by_name,
+)
 from kiosk.core.roster import FILE, MAX_NAME, ParsedRoster, RosterProblem, RosterRow
 from rules.loader import RuleDataError, parse_ruleset, ruleset_in_force, ruleset_problems
 
@@ -928,6 +935,65 @@ def retire_catalog_item(
     item.active = False
     _log_item(session, item, "retire", {"active": True}, {"active": False}, actor, now)
     return item
+
+
+def set_catalog_price(
+    session: Session,
+    no: int,
+    points: int,
+    *,
+    effective_from: date,
+    operator_id: str,
+    now: datetime,
+) -> CatalogPrice:
+    """A new price of an item from a day on; orders made before keep the price they were made
+    at, and the history is kept. The day is tomorrow at the earliest, so every kiosk's
+    nightly pull brings the price before it is due. Setting the same price for the same
+    day again changes nothing; a different price for a day already priced is refused."""
+    require_central(session)
+    actor = register_operator(session, operator_id)
+    require_role(actor, Role.STREET_ADMIN)
+    item = session.get(CatalogItem, no)
+    if item is None:
+        raise NotFound("item.unknown", no=no)
+    if not item.active:
+        raise Refused("catalog.retired", no=no, name=item.name)
+    if not 1 <= points <= MAX_ITEM_POINTS:
+        raise BadInput("qty.range", low=1, high=MAX_ITEM_POINTS, qty=points)
+    if effective_from <= local_date(now):
+        raise Refused("catalog.price_day", day=effective_from.isoformat())
+    price_id = derived_id("catalog-price", str(no), effective_from.isoformat())
+    existing = session.get(CatalogPrice, price_id)
+    if existing is not None:
+        if existing.points == points:
+            return existing
+        raise Refused(
+            "catalog.price_set", no=no, day=effective_from.isoformat(), points=existing.points
+        )
+    before = catalog_prices_on(session, effective_from - timedelta(days=1))[no]
+    price = CatalogPrice(
+        id=price_id,
+        item_no=no,
+        points=points,
+        effective_from=effective_from,
+        set_by=actor.id,
+        set_at=as_utc(now),
+    )
+    session.add(price)
+    after = {"points": points, "from": effective_from.isoformat()}
+    _log_item(session, item, "price", {"points": before}, after, actor, now)
+    return price
+
+
+def price_history(session: Session, no: int) -> list[CatalogPrice]:
+    """An item's later prices, oldest first (its first price is the item's own)."""
+    return list(
+        session.scalars(
+            select(CatalogPrice)
+            .where(col(CatalogPrice.item_no) == no)
+            .order_by(col(CatalogPrice.effective_from))
+        )
+    )
 
 
 # --- village rule sets ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from catalog.items import DueClass
-from kiosk.core.clock import from_db
+from kiosk.core.clock import from_db, local_date
 from kiosk.core.codes import OrderScan, parse_scan
 from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import NotFound
@@ -58,7 +58,7 @@ from kiosk.core.redemption import (
     order_view,
     quote,
 )
-from kiosk.core.reference import catalog_items, operator_by_id, stock_levels
+from kiosk.core.reference import catalog_items, catalog_prices_on, operator_by_id, stock_levels
 from kiosk.core.seed import DEMO_PINS
 from kiosk.services.administration import Administration
 from kiosk.services.households import (
@@ -254,11 +254,12 @@ class CounterService:
         with read_session(self.engine) as session:
             point_id = self._point_for(session, village_id)
             stock = stock_levels(session, point_id) if point_id else {}
+            prices = catalog_prices_on(session, local_date(self.clock()))
             return [
                 CatalogueRow(
                     item.no,
                     item.name,
-                    item.points,
+                    prices[item.no],
                     item.due_class,
                     DueClass(item.due_class).days,
                     stock.get(item.no, 0),

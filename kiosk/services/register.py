@@ -5,7 +5,7 @@ the CLI, the app and the central's pages call."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from kiosk.core import pins, register
 from kiosk.core.db import read_session, write_session
 from kiosk.core.models import CatalogItem, ExchangePoint, Household, Operator, Residency
+from kiosk.core.reference import catalog_prices_on
 from kiosk.core.register import (
     ImportReport,
     add_household,
@@ -273,6 +274,33 @@ def retire_catalog_item(
         return item_json(
             register.retire_catalog_item(session, no, operator_id=operator_id, now=now)
         )
+
+
+def set_catalog_price(
+    engine: Engine,
+    no: int,
+    points: int,
+    *,
+    effective_from: date,
+    operator_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """An item's new price from a day on: the item, the price it replaces on that day, and
+    the new one (`kiosk catalog price`)."""
+    with write_session(engine) as session:
+        price = register.set_catalog_price(
+            session, no, points, effective_from=effective_from, operator_id=operator_id, now=now
+        )
+        item = session.get(CatalogItem, no)
+        assert item is not None
+        before = catalog_prices_on(session, effective_from - timedelta(days=1))[no]
+        return {
+            "item_no": no,
+            "name": item.name,
+            "points": price.points,
+            "from": price.effective_from.isoformat(),
+            "before": before,
+        }
 
 
 def propose_ruleset(
