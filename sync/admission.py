@@ -740,6 +740,30 @@ def _state_of_lines(known: Known, line_ids: Sequence[str]) -> tuple[dict[str, Ro
     return handed, cancelled
 
 
+def _check_line_free(
+    table: str,
+    row: Row,
+    line: Row,
+    origin: str,
+    stored_states: Sequence[tuple[Mapping[str, Row], str]],
+) -> None:
+    """The line is not already handed over or cancelled at the central: by this kiosk, no
+    honest kiosk does it twice (refused); by another database, it is a conflict (409)."""
+    for stored_by_line, reason in stored_states:
+        stored = stored_by_line.get(line["id"])
+        if stored is None:
+            continue
+        if stored["origin"] == origin:
+            raise Inadmissible(table, row, "line_id", reason)
+        raise Conflict(
+            "sync.conflict",
+            kiosk=origin,
+            row=row["id"],
+            detail=f"line {line['id']}: {REASONS[reason][1]} (other: {stored['origin']})",
+            reason=reason,
+        )
+
+
 def _check_handovers(known: Known, origin: str) -> None:
     handovers = known.rows.get("handovers", ())
     if not handovers:
@@ -761,21 +785,13 @@ def _check_handovers(known: Known, origin: str) -> None:
         seen.add(handover["line_id"])
         if handover["line_id"] in pushed_cancelled:
             raise Inadmissible("handovers", handover, "line_id", "handed_cancelled")
-        for stored, reason in (
-            (stored_handed.get(line["id"]), "handed_twice"),
-            (stored_cancelled.get(line["id"]), "handed_cancelled"),
-        ):
-            if stored is None:
-                continue
-            if stored["origin"] == origin:
-                raise Inadmissible("handovers", handover, "line_id", reason)
-            raise Conflict(
-                "sync.conflict",
-                kiosk=origin,
-                row=handover["id"],
-                detail=f"line {line['id']}: {REASONS[reason][1]} (other: {stored['origin']})",
-                reason=reason,
-            )
+        _check_line_free(
+            "handovers",
+            handover,
+            line,
+            origin,
+            ((stored_handed, "handed_twice"), (stored_cancelled, "handed_cancelled")),
+        )
         movement = movements.get(handover["id"])
         if (
             movement is None
@@ -806,21 +822,13 @@ def _check_cancellations(known: Known, origin: str) -> None:
         seen.add(cancellation["line_id"])
         if not cancellation["reason"].strip():
             raise Inadmissible("cancellations", cancellation, "reason", "range")
-        for stored, reason in (
-            (stored_cancelled.get(line["id"]), "cancelled_twice"),
-            (stored_handed.get(line["id"]), "handed_cancelled"),
-        ):
-            if stored is None:
-                continue
-            if stored["origin"] == origin:
-                raise Inadmissible("cancellations", cancellation, "line_id", reason)
-            raise Conflict(
-                "sync.conflict",
-                kiosk=origin,
-                row=cancellation["id"],
-                detail=f"line {line['id']}: {REASONS[reason][1]} (other: {stored['origin']})",
-                reason=reason,
-            )
+        _check_line_free(
+            "cancellations",
+            cancellation,
+            line,
+            origin,
+            ((stored_cancelled, "cancelled_twice"), (stored_handed, "handed_cancelled")),
+        )
         refund = known.by_id.get("entries", {}).get(cancellation["refund_entry_id"])
         if (
             refund is None
