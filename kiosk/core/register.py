@@ -84,24 +84,42 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any]
 
 
 def _change_row(
-    household_id: str,
+    subject: str,
     action: str,
     before: dict[str, Any],
     after: dict[str, Any],
-    operator: Operator,
+    actor_id: str,
     now: datetime,
-    note: str | None,
+    note: str | None = None,
 ) -> dict[str, Any]:
+    """One `RegisterChange` row: what changed of `subject`, who changed it and when."""
     return {
         "id": new_id(),
-        "subject": f"household:{household_id}",
+        "subject": subject,
         "action": action,
         "before": before,
         "after": after,
         "note": note,
-        "operator_id": operator.id,
+        "operator_id": actor_id,
         "changed_at": as_utc(now),
     }
+
+
+def _log_pulled(
+    session: Session,
+    row: Operator | CatalogItem,
+    subject: str,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    actor_id: str,
+    now: datetime,
+) -> None:
+    """Log a change of a register row the kiosks hold, and mark the row for their next pull."""
+    row.server_seq = None
+    session.add(row)
+    session.add(RegisterChange(**_change_row(subject, action, before, after, actor_id, now)))
+    session.flush()
 
 
 # --- household codes ---------------------------------------------------------------------------
@@ -307,7 +325,9 @@ def _plan(
                 **state,
             }
         )
-        plan.changes.append(_change_row(household_id, "add", {}, state, operator, now, note))
+        plan.changes.append(
+            _change_row(f"household:{household_id}", "add", {}, state, operator.id, now, note)
+        )
         report.added.append(code)
     for row, target in updates:
         before, after = _diff(_state(target), _desired(row, target))
@@ -315,7 +335,9 @@ def _plan(
             report.unchanged += 1
             continue
         plan.updates.append({"b_id": target["id"], **_desired(row, target)})
-        plan.changes.append(_change_row(target["id"], "edit", before, after, operator, now, note))
+        plan.changes.append(
+            _change_row(f"household:{target['id']}", "edit", before, after, operator.id, now, note)
+        )
         report.changed.append(target["code"])
     return plan
 
@@ -378,7 +400,11 @@ def _record(
     household.server_seq = None  # the next pull carries it to the village's kiosks
     session.add(household)
     session.add(
-        RegisterChange(**_change_row(household.id, action, before, after, operator, now, note))
+        RegisterChange(
+            **_change_row(
+                f"household:{household.id}", action, before, after, operator.id, now, note
+            )
+        )
     )
     session.flush()
 
@@ -629,20 +655,7 @@ def _log_operator(
     actor_id: str,
     now: datetime,
 ) -> None:
-    target.server_seq = None  # the next pull carries it to the kiosks
-    session.add(target)
-    session.add(
-        RegisterChange(
-            id=new_id(),
-            subject=f"operator:{target.id}",
-            action=action,
-            before=before,
-            after=after,
-            operator_id=actor_id,
-            changed_at=as_utc(now),
-        )
-    )
-    session.flush()
+    _log_pulled(session, target, f"operator:{target.id}", action, before, after, actor_id, now)
 
 
 def _issue_pin(target: Operator, now: datetime) -> str:
@@ -834,16 +847,9 @@ def add_exchange_point(
     point = ExchangePoint(id=point_id, village_id=found.id, name=name)
     session.add(point)
     session.flush()
+    after = {"village_id": found.id, "name": name}
     session.add(
-        RegisterChange(
-            id=new_id(),
-            subject=f"exchangepoint:{point_id}",
-            action="add",
-            before={},
-            after={"village_id": found.id, "name": name},
-            operator_id=actor.id,
-            changed_at=as_utc(now),
-        )
+        RegisterChange(**_change_row(f"exchangepoint:{point_id}", "add", {}, after, actor.id, now))
     )
     session.flush()
     return point
@@ -877,20 +883,7 @@ def _log_item(
     actor: Operator,
     now: datetime,
 ) -> None:
-    item.server_seq = None  # the next pull carries it to every kiosk
-    session.add(item)
-    session.add(
-        RegisterChange(
-            id=new_id(),
-            subject=f"catalog:{item.no}",
-            action=action,
-            before=before,
-            after=after,
-            operator_id=actor.id,
-            changed_at=as_utc(now),
-        )
-    )
-    session.flush()
+    _log_pulled(session, item, f"catalog:{item.no}", action, before, after, actor.id, now)
 
 
 def add_catalog_item(
@@ -1082,19 +1075,12 @@ def propose_ruleset(
 def _ruleset_change(
     proposal: RuleSetProposal, action: str, actor: Operator, now: datetime
 ) -> RegisterChange:
-    return RegisterChange(
-        id=new_id(),
-        subject=f"ruleset:{proposal.id}",
-        action=action,
-        before={},
-        after={
-            "set": f"{proposal.set_id}@{proposal.version}",
-            "village_id": proposal.scope_village_id,
-            "effective_from": proposal.effective_from.isoformat(),
-        },
-        operator_id=actor.id,
-        changed_at=as_utc(now),
-    )
+    after = {
+        "set": f"{proposal.set_id}@{proposal.version}",
+        "village_id": proposal.scope_village_id,
+        "effective_from": proposal.effective_from.isoformat(),
+    }
+    return RegisterChange(**_change_row(f"ruleset:{proposal.id}", action, {}, after, actor.id, now))
 
 
 def approve_ruleset(
