@@ -12,12 +12,14 @@ from pathlib import Path
 
 from bench.datagen import BENCH_NOW, ensure_district_db, sample_codes
 from bench.table import BenchOptions, BenchRow, p50_p95, time_ms, time_pair_cpu_ms, time_pair_ms
+from kiosk.core.clock import local_date
 
 LOOKUP_TARGET_MS = 5.0
 LOOKUP_TARGET_RATIO = 5.0
 COMMIT_TARGET_MS = 20.0
 COMMIT_TARGET_RATIO = 3.0
 YEAR = 2026  # the points year of BENCH_NOW
+BENCH_DAY = local_date(BENCH_NOW).isoformat()  # its day, as the price in force is looked up
 
 
 def run(options: BenchOptions) -> list[BenchRow]:
@@ -265,8 +267,10 @@ def _bare_redeem(connection: sqlite3.Connection, code: str, item_no: int) -> Non
         "SELECT action, starts_on, ends_on FROM freeze WHERE household_id = ?", (household_id,)
     ).fetchall()
     no, name, points, due_class = connection.execute(
-        "SELECT no, name, points, due_class FROM catalogitem WHERE no = ? AND active",
-        (item_no,),
+        "SELECT no, name, coalesce((SELECT p.points FROM catalogprice p WHERE p.item_no = no "
+        "AND p.effective_from <= ? ORDER BY p.effective_from DESC LIMIT 1), points), due_class "
+        "FROM catalogitem WHERE no = ? AND active",
+        (BENCH_DAY, item_no),
     ).fetchone()
     assert points <= balance
     (origin,) = connection.execute("SELECT value FROM meta WHERE key = 'origin'").fetchone()
