@@ -20,7 +20,7 @@ from kiosk.tui.screens.receipts import ReceiptsScreen
 from kiosk.tui.widgets.status_bar import StatusBar
 from tests.support import fake_printer
 from tests.support.builders import Ledger
-from tests.support.fake_printer import PAPER_OUT, READY, wait_printed
+from tests.support.fake_printer import OFFLINE, PAPER_OUT, READY, wait_printed
 from tests.support.pilot import AppFactory, scan_burst, settle, sign_in
 from tests.support.worlds import Db, World
 
@@ -135,15 +135,35 @@ async def test_reprint_is_marked_and_previewed(
     assert len(ledger.rows(RedemptionOrder)) == 1
 
 
-async def test_a_printer_out_of_paper_says_so_and_prints_once_a_roll_is_in(
-    db: Db, world: World, payload_of: Callable[[str], str], ledger: Ledger
+@pytest.mark.parametrize(
+    ("status", "state", "said", "shown"),
+    [
+        (PAPER_OUT, "paper_out", "打印机缺纸，兑换已保存：装入新纸卷，再按 F8 重打", "打印机缺纸"),
+        (
+            OFFLINE,
+            "offline",
+            "打印机离线，兑换已保存：盖好纸仓盖、看指示灯，再按 F8 重打",
+            "打印机离线",
+        ),
+    ],
+    ids=["paper out", "offline"],
+)
+async def test_a_printer_that_cannot_print_says_why_and_prints_once_it_can(
+    db: Db,
+    world: World,
+    payload_of: Callable[[str], str],
+    ledger: Ledger,
+    status: dict[int, int],
+    state: str,
+    said: str,
+    shown: str,
 ) -> None:
     """The kiosk's configured network printer (as kiosk.toml names it), a fake on loopback
-    that answers the status request: out of paper, it gets no byte of the receipt, and the
-    counter says to load paper; with paper in, F8 prints the receipt whole, once."""
+    that answers the status request: out of paper or offline, it gets no byte of the receipt,
+    and the counter says what to do; once it can print, F8 prints the receipt whole, once."""
     with fake_printer.tcp_printer() as (uri, printer):
         printer.status.clear()
-        printer.status.update(PAPER_OUT)
+        printer.status.update(status)
         engine = open_database(db.url)
         app = create_app(
             Settings(db=db.url, printer=uri, idle_minutes=world.idle_minutes),
@@ -153,10 +173,10 @@ async def test_a_printer_out_of_paper_says_so_and_prints_once_a_roll_is_in(
         async with app.run_test(size=(80, 24)) as pilot:
             await _redeem_toothpaste(app, pilot, payload_of("HP0001"))
             assert isinstance(app.screen, HouseholdScreen)
-            assert app.print_state == "paper_out"
-            assert app.last_message == "打印机缺纸，兑换已保存：装入新纸卷，再按 F8 重打"
+            assert app.print_state == state
+            assert app.last_message == said
             bar = str(app.screen.query_one(StatusBar).render())
-            assert "打印机缺纸，1 张小票待打印" in bar
+            assert f"{shown}，1 张小票待打印" in bar
             assert printer.printed == b"" and printer.queries[:2] == [1, 4]
 
             printer.status.clear()
@@ -168,5 +188,5 @@ async def test_a_printer_out_of_paper_says_so_and_prints_once_a_roll_is_in(
             assert job.status == "printed"
             assert app.print_state is None and app.print_problem is None
             assert app.last_message == "打印机已恢复，小票已打印"
-            assert "缺纸" not in str(app.screen.query_one(StatusBar).render())
+            assert shown not in str(app.screen.query_one(StatusBar).render())
         engine.dispose()
