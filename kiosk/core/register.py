@@ -107,7 +107,7 @@ def _change_row(
 
 def _log_pulled(
     session: Session,
-    row: Operator | CatalogItem,
+    row: Operator | CatalogItem | CatalogPrice,
     subject: str,
     action: str,
     before: dict[str, Any],
@@ -912,11 +912,8 @@ def add_catalog_item(
     return item
 
 
-def retire_catalog_item(
-    session: Session, no: int, *, operator_id: str, now: datetime
-) -> CatalogItem:
-    """No new redemptions of the item from each kiosk's next pull; orders already made keep
-    their lines (and price) and are still handed over."""
+def _item_to_change(session: Session, no: int, operator_id: str) -> tuple[Operator, CatalogItem]:
+    """The street administrator changing an item still offered, and the item (at the central)."""
     require_central(session)
     actor = register_operator(session, operator_id)
     require_role(actor, Role.STREET_ADMIN)
@@ -925,6 +922,15 @@ def retire_catalog_item(
         raise NotFound("item.unknown", no=no)
     if not item.active:
         raise Refused("catalog.retired", no=no, name=item.name)
+    return actor, item
+
+
+def retire_catalog_item(
+    session: Session, no: int, *, operator_id: str, now: datetime
+) -> CatalogItem:
+    """No new redemptions of the item from each kiosk's next pull; orders already made keep
+    their lines (and price) and are still handed over."""
+    actor, item = _item_to_change(session, no, operator_id)
     item.active = False
     _log_item(session, item, "retire", {"active": True}, {"active": False}, actor, now)
     return item
@@ -943,14 +949,7 @@ def set_catalog_price(
     at, and the history is kept. The day is tomorrow at the earliest, so every kiosk's
     nightly pull brings the price before it is due. Setting the same price for the same
     day again changes nothing; a different price for a day already priced is refused."""
-    require_central(session)
-    actor = register_operator(session, operator_id)
-    require_role(actor, Role.STREET_ADMIN)
-    item = session.get(CatalogItem, no)
-    if item is None:
-        raise NotFound("item.unknown", no=no)
-    if not item.active:
-        raise Refused("catalog.retired", no=no, name=item.name)
+    actor, _item = _item_to_change(session, no, operator_id)
     if not 1 <= points <= MAX_ITEM_POINTS:
         raise BadInput("qty.range", low=1, high=MAX_ITEM_POINTS, qty=points)
     if effective_from <= local_date(now):
@@ -972,9 +971,9 @@ def set_catalog_price(
         set_by=actor.id,
         set_at=as_utc(now),
     )
-    session.add(price)
     after = {"points": points, "from": effective_from.isoformat()}
-    _log_item(session, item, "price", {"points": before}, after, actor, now)
+    # The price row is what the kiosks pull; the item itself is unchanged.
+    _log_pulled(session, price, f"catalog:{no}", "price", {"points": before}, after, actor.id, now)
     return price
 
 
