@@ -119,9 +119,9 @@ def evaluation_shape(
     standing = rule.standing
     record_rule = _record_rule(ruleset, standing)
     paying = EntryKind.AWARD if rule.list is RuleList.POSITIVE else EntryKind.DEDUCTION
+    is_record = rule.id == record_rule.id
     year, month = month_key(at)
     for candidate in ((year, month), _previous(year, month)):
-        is_record = rule.id == record_rule.id
         if is_record and entry_id == record_id(household_id, *candidate, standing):
             if rule.consecutive > 1:  # no rule pays the first month: a 0-point warning
                 return EvaluationShape(*candidate, EntryKind.WARNING, 0, ())

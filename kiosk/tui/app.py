@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 IDLE_CHECK_SECONDS = 5.0
 
 
+# Printer states (kiosk.printing.printers.PrinterError.state) with words of their own.
+SAID_PRINTER_STATES = ("paper_out", "offline")
+
+
 class KioskApp(App[None]):
     """The exchange-point kiosk. Build it with `create_app`; tests do the same."""
 
@@ -64,7 +68,8 @@ class KioskApp(App[None]):
         self.operator: SignedIn | None = None
         self.exchange_point_name = ""
         self.print_problem: str | None = None  # why the last print failed; None when fine
-        self.print_state: str | None = None  # what the printer said then ("paper_out", ...)
+        # What the printer said of itself then: one of SAID_PRINTER_STATES, or None.
+        self.print_state: str | None = None
         self.pending_receipts = 0
         self.last_message = ""  # the newest message shown, for tests and the status bar
         self._said = 0  # messages said so far: a late one never covers a newer one
@@ -256,11 +261,12 @@ class KioskApp(App[None]):
         self.pending_receipts = pending
         previous = self.print_problem
         self.print_problem = error
-        self.print_state = state if error is not None else None
+        # Only the states the counter has words for (no paper, offline): those tell the
+        # shopkeeper what to do; the exception's words are for the log and doctor.
+        said = error is not None and state in SAID_PRINTER_STATES
+        self.print_state = state if said else None
         if error is not None:
-            # The exception's words are for the log and doctor, not the counter; what the
-            # printer said of itself (no paper, offline) tells the shopkeeper what to do.
-            key = f"tui.print.{state}" if state in ("paper_out", "offline") else "tui.print.failed"
+            key = f"tui.print.{self.print_state}" if self.print_state else "tui.print.failed"
             self.say(self.t(key), error=True)
         elif previous is not None:
             self.say(self.t("tui.print.recovered"))

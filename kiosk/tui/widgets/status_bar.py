@@ -37,11 +37,7 @@ class StatusBar(Widget):
             line.append(f" · {role} {app.operator.name}")
         self.set_class(app.print_problem is not None, "-problem")
         if app.print_problem is not None:
-            key = (
-                f"tui.status.printer_{app.print_state}"
-                if app.print_state in ("paper_out", "offline")
-                else "tui.status.printer_down"
-            )
+            key = f"tui.status.printer_{app.print_state or 'down'}"
             line.append(" · " + app.t(key, pending=app.pending_receipts))
         elif app.pending_receipts:
             line.append(" · " + app.t("tui.status.pending", pending=app.pending_receipts))
