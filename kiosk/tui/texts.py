@@ -262,6 +262,10 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.signin.title": ("操作员登录", "Operator sign-in"),
     "tui.signin.choose": ("选择操作员（↑↓ 选择，回车确认）：", "Choose yourself (↑↓, Enter):"),
     "tui.signin.pin": ("输入密码（PIN）后按回车：", "Type your PIN, then Enter:"),
+    "tui.signin.pin_of": (
+        "输入 {name}（{role}）的密码（PIN），按回车：",
+        "{name} ({role}): type the PIN, then Enter:",
+    ),
     "tui.signin.pin_placeholder": ("PIN", "PIN"),
     "tui.signin.demo_pins": (
         "演示数据库：店员 PIN 1111，村管理员 2222，街道管理员 9999；登录后按 F12 模拟扫码",
@@ -298,6 +302,11 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.pin.changed": ("新密码已设置，下次请用新密码登录", "New PIN set: use it from now on"),
     "tui.signout.done": ("已退出登录", "Signed out"),
     "tui.signout.idle": ("长时间无操作，已自动退出登录", "Signed out after a while without use"),
+    "tui.quit.admins_only": (
+        "关闭程序需要村管理员或街道管理员登录",
+        "Only a signed-in administrator may close the program",
+    ),
+    "tui.quit.how": ("按 Ctrl+Q 关闭程序", "Press Ctrl+Q to close the program"),
     # scanning
     "tui.scan.signin_first": ("请先登录，再扫码", "Sign in first, then scan"),
     "tui.scan.finish_dialog": (
