@@ -49,6 +49,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{operator} may only act for households of its own village",
     ),
     "village.unknown": ("没有这个村：{village}", "No such village: {village}"),
+    "household.other_village": (
+        "{code} 是{village}村的农户，本村兑换点不能为其办理，请到{village}村办理",
+        "{code} is a household of {village}: this village's kiosk cannot serve it",
+    ),
     # --- quantities and dates ---
     "qty.range": (
         "数量必须是 {low} 到 {high} 之间的整数，收到：{qty}",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from kiosk.core.codes import ShortCodeScan, parse_scan
 from kiosk.core.errors import BadInput
@@ -115,26 +116,37 @@ class HouseholdFinder:
     def __init__(self) -> None:
         self._village_index: dict[str, list[tuple[str, Household]]] = {}
 
-    def find(self, session: Session, query: str, village_id: str | None) -> list[HouseholdHit]:
-        """By short code, by a part of the head's name, or by the pinyin initials of it.
+    def find(
+        self, session: Session, query: str, village_id: str | None, *, within: str | None = None
+    ) -> list[HouseholdHit]:
+        """By short code, by a part of the head's name, or by the pinyin of it.
 
-        Initials are matched within one village (a kiosk's own), so the index stays small;
-        names and codes are looked up across the street.
+        Pinyin is matched within one village (a kiosk's own), so the index stays small;
+        names and codes are looked up across the street, unless `within` names the one
+        village whose households the operator may serve (then every hit is of it).
         """
         needle = query.strip()
         if not needle:
             return []
+        if within is not None:
+            village_id = within
         villages = {v.id: v.name for v in session.exec(select(Village))}
+
+        def scoped(statement: SelectOfScalar[Household]) -> SelectOfScalar[Household]:
+            if within is None:
+                return statement
+            return statement.where(Household.village_id == within)
+
         try:
             if isinstance(parse_scan(needle), ShortCodeScan):
                 found = session.exec(
-                    select(Household).where(Household.code == needle.upper())
+                    scoped(select(Household).where(Household.code == needle.upper()))
                 ).all()
                 return [_hit(h, villages) for h in found]
         except BadInput:
             pass
         if not needle.isascii():
-            statement = select(Household).where(col(Household.head_name).contains(needle))
+            statement = scoped(select(Household).where(col(Household.head_name).contains(needle)))
             if village_id:
                 statement = statement.order_by(
                     (col(Household.village_id) != village_id), col(Household.code)
@@ -144,8 +156,7 @@ class HouseholdFinder:
         if needle.isalnum() and not needle.isalpha():
             # The start of a short code (hp00...): codes are unique and indexed.
             found = session.exec(
-                select(Household)
-                .where(col(Household.code).startswith(needle.upper()))
+                scoped(select(Household).where(col(Household.code).startswith(needle.upper())))
                 .order_by(col(Household.code))
                 .limit(SEARCH_LIMIT)
             ).all()
@@ -155,10 +166,10 @@ class HouseholdFinder:
         index = self._initials_index(session, village_id)
         lower = needle.lower()
         starts = [h for initials, h in index if initials.startswith(lower)]
-        within = [
+        within_name = [
             h for initials, h in index if lower in initials and not initials.startswith(lower)
         ]
-        return [_hit(h, villages) for h in (starts + within)[:SEARCH_LIMIT]]
+        return [_hit(h, villages) for h in (starts + within_name)[:SEARCH_LIMIT]]
 
     def _initials_index(self, session: Session, village_id: str) -> list[tuple[str, Household]]:
         # pinyin's dictionaries load slowly: only when initials are first searched.

@@ -205,7 +205,7 @@ class KioskApp(App[None]):
     @work(thread=True, exclusive=True, group="scan")
     def _open_scan(self, payload: str) -> None:
         try:
-            target = self.backend.open_scan(payload)
+            target = self.backend.open_scan(payload, self.operator)
         except DomainError as error:
             self.call_from_thread(self.say_error, error)
             return

@@ -129,13 +129,11 @@ class HomeScreen(KioskScreen):
         self.picked = False
         self._search(event.value)
 
-    def _village(self) -> str | None:
-        operator = self.kiosk.operator
-        return self.backend.kiosk_village() or (operator.village_id if operator else None)
-
     @work(thread=True, exclusive=True, group="search")
     def _search(self, query: str) -> None:
-        self.post_message(self.Found(query, self.backend.find_households(query, self._village())))
+        self.post_message(
+            self.Found(query, self.backend.find_households(query, self.kiosk.operator))
+        )
 
     def on_home_screen_found(self, message: Found) -> None:
         if message.query != self.query_one("#search", Input).value:
@@ -168,7 +166,7 @@ class HomeScreen(KioskScreen):
     @work(thread=True, exclusive=True, group="resolve")
     def _resolve(self, query: str) -> None:
         self.post_message(
-            self.Resolved(query, self.backend.find_households(query, self._village()))
+            self.Resolved(query, self.backend.find_households(query, self.kiosk.operator))
         )
 
     def on_home_screen_resolved(self, message: Resolved) -> None:
@@ -211,7 +209,7 @@ class HomeScreen(KioskScreen):
     @work(thread=True, exclusive=True, group="open")
     def _open(self, code: str) -> None:
         try:
-            self.post_message(self.Opened(self.backend.household(code)))
+            self.post_message(self.Opened(self.backend.household(code, self.kiosk.operator)))
         except DomainError as error:
             self.post_message(self.Failed(error))
 

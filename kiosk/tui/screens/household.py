@@ -100,7 +100,9 @@ class HouseholdScreen(KioskScreen):
     @work(thread=True, exclusive=True, group="household")
     def _reload(self) -> None:
         try:
-            self.post_message(self.Reloaded(self.backend.household(self.household.id)))
+            self.post_message(
+                self.Reloaded(self.backend.household(self.household.id, self.kiosk.operator))
+            )
         except DomainError as error:
             self.app.call_from_thread(self.kiosk.say_error, error)
 
