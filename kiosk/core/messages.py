@@ -15,6 +15,10 @@ DEFAULT_LANGUAGE: Final = "zh"
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- codes and lookups ---
     "code.garbled": ("无法识别的码，请重新扫描", "Unreadable code, please scan again"),
+    "code.layout": (
+        "扫码枪的键盘布局不对（冒号成了“{got}”）：请按说明书把扫码枪设为美式键盘，再扫",
+        "The scanner's keyboard layout is wrong (':' came as '{got}'): set it to US, then scan",
+    ),
     "code.forged": (
         "积分卡校验失败（伪造或被改动），请到村委核实",
         "Card check failed (forged or altered): verify at the village committee",
