@@ -67,6 +67,11 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "已交付 {count} 项（其中逾期 {late} 项），交付单已送打印",
         "Handed over {count} line(s), {late} late; slip sent to the printer",
     ),
+    "tui.handover.no_stock": (
+        "“{name}”库存不足（现有 {on_hand}，需要 {qty}）：货到后在“交付期限”屏按 {key} 登记到货，再交付",
+        "Not enough '{name}' in stock ({on_hand} on hand, {qty} needed): when the goods "
+        "arrive, record them with {key} on the Deadlines board, then hand over",
+    ),
     "key.restock": ("到货", "Restock"),
     "key.restock.tip": ("登记送到兑换点的货物", "Record goods delivered to the shop"),
     "key.cancel-line": ("取消此项", "Cancel line"),
@@ -75,10 +80,22 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "Cancel the selected pending line and refund its points (administrators)",
     ),
     "tui.restock.title": ("登记到货", "Goods delivered"),
+    "tui.restock.item": (
+        "物品：序号、名称或拼音（yg=牙膏）",
+        "Item: number, name or pinyin (yg: 牙膏)",
+    ),
     "tui.restock.qty": ("数量（1-9999）", "Quantity (1-9999)"),
     "tui.restock.help": (
-        "输入物品序号和数量，回车确认；Esc 取消",
-        "Type the item number and the quantity, Enter to record; Esc to cancel",
+        "输入物品和数量，回车确认；Esc 取消",
+        "Type the item and the quantity, Enter to record; Esc to cancel",
+    ),
+    "tui.restock.several": (
+        "找到 {count} 个：{names}，请输入序号或再多输几个字",
+        "{count} items match: {names}; type its number or more of its name",
+    ),
+    "tui.restock.which": (
+        "请先输入物品的序号、名称或拼音",
+        "Type the item's number, name or pinyin first",
     ),
     "tui.restock.done": (
         "已登记到货：{name} {qty} 件，现有库存 {on_hand}；{ready} 项待交付物品可交付",

@@ -24,6 +24,7 @@ from kiosk.core.fulfilment import (
     OrderRecord,
 )
 from kiosk.core.masking import mask_name
+from kiosk.tui.bindings import RESTOCK_KEY, key_name
 from kiosk.tui.dialogs.base import KioskDialog
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.message_line import MessageLine
@@ -169,7 +170,15 @@ class HandoverScreen(KioskScreen):
 
     def on_handover_screen_failed(self, message: Failed) -> None:
         self.saving = False
-        self.kiosk.say_error(message.error)
+        if message.error.key == "stock.short":
+            # The domain's words say to record the delivery; here the shopkeeper is told
+            # where: the deadline board's restock key.
+            self.kiosk.say(
+                self.t("tui.handover.no_stock", key=key_name(RESTOCK_KEY), **message.error.params),
+                error=True,
+            )
+        else:
+            self.kiosk.say_error(message.error)
         if self.record is None:
             self.query_one("#handover-order", Static).update(self.kiosk.error_text(message.error))
 
