@@ -1,4 +1,4 @@
-"""Finding a household and what a screen shows of it: search by code, name or initials, the view.
+"""Finding a household and what a screen shows of it: search by code, name or pinyin, the view.
 
 The app's home screen and household screen call these through `CounterService`; the
 search's pinyin index of a village is built once per `HouseholdFinder` and kept.
@@ -111,10 +111,10 @@ def household_view(session: Session, household: Household, now: datetime) -> Hou
 
 
 class HouseholdFinder:
-    """Household search; keeps each village's pinyin initials once they are worked out."""
+    """Household search; keeps each village's households once their pinyin is worked out."""
 
     def __init__(self) -> None:
-        self._village_index: dict[str, list[tuple[str, Household]]] = {}
+        self._village_index: dict[str, list[Household]] = {}
 
     def find(
         self, session: Session, query: str, village_id: str | None, *, within: str | None = None
@@ -163,17 +163,22 @@ class HouseholdFinder:
             return [_hit(h, villages) for h in found]
         if not village_id or not needle.isalpha():
             return []
-        index = self._initials_index(session, village_id)
-        lower = needle.lower()
-        starts = [h for initials, h in index if initials.startswith(lower)]
-        within_name = [
-            h for initials, h in index if lower in initials and not initials.startswith(lower)
-        ]
-        return [_hit(h, villages) for h in (starts + within_name)[:SEARCH_LIMIT]]
+        from catalog.search import pinyin_match
 
-    def _initials_index(self, session: Session, village_id: str) -> list[tuple[str, Household]]:
-        # pinyin's dictionaries load slowly: only when initials are first searched.
-        from catalog.search import pinyin_initials
+        # Pinyin whole or by initials (li, lin, lxh, linxiaohe): names whose pinyin it spells
+        # from the start first, then those it spells from a later character.
+        spelled = [
+            (start, h)
+            for h in self._village_households(session, village_id)
+            if (start := pinyin_match(needle, h.head_name)) is not None
+        ]
+        starts = [h for start, h in spelled if start == 0]
+        later = [h for start, h in spelled if start > 0]
+        return [_hit(h, villages) for h in (starts + later)[:SEARCH_LIMIT]]
+
+    def _village_households(self, session: Session, village_id: str) -> list[Household]:
+        # pinyin's dictionaries load slowly: only when pinyin is first searched.
+        from catalog.search import pinyin_syllables
 
         if village_id not in self._village_index:
             households = session.exec(
@@ -181,9 +186,9 @@ class HouseholdFinder:
                 .where(Household.village_id == village_id)
                 .order_by(col(Household.code))
             ).all()
-            self._village_index[village_id] = [
-                (pinyin_initials(h.head_name), h) for h in households
-            ]
+            for household in households:
+                pinyin_syllables(household.head_name)  # worked out once, kept
+            self._village_index[village_id] = list(households)
         return self._village_index[village_id]
 
 

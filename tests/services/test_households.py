@@ -23,6 +23,9 @@ pytestmark = pytest.mark.world("fulfilment")
         ("春燕", None, ["HP0002"]),  # part of the head's name
         ("zcy", "heping", ["HP0002"]),  # pinyin initials, within the kiosk's village
         ("zcy", None, []),  # initials need a village: the index stays small
+        ("li", "heping", ["HP0001"]),  # full pinyin: 林
+        ("zhouchunyan", "heping", ["HP0002"]),
+        ("chunyan", "heping", ["HP0002"]),  # from a later character
         ("龘", None, []),
         ("  ", "heping", []),
     ],

@@ -245,3 +245,28 @@ async def test_a_scanner_on_another_keyboard_layout(
         assert await _refused_scan(app, pilot, good.replace(":", "Ö")) == (
             "扫码枪的键盘布局不对（冒号成了“Ö”）：请按说明书把扫码枪设为美式键盘，再扫"
         )
+
+
+async def test_full_pinyin_finds_the_household(make_app: AppFactory, db_path: Path) -> None:
+    # pypinyin as the kiosk loads it (single characters), not the new search itself
+    from catalog.search import lazy_pinyin
+
+    engine = open_database(f"sqlite:///{db_path}")
+    with read_session(engine) as session:
+        target = session.exec(select(Household).where(Household.code == "HP0007")).one()
+    engine.dispose()
+    syllables = lazy_pinyin(target.head_name)
+    app = make_app()
+    async with app.run_test() as pilot:
+        await sign_in(pilot)
+        search = app.screen.query_one("#search")
+        for query in (syllables[0], "".join(syllables)):  # the surname, the whole name
+            search.value = ""
+            await pilot.press(*query)
+            await settle(pilot)
+            table = app.screen.query_one("#hits")
+            assert "HP0007" in [table.get_row_at(i)[0] for i in range(table.row_count)]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HouseholdScreen)
+        assert app.screen.household.code == "HP0007"
