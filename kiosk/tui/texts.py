@@ -492,6 +492,8 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "按户号、姓名或拼音首字母查找农户",
         "Find a household by code, name or initials",
     ),
+    "key.clear-search": ("清空", "Clear"),
+    "key.clear-search.tip": ("清空查找框和查找结果", "Empty the search box and its hits"),
     "key.menu": ("功能", "Menu"),
     "key.menu.tip": ("转到功能菜单", "Go to the menu"),
     "key.receipts": ("小票", "Receipts"),

@@ -270,3 +270,18 @@ async def test_full_pinyin_finds_the_household(make_app: AppFactory, db_path: Pa
         await settle(pilot)
         assert isinstance(app.screen, HouseholdScreen)
         assert app.screen.household.code == "HP0007"
+
+
+async def test_escape_clears_the_home_search(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await sign_in(pilot)
+        search = app.screen.query_one("#search")
+        await pilot.press(*"hp00")
+        await settle(pilot)
+        assert app.screen.query_one("#hits").row_count > 0
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert search.value == "" and app.screen.query_one("#hits").row_count == 0
+        assert app.focused is search

@@ -29,6 +29,9 @@ class HomeScreen(KioskScreen):
         Binding("f3", "focus_menu", "menu", id="menu", tooltip="menu"),
         Binding("f7", "receipts", "receipts", id="receipts", tooltip="receipts"),
         Binding("ctrl+l", "sign_out", "sign-out", id="sign-out", tooltip="sign-out"),
+        Binding(
+            "escape", "clear_search", "clear-search", id="clear-search", tooltip="clear-search"
+        ),
     ]
 
     @dataclass
@@ -92,6 +95,13 @@ class HomeScreen(KioskScreen):
 
     def action_focus_search(self) -> None:
         self.focus_search()
+
+    def action_clear_search(self) -> None:
+        """Esc: the box and its hits emptied for the next customer, the focus back in it."""
+        search = self.query_one("#search", Input)
+        search.value = ""
+        self._show_hits("", [])
+        search.focus()
 
     def action_focus_menu(self) -> None:
         self.query_one("#menu", OptionList).focus()
