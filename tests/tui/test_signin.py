@@ -230,3 +230,21 @@ async def test_the_pin_box_says_whose_pin_it_asks_for(make_app: AppFactory) -> N
         assert (
             str(label.render()) == f"输入 {mask_name(names[1])}（村管理员）的密码（PIN），按回车："
         )
+
+
+async def test_a_sign_out_message_is_gone_once_the_next_operator_signs_in(
+    make_app: AppFactory,
+) -> None:
+    from kiosk.tui.widgets.message_line import MessageLine
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        signin = app.screen
+        assert signin.query_one(MessageLine).message == "已退出登录"
+        await sign_in(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.screen.query_one(MessageLine).message.endswith("您好！请扫描积分卡")
+        assert signin.query_one(MessageLine).message == ""  # nothing left for the next lock
