@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
 from kiosk.core.errors import DomainError
+from kiosk.core.fulfilment import DeadlineCounts
 from kiosk.services.counter import CounterService, ScanTarget, SignedIn
 from kiosk.services.households import HouseholdView
 from kiosk.settings import Settings
@@ -243,6 +244,13 @@ class KioskApp(App[None]):
         for screen in self.screen_stack:
             for bar in screen.query(DeadlineCountsBar):
                 bar.reload()
+
+    def show_counts(self, counts: DeadlineCounts) -> None:
+        """Counts made with a hand-over or cancellation, on every counts bar of the stack now:
+        home shows them the moment it is back in front, without counting again."""
+        for screen in self.screen_stack:
+            for bar in screen.query(DeadlineCountsBar):
+                bar.show(counts)
 
     # --- printing ---
 

@@ -363,3 +363,38 @@ async def test_handing_over_goods_not_in_stock_says_where_to_record_them(
         assert isinstance(app.screen, HandoverScreen)
     with Session(engine) as session:
         assert session.exec(select(Handover)).all() == []
+
+
+async def test_home_counts_change_with_the_hand_over_itself(
+    make_app: AppFactory, place_order: PlaceOrder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = place_order("HP0002", [SOAP], at(2026, 12, 1, 20, 0))  # due 12-03 20:00
+    app, _ = make_app(at(2026, 12, 3, 9, 30))
+    # What home's counts bar holds at the moment the hand-over is reported: no recount
+    # after it, which would land later (~2 s on a busy kiosk).
+    seen: list[DeadlineCounts | None] = []
+    reported = HandoverScreen.on_handover_screen_delivered
+
+    def spy(screen: HandoverScreen, message: HandoverScreen.Delivered) -> None:
+        reported(screen, message)
+        seen.append(app.screen_stack[2].query_one(DeadlineCountsBar).counts)
+
+    monkeypatch.setattr(HandoverScreen, "on_handover_screen_delivered", spy)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in_as_shopkeeper(pilot)
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        assert home.query_one(DeadlineCountsBar).counts == DeadlineCounts(overdue=0, due_today=1)
+        await pilot.press(*f"JFO:{number}", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoverScreen) and app.screen.chosen == {1}
+        await pilot.press("f9")
+        await settle(pilot)
+        assert app.last_message == "已交付 1 项（其中逾期 0 项），交付单已送打印"
+        assert seen == [DeadlineCounts(overdue=0, due_today=0)]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is home
+        assert (
+            str(home.query_one(DeadlineCountsBar).render()) == "待交付：已逾期 0 项 · 今日到期 0 项"
+        )
