@@ -29,7 +29,7 @@ class EntryRow:
     at: datetime
     kind: str
     points: int
-    what: str  # the rule's matter, or the receipt number of a redemption
+    what: str  # the rule's number and whole text, or the receipt number of a redemption
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,8 @@ def household_view(session: Session, household: Household, now: datetime) -> Hou
     entries: list[EntryRow] = []
     for entry in reversed(summary.entries[-RECENT_ENTRIES:]):
         rule = ruleset.get(entry.rule_id) if entry.rule_id else None
-        what = f"{rule.id} {_short(rule.text)}" if rule else (entry.note or entry.rule_id or "")
+        # Whole: the screen cuts it to the width it has, with an ellipsis.
+        what = f"{rule.id} {rule.text}" if rule else (entry.note or entry.rule_id or "")
         entries.append(EntryRow(entry.created_at, entry.kind, entry.points, what))
     return HouseholdView(
         id=summary.id,
@@ -199,9 +200,3 @@ def _hit(household: Household, villages: dict[str, str]) -> HouseholdHit:
         villages.get(household.village_id, household.village_id),
         household.group_name,
     )
-
-
-def _short(text: str, limit: int = 10) -> str:
-    """The head of a rule's text, enough to recognise it in a narrow column."""
-    head = text.split("：")[0]
-    return head if len(head) <= limit else head[: limit - 1] + "…"
