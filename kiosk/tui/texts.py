@@ -67,6 +67,11 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "已交付 {count} 项（其中逾期 {late} 项），交付单已送打印",
         "Handed over {count} line(s), {late} late; slip sent to the printer",
     ),
+    "tui.handover.no_stock": (
+        "“{name}”库存不足（现有 {on_hand}，需要 {qty}）：货到后在“交付期限”屏按 {key} 登记到货，再交付",
+        "Not enough '{name}' in stock ({on_hand} on hand, {qty} needed): when the goods "
+        "arrive, record them with {key} on the Deadlines board, then hand over",
+    ),
     "key.restock": ("到货", "Restock"),
     "key.restock.tip": ("登记送到兑换点的货物", "Record goods delivered to the shop"),
     "key.cancel-line": ("取消此项", "Cancel line"),
@@ -75,10 +80,22 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "Cancel the selected pending line and refund its points (administrators)",
     ),
     "tui.restock.title": ("登记到货", "Goods delivered"),
+    "tui.restock.item": (
+        "物品：序号、名称或拼音（yg=牙膏）",
+        "Item: number, name or pinyin (yg: 牙膏)",
+    ),
     "tui.restock.qty": ("数量（1-9999）", "Quantity (1-9999)"),
     "tui.restock.help": (
-        "输入物品序号和数量，回车确认；Esc 取消",
-        "Type the item number and the quantity, Enter to record; Esc to cancel",
+        "输入物品和数量，回车确认；Esc 取消",
+        "Type the item and the quantity, Enter to record; Esc to cancel",
+    ),
+    "tui.restock.several": (
+        "找到 {count} 个：{names}，请输入序号或再多输几个字",
+        "{count} items match: {names}; type its number or more of its name",
+    ),
+    "tui.restock.which": (
+        "请先输入物品的序号、名称或拼音",
+        "Type the item's number, name or pinyin first",
     ),
     "tui.restock.done": (
         "已登记到货：{name} {qty} 件，现有库存 {on_hand}；{ready} 项待交付物品可交付",
@@ -262,6 +279,10 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.signin.title": ("操作员登录", "Operator sign-in"),
     "tui.signin.choose": ("选择操作员（↑↓ 选择，回车确认）：", "Choose yourself (↑↓, Enter):"),
     "tui.signin.pin": ("输入密码（PIN）后按回车：", "Type your PIN, then Enter:"),
+    "tui.signin.pin_of": (
+        "输入 {name}（{role}）的密码（PIN），按回车：",
+        "{name} ({role}): type the PIN, then Enter:",
+    ),
     "tui.signin.pin_placeholder": ("PIN", "PIN"),
     "tui.signin.demo_pins": (
         "演示数据库：店员 PIN 1111，村管理员 2222，街道管理员 9999；登录后按 F12 模拟扫码",
@@ -298,6 +319,11 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.pin.changed": ("新密码已设置，下次请用新密码登录", "New PIN set: use it from now on"),
     "tui.signout.done": ("已退出登录", "Signed out"),
     "tui.signout.idle": ("长时间无操作，已自动退出登录", "Signed out after a while without use"),
+    "tui.quit.admins_only": (
+        "关闭程序需要村管理员或街道管理员登录",
+        "Only a signed-in administrator may close the program",
+    ),
+    "tui.quit.how": ("按 Ctrl+Q 关闭程序", "Press Ctrl+Q to close the program"),
     # scanning
     "tui.scan.signin_first": ("请先登录，再扫码", "Sign in first, then scan"),
     "tui.scan.finish_dialog": (
@@ -466,6 +492,8 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "按户号、姓名或拼音首字母查找农户",
         "Find a household by code, name or initials",
     ),
+    "key.clear-search": ("清空", "Clear"),
+    "key.clear-search.tip": ("清空查找框和查找结果", "Empty the search box and its hits"),
     "key.menu": ("功能", "Menu"),
     "key.menu.tip": ("转到功能菜单", "Go to the menu"),
     "key.receipts": ("小票", "Receipts"),
