@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from catalog.items import DUE_DAYS, DueClass
@@ -54,6 +54,7 @@ from kiosk.core.models import (
     Role,
     RuleSetRecord,
 )
+from kiosk.core.redemption import receipt_number
 from rules.engine import (
     DraftEntry,
     PastEntry,
@@ -95,7 +96,14 @@ REASONS: dict[str, tuple[str, str]] = {
     "helper": ("互助方记录不成对", "a helper entry without its household's entry"),
     "order_missing": ("订单不在同一批记录中", "the order is not in the same push"),
     "order_entry": ("订单须恰有一条兑换扣分", "an order needs exactly one redemption entry"),
-    "order_number": ("订单号与来源序号不符", "the order number does not match its seq"),
+    "order_number": (
+        "订单号不是本机编号与收据序号",
+        "the order number is not the kiosk id and its receipt seq",
+    ),
+    "receipt_gap": (
+        "收据号不连续（跳号或重号）",
+        "the receipt number skips or repeats one",
+    ),
     "item_unknown": ("兑换物品不存在", "no such catalogue item"),
     "item_price": ("物品积分与目录不符", "the line's points are not the item's price"),
     "due_at": ("承诺兑现时间不符", "the due time is not the item's class after the order"),
@@ -413,11 +421,10 @@ def _check_orders(known: Known, origin: str) -> None:
     for entry in known.rows.get("entries", ()):
         if entry["kind"] == EntryKind.REDEMPTION:
             redemptions[entry["order_id"]].append(entry)
+    _check_receipt_numbers(known, origin)
     for order in known.rows.get(ORDERS.name, ()):
         village = _village_of(known, ORDERS.name, order)
         _operator(known, ORDERS.name, order, "operator_id", ANY_ROLE, village)
-        if order["number"] != f"{origin}-{order['origin_seq']:06d}".upper():
-            raise Inadmissible(ORDERS.name, order, "number", "order_number")
         if len(redemptions.get(order["id"], ())) != 1:
             raise Inadmissible(ORDERS.name, order, "id", "order_entry")
         placed = order["created_at"]
@@ -431,6 +438,41 @@ def _check_orders(known: Known, origin: str) -> None:
                 raise Inadmissible(ORDER_LINES.name, line, "due_class", "enum")
             if line["due_at"] != placed + timedelta(days=DUE_DAYS[DueClass(line["due_class"])]):
                 raise Inadmissible(ORDER_LINES.name, line, "due_at", "due_at")
+
+
+def _check_receipt_numbers(known: Known, origin: str) -> None:
+    """Receipt numbers without gaps: each order is `<kiosk>-<receipt_seq>`, one more than the
+    kiosk's order before it (stored, or earlier in the push), so no number is skipped or
+    given twice. An order of before the receipt counter (`receipt_seq` NULL) keeps its number
+    `<kiosk>-<origin_seq>`, and only until the kiosk's first counter-numbered order."""
+    orders = sorted(known.rows.get(ORDERS.name, ()), key=lambda r: r["origin_seq"])
+    if not orders:
+        return
+    t = ORDERS.table
+    # The kiosk's orders before the push (on a kiosk checking itself, the push's own rows
+    # are stored too: they come after).
+    before = (t.c.origin == origin) & (t.c.origin_seq < orders[0]["origin_seq"])
+    last_counted, last_legacy = known.session.execute(
+        select(
+            select(func.max(t.c.receipt_seq)).where(before).scalar_subquery(),
+            select(func.max(t.c.origin_seq)).where(before).scalar_subquery(),
+        )
+    ).one()
+    for order in orders:
+        seq = order["receipt_seq"]
+        if seq is None:
+            if last_counted is not None or order["number"] != receipt_number(
+                origin, order["origin_seq"]
+            ):
+                raise Inadmissible(ORDERS.name, order, "number", "order_number")
+            last_legacy = order["origin_seq"]
+            continue
+        if order["number"] != receipt_number(origin, seq):
+            raise Inadmissible(ORDERS.name, order, "number", "order_number")
+        previous = last_counted if last_counted is not None else (last_legacy or 0)
+        if seq != previous + 1:
+            raise Inadmissible(ORDERS.name, order, "receipt_seq", "receipt_gap")
+        last_counted = seq
 
 
 def _check_entries(known: Known, findings: list[Finding]) -> None:

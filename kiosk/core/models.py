@@ -182,10 +182,24 @@ class LedgerEntry(SQLModel, table=True):
 
 
 class RedemptionOrder(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("origin", "origin_seq", name="uq_order_origin_seq"),)
+    """One redemption at the counter; `number` is what its receipt carries.
+
+    `receipt_seq` is the order's place in its origin's own receipt counter (no other row
+    takes from it, so receipt numbers have no gaps): `number` is `<origin>-<receipt_seq>`.
+    NULL marks an order numbered before the counter existed, by its `origin_seq`; it keeps
+    that printed number, and the counter continues after the highest of them.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("origin", "origin_seq", name="uq_order_origin_seq"),
+        # An index, not a table constraint: SQLite adds one to a table in place, where a
+        # constraint would rebuild a table other rows refer to (migration 0008).
+        Index("uq_order_receipt_seq", "origin", "receipt_seq", unique=True),
+    )
 
     id: str = Field(primary_key=True)
-    number: str = Field(unique=True)  # receipt number, e.g. K-HP1-000123
+    number: str = Field(unique=True)  # receipt number, e.g. K-HP-01-000123
+    receipt_seq: int | None = None
     household_id: str = Field(foreign_key="household.id", index=True)
     exchange_point_id: str = Field(foreign_key="exchangepoint.id", index=True)
     operator_id: str | None = None

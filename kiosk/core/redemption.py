@@ -366,10 +366,14 @@ def redeem(
     # Numbered as before: the order, its entry, then each hand-over and its stock movement.
     seqs = iter(take_origin_seqs(session, origin, 2 + 2 * len(handed)))
     order_seq = next(seqs)
+    # After the origin's counter row is taken: on PostgreSQL its lock orders two orders'
+    # reads of the last receipt number, on SQLite the write lock already does.
+    receipt_seq = next_receipt_seq(connection, origin)
     created_at = as_utc(now)
     order: dict[str, Any] = {
         "id": order_id or new_id(),
-        "number": f"{origin}-{order_seq:06d}".upper(),
+        "number": receipt_number(origin, receipt_seq),
+        "receipt_seq": receipt_seq,
         "household_id": household.id,
         "exchange_point_id": point_id,
         "operator_id": operator.id,
@@ -459,6 +463,19 @@ def redeem(
     )
 
 
+def receipt_number(origin: str, receipt_seq: int) -> str:
+    """What a receipt carries: the origin (the kiosk id) and its receipt counter."""
+    return f"{origin}-{receipt_seq:06d}".upper()
+
+
+def next_receipt_seq(connection: Connection, origin: str) -> int:
+    """The origin's next receipt number, read inside the order's write transaction: one more
+    than its last order's, so a rolled-back order leaves no hole. Before the origin's first
+    counter-numbered order, its orders were numbered by `origin_seq`: continue after them."""
+    last = connection.execute(_LAST_RECEIPT, {"origin": origin}).scalar()
+    return int(last or 0) + 1
+
+
 def replace_replayed(result: RedeemResult) -> RedeemResult:
     from dataclasses import replace
 
@@ -544,7 +561,20 @@ _ITEMS_BY_NO = sa_select(
     _ITEMS.c.no, _ITEMS.c.name, _ITEMS.c.points, _ITEMS.c.due_class, _ITEMS.c.active
 ).where(_ITEMS.c.no.in_(bindparam("nos", expanding=True)))
 
-_INSERT_ORDER = insert(table_of(RedemptionOrder))
+_ORDERS = table_of(RedemptionOrder)
+# Two index lookups (origin, receipt_seq) and (origin, origin_seq): an origin's orders
+# numbered by origin_seq all come before its first counter-numbered one.
+_LAST_RECEIPT = sa_select(
+    func.coalesce(
+        sa_select(func.max(_ORDERS.c.receipt_seq))
+        .where(_ORDERS.c.origin == bindparam("origin"))
+        .scalar_subquery(),
+        sa_select(func.max(_ORDERS.c.origin_seq))
+        .where(_ORDERS.c.origin == bindparam("origin"))
+        .scalar_subquery(),
+    )
+)
+_INSERT_ORDER = insert(_ORDERS)
 _INSERT_LINE = insert(table_of(OrderLine))
 _INSERT_ENTRY = insert(table_of(LedgerEntry))
 _INSERT_HANDOVER = insert(table_of(Handover))

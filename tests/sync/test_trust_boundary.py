@@ -414,7 +414,21 @@ HOSTILE: dict[str, tuple[Mutation, str]] = {
         "operator_unknown",
     ),
     "order under another kiosk's number": (
-        lambda p, _e: p["rows"]["orders"][0].update(number="K-HP-02-000001"),
+        lambda p, _e: p["rows"]["orders"][0].update(number="K-HP-02-000002"),
+        "order_number",
+    ),
+    "a receipt number that skips": (
+        lambda p, _e: p["rows"]["orders"][0].update(receipt_seq=3, number="K-HP-01-000003"),
+        "receipt_gap",
+    ),
+    "a receipt number given twice": (
+        lambda p, _e: p["rows"]["orders"][0].update(receipt_seq=1, number="K-HP-01-000001"),
+        "receipt_gap",
+    ),
+    "order numbered by its seq after the receipt counter began": (
+        lambda p, _e: p["rows"]["orders"][0].update(
+            receipt_seq=None, number=f"K-HP-01-{p['rows']['orders'][0]['origin_seq']:06d}"
+        ),
         "order_number",
     ),
     "reference that is not a UUID": (
