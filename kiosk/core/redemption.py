@@ -69,6 +69,9 @@ class LineView:
     due_class: str
     due_at: datetime
     handed_at: datetime | None
+    # Handed over at the counter with the order, as against later (after a restock, by its
+    # due date): a receipt says what happened at the counter, so it shows the latter as owed.
+    at_counter: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class RedeemResult:
                     "due_at": line.due_at,
                     "handed_at": line.handed_at,
                     "status": "handed" if line.handed_at else "pending",
+                    "at_counter": line.at_counter,
                 }
                 for line in self.lines
             ],
@@ -457,6 +461,7 @@ def redeem(
                 due_class=row["due_class"],
                 due_at=row["due_at"],
                 handed_at=created_at if line.hand_over else None,
+                at_counter=line.hand_over,
             )
             for line, row in zip(merged, order_lines, strict=True)
         ],
@@ -513,6 +518,8 @@ def order_view(session: Session, order: RedemptionOrder) -> RedeemResult:
             due_class=line.due_class,
             due_at=from_db(line.due_at),
             handed_at=from_db(handover.handed_at) if handover else None,
+            at_counter=handover is not None
+            and from_db(handover.handed_at) <= from_db(order.created_at),
         )
         for line, handover in rows
     ]

@@ -430,6 +430,7 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.receipt.total": ("合计：{total} 分", "Total: {total} points"),
     "tui.receipt.balance": ("余额：{before} → {after} 分", "Balance: {before} → {after}"),
     "tui.receipt.due": ("应于 {due} 前交付", "due by {due}"),
+    "tui.receipt.handed_later": ("，{at} 已交付", ", handed over {at}"),
     "tui.receipt.reprint_queued": ("已补打小票：{number}", "Reprint queued: {number}"),
     "tui.receipts.title": (
         "最近的兑换单（回车预览小票，F6 补打，F8 重试打印）",
