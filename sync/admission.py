@@ -126,6 +126,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "dispute_unknown": ("异议不存在", "no such dispute"),
     "breaks_books": ("写入后账目不平", "the books would not balance after it"),
     "other_village": ("不属于本村", "not of this kiosk's village"),
+    "four_eyes": (
+        "登记申报或异议的管理员不能自己审核",
+        "the administrator who took the request down decided it",
+    ),
 }
 
 
@@ -919,6 +923,8 @@ def _check_declarations(known: Known) -> None:
             or not all(isinstance(name, str) and 0 < len(name) <= 200 for name in evidence)
         ):
             raise Inadmissible("declarations", row, "evidence", "range")
+        if row["filed_by"] is not None:
+            _operator(known, "declarations", row, "filed_by", AWARDING, village)
     decisions = known.rows.get("declaration_decisions", ())
     if not decisions:
         return
@@ -932,6 +938,8 @@ def _check_declarations(known: Known) -> None:
             )
         village = _village_of(known, "declaration_decisions", declaration)
         _operator(known, "declaration_decisions", decision, "decided_by", AWARDING, village)
+        if decision["decided_by"] == declaration["filed_by"]:
+            raise Inadmissible("declaration_decisions", decision, "decided_by", "four_eyes")
         if decision["decided_at"] < _at(declaration["created_at"]):
             raise Inadmissible("declaration_decisions", decision, "decided_at", "before_parent")
         _check_decision(known, decision, declaration)
@@ -969,7 +977,9 @@ def _check_disputes(known: Known) -> None:
     disputes = known.rows.get("disputes", ())
     known.load("entries", (d["entry_id"] for d in disputes), _ENTRY_COLUMNS)
     for dispute in disputes:
-        _village_of(known, "disputes", dispute)
+        village = _village_of(known, "disputes", dispute)
+        if dispute["recorded_by"] is not None:
+            _operator(known, "disputes", dispute, "recorded_by", AWARDING, village)
         entry = known.get("entries", dispute["entry_id"])
         if entry is None:
             raise Inadmissible("disputes", dispute, "entry_id", "entry_unknown")
@@ -991,6 +1001,8 @@ def _check_disputes(known: Known) -> None:
             raise Inadmissible("dispute_resolutions", resolution, "dispute_id", "dispute_unknown")
         village = _village_of(known, "dispute_resolutions", decided)
         _operator(known, "dispute_resolutions", resolution, "decided_by", AWARDING, village)
+        if resolution["decided_by"] == decided["recorded_by"]:
+            raise Inadmissible("dispute_resolutions", resolution, "decided_by", "four_eyes")
         if resolution["decided_at"] < _at(decided["created_at"]):
             raise Inadmissible("dispute_resolutions", resolution, "decided_at", "before_parent")
         outcome = resolution["outcome"]

@@ -367,6 +367,9 @@ class Declaration(SQLModel, table=True):
     # Content-hash file names under the evidence directory beside the database. Only the
     # names travel with the sync; the photo files are carried separately.
     evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The administrator who filed it for the household (four eyes: never its decider); None
+    # for one filed before this was recorded, or without an operator.
+    filed_by: str | None = None
     created_at: datetime
     origin: str
     origin_seq: int
@@ -413,6 +416,9 @@ class Dispute(SQLModel, table=True):
     household_id: str = Field(foreign_key="household.id", index=True)
     raised_by: str  # the villager's own words for who they are; not an operator
     description: str
+    # The administrator who recorded it (four eyes: never its decider); None for one
+    # recorded before this was kept, or without an operator.
+    recorded_by: str | None = None
     created_at: datetime
     origin: str
     origin_seq: int

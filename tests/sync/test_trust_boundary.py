@@ -431,6 +431,14 @@ HOSTILE: dict[str, tuple[Mutation, str]] = {
         ),
         "order_number",
     ),
+    "declaration filed by an unknown operator": (
+        lambda p, _e: p["rows"]["declarations"][0].update(filed_by="nobody"),
+        "operator_unknown",
+    ),
+    "dispute recorded by the shopkeeper": (
+        lambda p, _e: p["rows"]["disputes"][0].update(recorded_by="shop-heping"),
+        "operator_role",
+    ),
     "reference that is not a UUID": (
         lambda p, _e: _rows(p, "entries", kind="redemption").update(group_id="not-a-uuid"),
         "bad_id",

@@ -226,6 +226,7 @@ class FileDeclarationScreen(AdminScreen):
                 helper_id=helper_id,
                 photos=photos,
                 evidence_dir=evidence_dir_for(self.backend),
+                operator_id=self.operator_id,
             )
         except DomainError as error:
             self.post_message(self.Filed(None, error))

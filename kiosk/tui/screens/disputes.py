@@ -200,7 +200,9 @@ class RaiseDisputeScreen(AdminScreen):
     @work(thread=True, exclusive=True, group="dispute-raise")
     def _raise(self, entry_id: str, raised_by: str, description: str) -> None:
         try:
-            raised = self.backend.admin.record_dispute(entry_id, raised_by, description)
+            raised = self.backend.admin.record_dispute(
+                entry_id, raised_by, description, self.operator_id
+            )
         except DomainError as error:
             self.post_message(self.Raised(None, error))
             return
