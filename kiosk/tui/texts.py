@@ -170,8 +170,8 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.col.reason": ("原因", "Reason"),
     "tui.col.operator": ("操作员", "Operator"),
     "tui.col.rank": ("排名", "Rank"),
-    "tui.col.quarter": ("本季度", "Quarter"),
-    "tui.col.year": ("本年累计", "Year"),
+    "tui.col.quarter": ("本季", "Qtr"),
+    "tui.col.year": ("本年", "Year"),
     "tui.col.balance": ("余额", "Balance"),
     "tui.col.earned": ("得分", "Earned"),
     "tui.decl.title": (

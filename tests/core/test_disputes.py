@@ -266,9 +266,7 @@ def test_a_dispute_needs_a_villager_and_a_reason(
         )
 
 
-def test_the_administrator_who_recorded_a_dispute_may_not_decide_it(
-    engine: Engine, db: Db
-) -> None:
+def test_the_administrator_who_recorded_a_dispute_may_not_decide_it(engine: Engine, db: Db) -> None:
     """Four eyes: a dispute the village administrator took down is upheld or corrected by
     another administrator; the one who recorded it is refused and nothing is written."""
     entry_id = give(engine, "HP0001", "P08", at(2026, 11, 10)).entries[0].id

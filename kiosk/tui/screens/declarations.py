@@ -31,15 +31,16 @@ class DeclarationsScreen(DecisionListScreen[DeclarationView]):
     TITLE_KEY = "tui.decl.title"
     EMPTY_KEY = "tui.decl.empty"
     NOTE_KEY = "tui.decl.reason"
+    # Numbers before the long texts: at 80 columns a rule's text may run off, a count never.
     COLUMN_KEYS = (
         "tui.col.date",
         "tui.col.code",
         "tui.col.head",
-        "tui.col.rule",
         "tui.col.qty",
-        "tui.col.helper",
-        "tui.col.description",
         "tui.col.photos",
+        "tui.col.helper",
+        "tui.col.rule",
+        "tui.col.description",
     )
     LIST_ID = "pending"
     NOTE_ID = "reason"
@@ -59,11 +60,11 @@ class DeclarationsScreen(DecisionListScreen[DeclarationView]):
             f"{local(item.created_at):%m-%d %H:%M}",
             item.household_code,
             mask_name(item.household_head),
-            f"{item.rule_id} {item.rule_text}",
             str(item.quantity),
-            item.helper_code or "",
-            item.description,
             str(len(item.evidence)),
+            item.helper_code or "",
+            f"{item.rule_id} {item.rule_text}",
+            item.description,
         )
 
     def key_of(self, item: DeclarationView) -> str:

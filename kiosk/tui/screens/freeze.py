@@ -9,7 +9,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
@@ -49,9 +49,15 @@ class FreezeScreen(AdminScreen):
         table: DataTable[str] = DataTable(id="frozen", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="frozen-empty")
+        # Labels above the fields: a placeholder goes once the field is filled.
         with Horizontal(id="freeze-form"):
-            yield Input(placeholder=self.t("tui.freeze.code"), id="code")
-            yield Input(placeholder=self.t("tui.freeze.until"), id="until")
+            with Vertical():
+                yield Label(self.t("tui.freeze.code"), classes="field-label")
+                yield Input(placeholder=self.t("tui.freeze.code"), id="code")
+            with Vertical():
+                yield Label(self.t("tui.freeze.until"), classes="field-label")
+                yield Input(placeholder=self.t("tui.freeze.until"), id="until")
+        yield Label(self.t("tui.freeze.reason"), classes="field-label")
         yield Input(placeholder=self.t("tui.freeze.reason"), id="reason")
         yield MessageLine()
         yield Footer()
