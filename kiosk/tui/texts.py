@@ -130,6 +130,27 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "tui.admin.signin": ("请先登录", "Sign in first"),
     "tui.admin.pick": ("请先选中一行", "Select a row first"),
+    # Asked before a decision that changes points or freezes (the safe answer has the focus).
+    "tui.decide.no": ("取消（Esc）", "Cancel (Esc)"),
+    "tui.freeze.need_code": ("请先填写户号", "Enter the household code first"),
+    "tui.decide.yes": ("确认（←→ 选择）", "Confirm (←→)"),
+    "tui.decide.approve": (
+        "通过 {code} 的申报：{rule} ×{qty}，并记入积分？",
+        "Approve {code}'s declaration: {rule} ×{qty}, and award its points?",
+    ),
+    "tui.decide.uphold": (
+        "维持 {code} 的原记录（{entry}），结束这条异议？",
+        "Uphold {code}'s entry ({entry}) and close the dispute?",
+    ),
+    "tui.decide.correct": (
+        "更正 {code} 的记录（{entry}），冲回这 {points} 分？",
+        "Correct {code}'s entry ({entry}), reversing its {points} points?",
+    ),
+    "tui.decide.freeze": (
+        "冻结 {code} 兑换至 {until}？",
+        "Freeze {code}'s redemptions until {until}?",
+    ),
+    "tui.decide.award": ("{code}：{what}，确认记入？", "{code}: {what}. Record it?"),
     "tui.award.title": (
         "加分 / 扣分：先找农户，再选规则，看清将记的分数后按 F9 确认",
         "Award / deduct: find the household, choose the rule, check the points, F9 to confirm",

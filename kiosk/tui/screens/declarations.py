@@ -79,7 +79,15 @@ class DeclarationsScreen(DecisionListScreen[DeclarationView]):
 
     def action_approve(self) -> None:
         operator_id = self.operator_id
-        self.decide(lambda item: self.backend.admin.decide_declaration(item.id, operator_id))
+        self.decide(
+            lambda item: self.backend.admin.decide_declaration(item.id, operator_id),
+            lambda item: self.t(
+                "tui.decide.approve",
+                code=item.household_code,
+                rule=f"{item.rule_id} {item.rule_text}",
+                qty=item.quantity,
+            ),
+        )
 
     def action_reject(self) -> None:
         operator_id, reason = self.operator_id, self.note

@@ -102,12 +102,20 @@ class FreezeScreen(AdminScreen):
     def action_freeze(self) -> None:
         if self.busy:
             return
-        self.busy = True
-        self._freeze(
-            self.query_one("#code", Input).value.strip(),
-            self.query_one("#until", Input).value.strip(),
-            self.query_one("#reason", Input).value,
-        )
+        code = self.query_one("#code", Input).value.strip()
+        until = self.query_one("#until", Input).value.strip()
+        reason = self.query_one("#reason", Input).value
+        if not code:
+            self.kiosk.say(self.t("tui.freeze.need_code"), error=True)
+            return
+
+        def go() -> None:
+            if self.busy:
+                return
+            self.busy = True
+            self._freeze(code, until, reason)
+
+        self.confirm_then(self.t("tui.decide.freeze", code=code, until=until or "-"), go)
 
     @work(thread=True, exclusive=True, group="freeze-write")
     def _freeze(self, code: str, until_text: str, reason: str) -> None:
