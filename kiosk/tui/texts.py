@@ -222,6 +222,12 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "Evidence photos (file paths, comma separated)",
     ),
     "tui.decl.filed": ("申报已登记，待审核", "Declaration filed, pending review"),
+    "tui.decl.rule_label": (
+        "规则（正面清单；输入文字、拼音首字母或编号搜索，回车选中）",
+        "Rule (positive list; search by words, initials or number, Enter picks)",
+    ),
+    "tui.decl.rule_chosen": ("已选：{rule}", "Chosen: {rule}"),
+    "tui.decl.rule_none": ("尚未选择规则", "No rule chosen yet"),
     "tui.disp.title": (
         "异议：先填处理意见，F9 维持原记录，F10 更正",
         "Disputes: type the decision note, F9 upholds, F10 corrects",

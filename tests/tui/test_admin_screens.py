@@ -115,9 +115,17 @@ async def test_declarations_of_the_village_approved_rejected_and_filed(
         await pilot.press("enter")
         await settle(pilot)
         assert "HP0004 陶*帆" in str(app.screen.query_one("#household-info").render())
-        await type_into(pilot, "#rule", "P08", submit=False)
+        # The rule is searched as on the award screen (its words, initials or number).
+        await type_into(pilot, "#rule-search", "P08")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "已选：P08" in str(app.screen.query_one("#rule-info").render())
+        assert app.screen.focused is app.screen.query_one("#description")
         app.screen.query_one("#description").value = "清理村道垃圾桶"
         app.screen.query_one("#photos").value = str(card)  # 并上传照片等相关证据
+        # Filled in, every field still says what it is.
+        labels = [str(label.render()) for label in app.screen.query(".field-label")]
+        assert "农户（户号或扫积分卡）" in labels and "申报的事情" in labels
         await pilot.press("f9")
         await settle(pilot)
         assert app.last_message == "申报已登记，待审核"
