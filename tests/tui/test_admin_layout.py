@@ -11,13 +11,13 @@ from sqlalchemy.engine import Engine
 from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.widget import Widget
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from kiosk.core.db import write_session
 from kiosk.core.disputes import raise_dispute
 from tests.support.builders import earn, household
 from tests.support.clock import at
-from tests.support.pilot import AppFactory, settle, sign_in_as
+from tests.support.pilot import AppFactory, settle, sign_in_as, type_into
 from tests.tui.test_admin_screens import declare, give
 
 pytestmark = pytest.mark.world("admin")
@@ -121,4 +121,48 @@ async def test_every_field_is_reached_by_tab_and_seen_and_no_number_is_cut(
                 hidden.append(f"{type(focused).__name__}#{focused.id}")
         missing = [f"{type(w).__name__}#{w.id}" for w in focusable if w not in reached]
         assert (missing, hidden) == ([], [])
+        assert _cut_numbers(app) == []
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_lists_after_saving_a_declaration_and_a_dispute_show_every_number(
+    make_app: AppFactory, engine: Engine, size: tuple[int, int]
+) -> None:
+    """Back from the form that saved one, the list holds the new row at once, its rows drawn
+    one a line, and no column of numbers past the edge."""
+    _world(engine)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await sign_in_as(pilot, "admin-heping")
+        app.open_screen("declarations")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await type_into(pilot, "#household", "HP0004")
+        await type_into(pilot, "#helper", "HP0003")
+        await type_into(pilot, "#rule-search", "P08")
+        await pilot.press("enter")
+        await settle(pilot)
+        app.screen.query_one("#description", Input).value = "清理村道"
+        await pilot.press("f9")
+        await settle(pilot)
+        assert app.last_message == "申报已登记，待审核"
+        table = app.screen.query_one("#pending", DataTable)
+        assert table.row_count == 2
+        assert table.region.height >= table.row_count + 1  # header and each row a line
+        assert _cut_numbers(app) == []
+
+        app.open_screen("disputes")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await type_into(pilot, "#household", "HP0002")
+        app.screen.query_one("#raised-by", Input).value = "户主本人"
+        app.screen.query_one("#description", Input).value = "分数不对"
+        await pilot.press("f9")
+        await settle(pilot)
+        assert app.last_message == "异议已登记，待村支两委处理"
+        table = app.screen.query_one("#disputes", DataTable)
+        assert table.row_count == 2
+        assert table.region.height >= table.row_count + 1
         assert _cut_numbers(app) == []
