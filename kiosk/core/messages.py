@@ -246,6 +246,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "该申报已处理（{status_zh}，{by}，{at}），不能再次处理",
         "This declaration was already decided ({status}, {by}, {at})",
     ),
+    "declaration.four_eyes": (
+        "这条申报是您本人登记的，须由另一位管理员审核",
+        "You filed this declaration; another administrator must decide it",
+    ),
     "declaration.status.pending": ("待审核", "pending"),
     "declaration.status.approved": ("已通过", "approved"),
     "declaration.status.rejected": ("已驳回", "rejected"),
@@ -299,6 +303,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dispute.note": (
         "请写明村支两委的处理意见（1到{max}个字）",
         "Give the committee's decision note (1 to {max} characters)",
+    ),
+    "dispute.four_eyes": (
+        "这条异议是您本人登记的，须由另一位管理员处理",
+        "You recorded this dispute; another administrator must decide it",
     ),
     "dispute.status.open": ("待处理", "open"),
     "dispute.status.upheld": ("维持原记录", "upheld"),

@@ -147,6 +147,27 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "tui.admin.signin": ("请先登录", "Sign in first"),
     "tui.admin.pick": ("请先选中一行", "Select a row first"),
+    # Asked before a decision that changes points or freezes (the safe answer has the focus).
+    "tui.decide.no": ("取消（Esc）", "Cancel (Esc)"),
+    "tui.freeze.need_code": ("请先填写户号", "Enter the household code first"),
+    "tui.decide.yes": ("确认（←→ 选择）", "Confirm (←→)"),
+    "tui.decide.approve": (
+        "通过 {code} 的申报：{rule} ×{qty}，并记入积分？",
+        "Approve {code}'s declaration: {rule} ×{qty}, and award its points?",
+    ),
+    "tui.decide.uphold": (
+        "维持 {code} 的原记录（{entry}），结束这条异议？",
+        "Uphold {code}'s entry ({entry}) and close the dispute?",
+    ),
+    "tui.decide.correct": (
+        "更正 {code} 的记录（{entry}），冲回这 {points} 分？",
+        "Correct {code}'s entry ({entry}), reversing its {points} points?",
+    ),
+    "tui.decide.freeze": (
+        "冻结 {code} 兑换至 {until}？",
+        "Freeze {code}'s redemptions until {until}?",
+    ),
+    "tui.decide.award": ("{code}：{what}，确认记入？", "{code}: {what}. Record it?"),
     "tui.award.title": (
         "加分 / 扣分：先找农户，再选规则，看清将记的分数后按 F9 确认",
         "Award / deduct: find the household, choose the rule, check the points, F9 to confirm",
@@ -187,8 +208,8 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.col.reason": ("原因", "Reason"),
     "tui.col.operator": ("操作员", "Operator"),
     "tui.col.rank": ("排名", "Rank"),
-    "tui.col.quarter": ("本季度", "Quarter"),
-    "tui.col.year": ("本年累计", "Year"),
+    "tui.col.quarter": ("本季", "Qtr"),
+    "tui.col.year": ("本年", "Year"),
     "tui.col.balance": ("余额", "Balance"),
     "tui.col.earned": ("得分", "Earned"),
     "tui.decl.title": (
@@ -218,6 +239,12 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "Evidence photos (file paths, comma separated)",
     ),
     "tui.decl.filed": ("申报已登记，待审核", "Declaration filed, pending review"),
+    "tui.decl.rule_label": (
+        "规则（正面清单；输入文字、拼音首字母或编号搜索，回车选中）",
+        "Rule (positive list; search by words, initials or number, Enter picks)",
+    ),
+    "tui.decl.rule_chosen": ("已选：{rule}", "Chosen: {rule}"),
+    "tui.decl.rule_none": ("尚未选择规则", "No rule chosen yet"),
     "tui.disp.title": (
         "异议：先填处理意见，F9 维持原记录，F10 更正",
         "Disputes: type the decision note, F9 upholds, F10 corrects",
@@ -456,6 +483,7 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.receipt.total": ("合计：{total} 分", "Total: {total} points"),
     "tui.receipt.balance": ("余额：{before} → {after} 分", "Balance: {before} → {after}"),
     "tui.receipt.due": ("应于 {due} 前交付", "due by {due}"),
+    "tui.receipt.handed_later": ("，{at} 已交付", ", handed over {at}"),
     "tui.receipt.reprint_queued": ("已补打小票：{number}", "Reprint queued: {number}"),
     "tui.receipts.title": (
         "最近的兑换单（回车预览小票，F6 补打，F8 重试打印）",

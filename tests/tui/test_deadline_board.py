@@ -243,6 +243,57 @@ async def test_a_fully_handed_order_scans_to_its_receipt(
         assert isinstance(app.screen, HomeScreen)
 
 
+async def test_the_receipt_of_a_line_handed_over_later_shows_it_owed_and_when_handed(
+    make_app: AppFactory, place_order: PlaceOrder, engine: Engine
+) -> None:
+    """Toothpaste handed over at the counter, the rice cooker owed and handed over eight days
+    on: the preview and a reprint both say what happened at the counter (the cooker owed,
+    due 12-08) and when the cooker was handed over, never 当场交付 for it."""
+    from kiosk.tui.screens.receipt import ReceiptScreen
+
+    with write_session(engine) as session:
+        point = session.get(ExchangePoint, "heping-shop")
+        assert point is not None
+        restock(session, point, TOOTHPASTE, 1, operator(session, "shop-heping"), at(2026, 12, 1))
+    number = place_order("HP0001", [TOOTHPASTE, RICE_COOKER], at(2026, 12, 1, 10, 0))
+    with write_session(engine) as session:
+        from kiosk.core.fulfilment import hand_over, resolve_order
+
+        order = resolve_order(session, number)
+        shop = operator(session, "shop-heping")
+        hand_over(session, order, [1], shop, at(2026, 12, 1, 10, 0))  # at the counter
+        point = session.get(ExchangePoint, "heping-shop")
+        assert point is not None
+        restock(session, point, RICE_COOKER, 1, shop, at(2026, 12, 8))
+        hand_over(session, resolve_order(session, number), [2], shop, at(2026, 12, 9, 10, 0))
+
+    app, printer = make_app(at(2026, 12, 10, 9, 0))
+    async with app.run_test(size=(110, 32)) as pilot:
+        await sign_in_as_shopkeeper(pilot)
+        await pilot.press(*f"JFO:{number}", "enter")  # fully handed over: its receipt opens
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReceiptScreen)
+        info = str(screen.query_one("#order-info").render())
+        (toothpaste,) = [line for line in info.splitlines() if "牙膏" in line]
+        (cooker,) = [line for line in info.splitlines() if "电饭煲" in line]
+        assert toothpaste.endswith("当场交付")
+        assert "当场" not in cooker
+        assert cooker.endswith("应于 12-08 10:00 前交付，12-09 10:00 已交付")
+
+        await pilot.press("f6")
+        await settle(pilot)
+        assert "【补打】" in screen.paper
+        paper = preview_text(printer.output)
+        assert "【补打】" in paper
+        after_cooker = paper.split("电饭煲", 1)[1].split("合计", 1)[0]
+        assert "当场" not in after_cooker
+        assert "应于 12月08日前到位" in after_cooker
+        assert "已于 12月09日 10:00 交付" in after_cooker
+        assert "已当场交付" in paper.split("牙膏", 1)[1].split("电饭煲", 1)[0]
+        assert "未到位物品凭此凭条领取" not in paper  # nothing is owed any more
+
+
 async def test_restock_on_the_board_makes_the_rice_cooker_ready(
     make_app: AppFactory, place_order: PlaceOrder, engine: Engine
 ) -> None:
