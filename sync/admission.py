@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from catalog.items import DUE_DAYS, DueClass
@@ -55,6 +55,7 @@ from kiosk.core.models import (
     Role,
     RuleSetRecord,
 )
+from kiosk.core.redemption import receipt_number
 from rules.engine import (
     DraftEntry,
     PastEntry,
@@ -96,7 +97,14 @@ REASONS: dict[str, tuple[str, str]] = {
     "helper": ("互助方记录不成对", "a helper entry without its household's entry"),
     "order_missing": ("订单不在同一批记录中", "the order is not in the same push"),
     "order_entry": ("订单须恰有一条兑换扣分", "an order needs exactly one redemption entry"),
-    "order_number": ("订单号与来源序号不符", "the order number does not match its seq"),
+    "order_number": (
+        "订单号不是本机编号与收据序号",
+        "the order number is not the kiosk id and its receipt seq",
+    ),
+    "receipt_gap": (
+        "收据号不连续（跳号或重号）",
+        "the receipt number skips or repeats one",
+    ),
     "item_unknown": ("兑换物品不存在", "no such catalogue item"),
     "item_price": ("物品积分与目录不符", "the line's points are not the item's price"),
     "stale_price": (
@@ -123,6 +131,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "dispute_unknown": ("异议不存在", "no such dispute"),
     "breaks_books": ("写入后账目不平", "the books would not balance after it"),
     "other_village": ("不属于本村", "not of this kiosk's village"),
+    "four_eyes": (
+        "登记申报或异议的管理员不能自己审核",
+        "the administrator who took the request down decided it",
+    ),
 }
 
 
@@ -442,11 +454,10 @@ def _check_orders(known: Known, origin: str, findings: list[Finding]) -> None:
     for entry in known.rows.get("entries", ()):
         if entry["kind"] == EntryKind.REDEMPTION:
             redemptions[entry["order_id"]].append(entry)
+    _check_receipt_numbers(known, origin)
     for order in known.rows.get(ORDERS.name, ()):
         village = _village_of(known, ORDERS.name, order)
         _operator(known, ORDERS.name, order, "operator_id", ANY_ROLE, village)
-        if order["number"] != f"{origin}-{order['origin_seq']:06d}".upper():
-            raise Inadmissible(ORDERS.name, order, "number", "order_number")
         if len(redemptions.get(order["id"], ())) != 1:
             raise Inadmissible(ORDERS.name, order, "id", "order_entry")
         placed = order["created_at"]
@@ -459,6 +470,41 @@ def _check_orders(known: Known, origin: str, findings: list[Finding]) -> None:
                 raise Inadmissible(ORDER_LINES.name, line, "due_class", "enum")
             if line["due_at"] != placed + timedelta(days=DUE_DAYS[DueClass(line["due_class"])]):
                 raise Inadmissible(ORDER_LINES.name, line, "due_at", "due_at")
+
+
+def _check_receipt_numbers(known: Known, origin: str) -> None:
+    """Receipt numbers without gaps: each order is `<kiosk>-<receipt_seq>`, one more than the
+    kiosk's order before it (stored, or earlier in the push), so no number is skipped or
+    given twice. An order of before the receipt counter (`receipt_seq` NULL) keeps its number
+    `<kiosk>-<origin_seq>`, and only until the kiosk's first counter-numbered order."""
+    orders = sorted(known.rows.get(ORDERS.name, ()), key=lambda r: r["origin_seq"])
+    if not orders:
+        return
+    t = ORDERS.table
+    # The kiosk's orders before the push (on a kiosk checking itself, the push's own rows
+    # are stored too: they come after).
+    before = (t.c.origin == origin) & (t.c.origin_seq < orders[0]["origin_seq"])
+    last_counted, last_legacy = known.session.execute(
+        select(
+            select(func.max(t.c.receipt_seq)).where(before).scalar_subquery(),
+            select(func.max(t.c.origin_seq)).where(before).scalar_subquery(),
+        )
+    ).one()
+    for order in orders:
+        seq = order["receipt_seq"]
+        if seq is None:
+            if last_counted is not None or order["number"] != receipt_number(
+                origin, order["origin_seq"]
+            ):
+                raise Inadmissible(ORDERS.name, order, "number", "order_number")
+            last_legacy = order["origin_seq"]
+            continue
+        if order["number"] != receipt_number(origin, seq):
+            raise Inadmissible(ORDERS.name, order, "number", "order_number")
+        previous = last_counted if last_counted is not None else (last_legacy or 0)
+        if seq != previous + 1:
+            raise Inadmissible(ORDERS.name, order, "receipt_seq", "receipt_gap")
+        last_counted = seq
 
 
 def _check_entries(known: Known, findings: list[Finding]) -> None:
@@ -913,6 +959,8 @@ def _check_declarations(known: Known) -> None:
             or not all(isinstance(name, str) and 0 < len(name) <= 200 for name in evidence)
         ):
             raise Inadmissible("declarations", row, "evidence", "range")
+        if row["filed_by"] is not None:
+            _operator(known, "declarations", row, "filed_by", AWARDING, village)
     decisions = known.rows.get("declaration_decisions", ())
     if not decisions:
         return
@@ -926,6 +974,8 @@ def _check_declarations(known: Known) -> None:
             )
         village = _village_of(known, "declaration_decisions", declaration)
         _operator(known, "declaration_decisions", decision, "decided_by", AWARDING, village)
+        if decision["decided_by"] == declaration["filed_by"]:
+            raise Inadmissible("declaration_decisions", decision, "decided_by", "four_eyes")
         if decision["decided_at"] < _at(declaration["created_at"]):
             raise Inadmissible("declaration_decisions", decision, "decided_at", "before_parent")
         _check_decision(known, decision, declaration)
@@ -963,7 +1013,9 @@ def _check_disputes(known: Known) -> None:
     disputes = known.rows.get("disputes", ())
     known.load("entries", (d["entry_id"] for d in disputes), _ENTRY_COLUMNS)
     for dispute in disputes:
-        _village_of(known, "disputes", dispute)
+        village = _village_of(known, "disputes", dispute)
+        if dispute["recorded_by"] is not None:
+            _operator(known, "disputes", dispute, "recorded_by", AWARDING, village)
         entry = known.get("entries", dispute["entry_id"])
         if entry is None:
             raise Inadmissible("disputes", dispute, "entry_id", "entry_unknown")
@@ -985,6 +1037,8 @@ def _check_disputes(known: Known) -> None:
             raise Inadmissible("dispute_resolutions", resolution, "dispute_id", "dispute_unknown")
         village = _village_of(known, "dispute_resolutions", decided)
         _operator(known, "dispute_resolutions", resolution, "decided_by", AWARDING, village)
+        if resolution["decided_by"] == decided["recorded_by"]:
+            raise Inadmissible("dispute_resolutions", resolution, "decided_by", "four_eyes")
         if resolution["decided_at"] < _at(decided["created_at"]):
             raise Inadmissible("dispute_resolutions", resolution, "decided_at", "before_parent")
         outcome = resolution["outcome"]

@@ -41,6 +41,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--helper", help="the helping household of a mutual-help declaration")
     p.add_argument("--description", required=True)
     p.add_argument("--photo", type=Path, action="append", default=[], help="evidence (repeat)")
+    p.add_argument(
+        "--operator", help="the administrator filing it for the household (may not decide it)"
+    )
     add_json_option(p)
     p = _command(sub, "list", declaration_list, "pending declarations, or one household's")
     p.add_argument("--village")
@@ -65,6 +68,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("entry", help="ledger entry id (or its first 6+ characters)")
     p.add_argument("--by", required=True, help="the villager raising it")
     p.add_argument("--description", required=True)
+    p.add_argument("--operator", help="the administrator recording it (may not decide it)")
     add_json_option(p)
     p = _command(sub, "list", dispute_list, "open disputes (or all with --all)")
     p.add_argument("--village")
@@ -170,6 +174,7 @@ def declaration_file(args: argparse.Namespace) -> int:
     from kiosk.core.db import write_session
     from kiosk.core.declarations import file_declaration
     from kiosk.core.households import resolve_household
+    from kiosk.core.reference import operator_by_id
 
     with write_session(open_engine(args)) as session:
         household = resolve_household(session, args.code)
@@ -184,6 +189,7 @@ def declaration_file(args: argparse.Namespace) -> int:
             helper=helper,
             photos=args.photo,
             evidence_dir=settings_of(args).evidence_path,
+            filed_by=operator_by_id(session, args.operator) if args.operator else None,
         )
     if args.json:
         print_json(view.as_json())
@@ -293,6 +299,7 @@ def _print_dispute(view: Any) -> None:
 def dispute_raise(args: argparse.Namespace) -> int:
     from kiosk.core.db import write_session
     from kiosk.core.disputes import raise_dispute
+    from kiosk.core.reference import operator_by_id
 
     with write_session(open_engine(args)) as session:
         view = raise_dispute(
@@ -301,6 +308,7 @@ def dispute_raise(args: argparse.Namespace) -> int:
             raised_by=args.by,
             description=args.description,
             now=now(),
+            recorded_by=operator_by_id(session, args.operator) if args.operator else None,
         )
     if args.json:
         print_json(view.as_json())

@@ -60,11 +60,31 @@ class OrderScan:
 Scan = CardScan | ShortCodeScan | OrderScan
 
 
+def read_separators(text: str) -> str:
+    """`text` with a card's or order's `;` separators read as the `:` they were meant to be.
+
+    A scanner whose keyboard layout differs from the kiosk's types the shifted `:` as the
+    unshifted `;` of the same key. Reading them back cannot open a wrong household: only
+    the separators change, a card's signature covers its code and version (an altered one
+    is refused as forged), and an order number is looked up exactly as scanned.
+    """
+    upper = text.strip().upper()
+    if upper.startswith((CARD_PREFIX + ";", ORDER_PREFIX + ";")):
+        return upper.replace(";", ":")
+    return text
+
+
 def parse_scan(raw: str) -> Scan:
     """Classify what the scanner (or the shopkeeper) typed; garbage raises BadInput."""
     if len(raw) > MAX_SCAN_LENGTH:
         raise BadInput("code.garbled")
-    text = raw.strip().upper()
+    text = read_separators(raw).strip().upper()
+    if text.startswith((CARD_PREFIX, ORDER_PREFIX)) and len(text) > len(CARD_PREFIX):
+        separator = text[len(CARD_PREFIX)]
+        if separator != ":" and not (separator.isascii() and separator.isalnum()):
+            # Another layout's character where every code has its colon (Ö on a German
+            # layout): the scanner's keyboard setting, not the card, is what to fix.
+            raise BadInput("code.layout", got=separator)
     if not text or not text.isascii() or not text.isprintable():
         raise BadInput("code.garbled")
     if match := _CARD.match(text):
@@ -102,7 +122,7 @@ def _signature_bytes(text: str) -> bytes:
 
 def looks_like_payload(text: str) -> bool:
     """True when `text` is a whole card or order code (used to spot scanner bursts)."""
-    upper = text.strip().upper()
+    upper = read_separators(text).strip().upper()
     return bool(_CARD.match(upper) or _ORDER.match(upper))
 
 

@@ -217,8 +217,11 @@ def file_declaration(
     photos: Sequence[Path] = (),
     evidence_dir: Path | None = None,
     declaration_id: str | None = None,
+    filed_by: Operator | None = None,
 ) -> DeclarationView:
     """Record a declaration, pending review; its photos are copied into `evidence_dir`.
+
+    `filed_by` is the administrator filing it for the household: that one may not decide it.
 
     `declaration_id` is the caller's idempotency key: filing it again returns the first one.
     The month's cap is not checked here but at approval, when the points are written.
@@ -269,6 +272,7 @@ def file_declaration(
         quantity=quantity,
         description=text,
         evidence=list(dict.fromkeys(stored)),
+        filed_by=filed_by.id if filed_by else None,
         created_at=as_utc(now),
         origin=origin,
         origin_seq=next_origin_seq(session, origin),
@@ -311,6 +315,12 @@ def declarations_of(session: Session, household_id: str) -> list[DeclarationView
         .order_by(col(Declaration.created_at).desc(), col(Declaration.id))
     )
     return [_view(session, record) for record in session.exec(statement)]
+
+
+def _four_eyes(record: Declaration, operator: Operator) -> None:
+    """Whoever filed a declaration never decides it: another administrator does."""
+    if record.filed_by is not None and record.filed_by == operator.id:
+        raise Refused("declaration.four_eyes")
 
 
 def _decided(decision: DeclarationDecision) -> Refused:
@@ -368,6 +378,7 @@ def approve(session: Session, *, ref: str, operator: Operator, now: datetime) ->
         if decision.outcome == DeclarationStatus.APPROVED:
             return _view(session, record, replayed=True)
         raise _decided(decision)
+    _four_eyes(record, operator)
     helper = (
         session.get(Household, record.helper_household_id) if record.helper_household_id else None
     )
@@ -402,6 +413,7 @@ def reject(
     decision = decision_of(session, record.id)
     if decision is not None:
         raise _decided(decision)
+    _four_eyes(record, operator)
     text = reason.strip()
     if not 1 <= len(text) <= MAX_DESCRIPTION:
         raise BadInput("declaration.reason", max=MAX_DESCRIPTION)

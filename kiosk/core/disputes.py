@@ -143,8 +143,11 @@ def raise_dispute(
     description: str,
     now: datetime,
     dispute_id: str | None = None,
+    recorded_by: Operator | None = None,
 ) -> DisputeView:
     """Record a villager's objection to one entry; it waits for the village committee.
+
+    `recorded_by` is the administrator taking it down: that one may not decide it.
 
     `dispute_id` is the caller's idempotency key: recording it again returns the first one.
     """
@@ -166,6 +169,7 @@ def raise_dispute(
         household_id=entry.household_id,
         raised_by=_text(raised_by, "dispute.raised_by"),
         description=_text(description, "dispute.description"),
+        recorded_by=recorded_by.id if recorded_by else None,
         created_at=as_utc(now),
         origin=origin,
         origin_seq=next_origin_seq(session, origin),
@@ -221,6 +225,8 @@ def _open_for_decision(session: Session, ref: str, operator: Operator) -> Disput
             at=f"{local(decided_at):%Y-%m-%d %H:%M}",
             status_zh=text(f"dispute.status.{resolution.outcome}"),
         )
+    if record.recorded_by is not None and record.recorded_by == operator.id:
+        raise Refused("dispute.four_eyes")  # whoever recorded it never decides it
     return record
 
 

@@ -15,6 +15,10 @@ DEFAULT_LANGUAGE: Final = "zh"
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- codes and lookups ---
     "code.garbled": ("无法识别的码，请重新扫描", "Unreadable code, please scan again"),
+    "code.layout": (
+        "扫码枪的键盘布局不对（冒号成了“{got}”）：请按说明书把扫码枪设为美式键盘，再扫",
+        "The scanner's keyboard layout is wrong (':' came as '{got}'): set it to US, then scan",
+    ),
     "code.forged": (
         "积分卡校验失败（伪造或被改动），请到村委核实",
         "Card check failed (forged or altered): verify at the village committee",
@@ -49,6 +53,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{operator} may only act for households of its own village",
     ),
     "village.unknown": ("没有这个村：{village}", "No such village: {village}"),
+    "household.other_village": (
+        "{code} 是{village}村的农户，本村兑换点不能为其办理，请到{village}村办理",
+        "{code} is a household of {village}: this village's kiosk cannot serve it",
+    ),
     # --- quantities and dates ---
     "qty.range": (
         "数量必须是 {low} 到 {high} 之间的整数，收到：{qty}",
@@ -238,6 +246,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "该申报已处理（{status_zh}，{by}，{at}），不能再次处理",
         "This declaration was already decided ({status}, {by}, {at})",
     ),
+    "declaration.four_eyes": (
+        "这条申报是您本人登记的，须由另一位管理员审核",
+        "You filed this declaration; another administrator must decide it",
+    ),
     "declaration.status.pending": ("待审核", "pending"),
     "declaration.status.approved": ("已通过", "approved"),
     "declaration.status.rejected": ("已驳回", "rejected"),
@@ -291,6 +303,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dispute.note": (
         "请写明村支两委的处理意见（1到{max}个字）",
         "Give the committee's decision note (1 to {max} characters)",
+    ),
+    "dispute.four_eyes": (
+        "这条异议是您本人登记的，须由另一位管理员处理",
+        "You recorded this dispute; another administrator must decide it",
     ),
     "dispute.status.open": ("待处理", "open"),
     "dispute.status.upheld": ("维持原记录", "upheld"),

@@ -199,10 +199,24 @@ class LedgerEntry(SQLModel, table=True):
 
 
 class RedemptionOrder(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("origin", "origin_seq", name="uq_order_origin_seq"),)
+    """One redemption at the counter; `number` is what its receipt carries.
+
+    `receipt_seq` is the order's place in its origin's own receipt counter (no other row
+    takes from it, so receipt numbers have no gaps): `number` is `<origin>-<receipt_seq>`.
+    NULL marks an order numbered before the counter existed, by its `origin_seq`; it keeps
+    that printed number, and the counter continues after the highest of them.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("origin", "origin_seq", name="uq_order_origin_seq"),
+        # An index, not a table constraint: SQLite adds one to a table in place, where a
+        # constraint would rebuild a table other rows refer to (migration 0008).
+        Index("uq_order_receipt_seq", "origin", "receipt_seq", unique=True),
+    )
 
     id: str = Field(primary_key=True)
-    number: str = Field(unique=True)  # receipt number, e.g. K-HP1-000123
+    number: str = Field(unique=True)  # receipt number, e.g. K-HP-01-000123
+    receipt_seq: int | None = None
     household_id: str = Field(foreign_key="household.id", index=True)
     exchange_point_id: str = Field(foreign_key="exchangepoint.id", index=True)
     operator_id: str | None = None
@@ -370,6 +384,9 @@ class Declaration(SQLModel, table=True):
     # Content-hash file names under the evidence directory beside the database. Only the
     # names travel with the sync; the photo files are carried separately.
     evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The administrator who filed it for the household (four eyes: never its decider); None
+    # for one filed before this was recorded, or without an operator.
+    filed_by: str | None = None
     created_at: datetime
     origin: str
     origin_seq: int
@@ -416,6 +433,9 @@ class Dispute(SQLModel, table=True):
     household_id: str = Field(foreign_key="household.id", index=True)
     raised_by: str  # the villager's own words for who they are; not an operator
     description: str
+    # The administrator who recorded it (four eyes: never its decider); None for one
+    # recorded before this was kept, or without an operator.
+    recorded_by: str | None = None
     created_at: datetime
     origin: str
     origin_seq: int

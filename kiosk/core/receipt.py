@@ -15,7 +15,9 @@ class ReceiptLine:
     qty: int
     points: int  # the line total, not the unit price
     due_at: datetime | None  # aware; None when handed over at the counter
-    handed: bool
+    handed: bool  # at the counter, with the order
+    # Aware; when a line owed at the counter was handed over later (a reprint says so).
+    handed_later_at: datetime | None = None
 
 
 @dataclass(frozen=True)

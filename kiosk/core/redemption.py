@@ -70,6 +70,9 @@ class LineView:
     due_class: str
     due_at: datetime
     handed_at: datetime | None
+    # Handed over at the counter with the order, as against later (after a restock, by its
+    # due date): a receipt says what happened at the counter, so it shows the latter as owed.
+    at_counter: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ class RedeemResult:
                     "due_at": line.due_at,
                     "handed_at": line.handed_at,
                     "status": "handed" if line.handed_at else "pending",
+                    "at_counter": line.at_counter,
                 }
                 for line in self.lines
             ],
@@ -372,10 +376,14 @@ def redeem(
     # Numbered as before: the order, its entry, then each hand-over and its stock movement.
     seqs = iter(take_origin_seqs(session, origin, 2 + 2 * len(handed)))
     order_seq = next(seqs)
+    # After the origin's counter row is taken: on PostgreSQL its lock orders two orders'
+    # reads of the last receipt number, on SQLite the write lock already does.
+    receipt_seq = next_receipt_seq(connection, origin)
     created_at = as_utc(now)
     order: dict[str, Any] = {
         "id": order_id or new_id(),
-        "number": f"{origin}-{order_seq:06d}".upper(),
+        "number": receipt_number(origin, receipt_seq),
+        "receipt_seq": receipt_seq,
         "household_id": household.id,
         "exchange_point_id": point_id,
         "operator_id": operator.id,
@@ -459,10 +467,24 @@ def redeem(
                 due_class=row["due_class"],
                 due_at=row["due_at"],
                 handed_at=created_at if line.hand_over else None,
+                at_counter=line.hand_over,
             )
             for line, row in zip(merged, order_lines, strict=True)
         ],
     )
+
+
+def receipt_number(origin: str, receipt_seq: int) -> str:
+    """What a receipt carries: the origin (the kiosk id) and its receipt counter."""
+    return f"{origin}-{receipt_seq:06d}".upper()
+
+
+def next_receipt_seq(connection: Connection, origin: str) -> int:
+    """The origin's next receipt number, read inside the order's write transaction: one more
+    than its last order's, so a rolled-back order leaves no hole. Before the origin's first
+    counter-numbered order, its orders were numbered by `origin_seq`: continue after them."""
+    last = connection.execute(_LAST_RECEIPT, {"origin": origin}).scalar()
+    return int(last or 0) + 1
 
 
 def replace_replayed(result: RedeemResult) -> RedeemResult:
@@ -502,6 +524,8 @@ def order_view(session: Session, order: RedemptionOrder) -> RedeemResult:
             due_class=line.due_class,
             due_at=from_db(line.due_at),
             handed_at=from_db(handover.handed_at) if handover else None,
+            at_counter=handover is not None
+            and from_db(handover.handed_at) <= from_db(order.created_at),
         )
         for line, handover in rows
     ]
@@ -563,7 +587,20 @@ _ITEMS_BY_NO = sa_select(
     _ITEMS.c.active,
 ).where(_ITEMS.c.no.in_(bindparam("nos", expanding=True)))
 
-_INSERT_ORDER = insert(table_of(RedemptionOrder))
+_ORDERS = table_of(RedemptionOrder)
+# Two index lookups (origin, receipt_seq) and (origin, origin_seq): an origin's orders
+# numbered by origin_seq all come before its first counter-numbered one.
+_LAST_RECEIPT = sa_select(
+    func.coalesce(
+        sa_select(func.max(_ORDERS.c.receipt_seq))
+        .where(_ORDERS.c.origin == bindparam("origin"))
+        .scalar_subquery(),
+        sa_select(func.max(_ORDERS.c.origin_seq))
+        .where(_ORDERS.c.origin == bindparam("origin"))
+        .scalar_subquery(),
+    )
+)
+_INSERT_ORDER = insert(_ORDERS)
 _INSERT_LINE = insert(table_of(OrderLine))
 _INSERT_ENTRY = insert(table_of(LedgerEntry))
 _INSERT_HANDOVER = insert(table_of(Handover))

@@ -223,6 +223,12 @@ def due_text(line: ReceiptLine) -> str:
     return "待交付"
 
 
+def handed_later_text(at: datetime) -> str:
+    """On a reprint: when a line owed at the counter was handed over."""
+    handed = local(at)
+    return f"已于 {handed.month:02d}月{handed.day:02d}日 {handed:%H:%M} 交付"
+
+
 def _text(lines: list[str], *, bold: bool = False) -> list[Block]:
     return [TextLine(line, bold=bold) for line in lines]
 
@@ -267,13 +273,15 @@ def receipt_layout(receipt: Receipt, columns: int = 32) -> tuple[Block, ...]:
         head, indent = _line_head(line)
         blocks += _text(two_columns(head, f"x{line.qty} {line.points}分", columns, indent=indent))
         blocks += _text(_indented(due_text(line), indent, columns))
+        if line.handed_later_at is not None:
+            blocks += _text(_indented(handed_later_text(line.handed_later_at), indent, columns))
     blocks.append(rule(columns))
     blocks += _text(two_columns("合计", f"{receipt.total}分", columns), bold=True)
     blocks += _text(two_columns("兑换前余额", f"{receipt.balance_before}分", columns))
     blocks += _text(two_columns("兑换后余额", f"{receipt.balance_after}分", columns))
     blocks.append(rule(columns))
     blocks += _qr(receipt.qr_payload, "扫码查询兑换单", columns)
-    if any(not line.handed for line in receipt.lines):
+    if any(not line.handed and line.handed_later_at is None for line in receipt.lines):
         blocks += _centred("未到位物品凭此凭条领取", columns)
     blocks += _centred("请妥善保管本凭条", columns)
     blocks.append(Cut())

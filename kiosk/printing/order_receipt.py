@@ -21,13 +21,9 @@ def receipt_for_order(
 ) -> Receipt:
     """What the receipt of `order` prints; a reprint is marked so it never passes for a new order."""
     view = order_view(session, order)
-    ordered_at = view.created_at
-
-    def at_counter(handed_at: datetime | None) -> bool:
-        # The receipt says what happened at the counter: a line handed over later (after a
-        # restock, by its due date) was still owed when the receipt was first printed.
-        return handed_at is not None and handed_at <= ordered_at
-
+    # The receipt says what happened at the counter: a line handed over later (after a
+    # restock, by its due date) was owed then, and stays so on a reprint, which adds when
+    # it was handed over.
     household = session.get(Household, order.household_id)
     point = session.get(ExchangePoint, order.exchange_point_id)
     operator = session.get(Operator, order.operator_id) if order.operator_id else None
@@ -44,8 +40,9 @@ def receipt_for_order(
                 name=line.name,
                 qty=line.qty,
                 points=line.points,
-                due_at=None if at_counter(line.handed_at) else line.due_at,
-                handed=at_counter(line.handed_at),
+                due_at=None if line.at_counter else line.due_at,
+                handed=line.at_counter,
+                handed_later_at=(line.handed_at if reprint and not line.at_counter else None),
             )
             for index, line in enumerate(view.lines, start=1)
         ),

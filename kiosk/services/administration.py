@@ -256,7 +256,9 @@ class Administration:
         helper_id: str | None,
         photos: list[Path],
         evidence_dir: Path,
+        operator_id: str | None = None,
     ) -> DeclarationView:
+        """File it for the household; the filing administrator may then not decide it."""
         if not rule_id:
             raise BadInput("rule.unknown", rule="")
         now = self.clock()
@@ -271,6 +273,7 @@ class Administration:
                 helper=_household(session, helper_id) if helper_id else None,
                 photos=photos,
                 evidence_dir=evidence_dir,
+                filed_by=operator_by_id(session, operator_id) if operator_id else None,
             )
 
     def decide_declaration(
@@ -297,11 +300,19 @@ class Administration:
             found = entries_of(session, household_id, points_year(now))
         return [EntryView.of(entry) for entry in reversed(found)]
 
-    def record_dispute(self, entry_id: str, raised_by: str, description: str) -> DisputeView:
+    def record_dispute(
+        self, entry_id: str, raised_by: str, description: str, operator_id: str | None = None
+    ) -> DisputeView:
+        """Record it; the recording administrator may then not decide it."""
         now = self.clock()
         with write_session(self.engine) as session:
             return raise_dispute(
-                session, entry_ref=entry_id, raised_by=raised_by, description=description, now=now
+                session,
+                entry_ref=entry_id,
+                raised_by=raised_by,
+                description=description,
+                now=now,
+                recorded_by=operator_by_id(session, operator_id) if operator_id else None,
             )
 
     def decide_dispute(

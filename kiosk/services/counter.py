@@ -25,7 +25,7 @@ from catalog.items import DueClass
 from kiosk.core.clock import from_db, local_date
 from kiosk.core.codes import OrderScan, parse_scan
 from kiosk.core.db import read_session, write_session
-from kiosk.core.errors import NotFound
+from kiosk.core.errors import NotFound, Refused
 from kiosk.core.fulfilment import (
     BoardRow,
     CancelResult,
@@ -90,6 +90,13 @@ class SignedIn:
 
     def may(self, roles: Sequence[str]) -> bool:
         return not roles or self.role in roles
+
+    @property
+    def serves(self) -> str | None:
+        """The one village whose households this operator may serve (shopkeepers and
+        village administrators, as `kiosk.core.reference.require_village` says); None
+        for a street administrator, who serves every village."""
+        return None if self.role == Role.STREET_ADMIN else self.village_id
 
 
 @dataclass(frozen=True)
@@ -227,25 +234,37 @@ class CounterService:
 
     # --- households ---
 
-    def household(self, code_or_id: str) -> HouseholdView:
+    def household(self, code_or_id: str, operator: SignedIn | None = None) -> HouseholdView:
+        """The household's view; refused at once when `operator` may not serve it."""
         now = self.clock()
         with read_session(self.engine) as session:
             household = session.get(Household, code_or_id) or resolve_household(session, code_or_id)
+            _check_serves(session, household, operator)
             return household_view(session, household, now)
 
-    def open_scan(self, raw: str) -> ScanTarget:
-        """What a scanned (or typed) code opens; garbled, forged, revoked, unknown: DomainError."""
+    def open_scan(self, raw: str, operator: SignedIn | None = None) -> ScanTarget:
+        """What a scanned (or typed) code opens; garbled, forged, revoked, unknown: DomainError.
+
+        A household of another village is refused here, before any screen of it opens:
+        nothing `operator` could do there would be allowed (redeem, award).
+        """
         scan = parse_scan(raw)
         with read_session(self.engine) as session:
             if isinstance(scan, OrderScan):
                 return ScanTarget(order=order_view(session, order_by_number(session, scan.number)))
             household = resolve_household(session, raw)
+            _check_serves(session, household, operator)
             return ScanTarget(household=household_view(session, household, self.clock()))
 
-    def find_households(self, query: str, village_id: str | None) -> list[HouseholdHit]:
-        """By short code, by a part of the head's name, or by the pinyin initials of it."""
+    def find_households(self, query: str, operator: SignedIn | None) -> list[HouseholdHit]:
+        """By short code, by a part of the head's name, or by the pinyin of it: for a
+        village's operator only its households, for a street administrator any (this
+        kiosk's village first)."""
+        if operator is None:
+            return []  # signed out while typing
+        village_id = self.kiosk_village() or operator.village_id
         with read_session(self.engine) as session:
-            return self._finder.find(session, query, village_id)
+            return self._finder.find(session, query, village_id, within=operator.serves)
 
     # --- redeeming ---
 
@@ -487,3 +506,14 @@ class CounterService:
             operator = operator_by_id(session, operator_id)
             point = exchange_point_for(session, operator, point_id)
             return restock(session, point, item_no, qty, operator, now)
+
+
+def _check_serves(session: Session, household: Household, operator: SignedIn | None) -> None:
+    if operator is None or operator.serves in (None, household.village_id):
+        return
+    village = session.get(Village, household.village_id)
+    raise Refused(
+        "household.other_village",
+        code=household.code,
+        village=village.name if village else household.village_id,
+    )

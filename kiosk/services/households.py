@@ -1,4 +1,4 @@
-"""Finding a household and what a screen shows of it: search by code, name or initials, the view.
+"""Finding a household and what a screen shows of it: search by code, name or pinyin, the view.
 
 The app's home screen and household screen call these through `CounterService`; the
 search's pinyin index of a village is built once per `HouseholdFinder` and kept.
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from kiosk.core.codes import ShortCodeScan, parse_scan
 from kiosk.core.errors import BadInput
@@ -28,7 +29,7 @@ class EntryRow:
     at: datetime
     kind: str
     points: int
-    what: str  # the rule's matter, or the receipt number of a redemption
+    what: str  # the rule's number and whole text, or the receipt number of a redemption
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def household_view(session: Session, household: Household, now: datetime) -> Hou
     entries: list[EntryRow] = []
     for entry in reversed(summary.entries[-RECENT_ENTRIES:]):
         rule = ruleset.get(entry.rule_id) if entry.rule_id else None
-        what = f"{rule.id} {_short(rule.text)}" if rule else (entry.note or entry.rule_id or "")
+        # Whole: the screen cuts it to the width it has, with an ellipsis.
+        what = f"{rule.id} {rule.text}" if rule else (entry.note or entry.rule_id or "")
         entries.append(EntryRow(entry.created_at, entry.kind, entry.points, what))
     return HouseholdView(
         id=summary.id,
@@ -110,31 +112,42 @@ def household_view(session: Session, household: Household, now: datetime) -> Hou
 
 
 class HouseholdFinder:
-    """Household search; keeps each village's pinyin initials once they are worked out."""
+    """Household search; keeps each village's households once their pinyin is worked out."""
 
     def __init__(self) -> None:
-        self._village_index: dict[str, list[tuple[str, Household]]] = {}
+        self._village_index: dict[str, list[Household]] = {}
 
-    def find(self, session: Session, query: str, village_id: str | None) -> list[HouseholdHit]:
-        """By short code, by a part of the head's name, or by the pinyin initials of it.
+    def find(
+        self, session: Session, query: str, village_id: str | None, *, within: str | None = None
+    ) -> list[HouseholdHit]:
+        """By short code, by a part of the head's name, or by the pinyin of it.
 
-        Initials are matched within one village (a kiosk's own), so the index stays small;
-        names and codes are looked up across the street.
+        Pinyin is matched within one village (a kiosk's own), so the index stays small;
+        names and codes are looked up across the street, unless `within` names the one
+        village whose households the operator may serve (then every hit is of it).
         """
         needle = query.strip()
         if not needle:
             return []
+        if within is not None:
+            village_id = within
         villages = {v.id: v.name for v in session.exec(select(Village))}
+
+        def scoped(statement: SelectOfScalar[Household]) -> SelectOfScalar[Household]:
+            if within is None:
+                return statement
+            return statement.where(Household.village_id == within)
+
         try:
             if isinstance(parse_scan(needle), ShortCodeScan):
                 found = session.exec(
-                    select(Household).where(Household.code == needle.upper())
+                    scoped(select(Household).where(Household.code == needle.upper()))
                 ).all()
                 return [_hit(h, villages) for h in found]
         except BadInput:
             pass
         if not needle.isascii():
-            statement = select(Household).where(col(Household.head_name).contains(needle))
+            statement = scoped(select(Household).where(col(Household.head_name).contains(needle)))
             if village_id:
                 statement = statement.order_by(
                     (col(Household.village_id) != village_id), col(Household.code)
@@ -144,25 +157,29 @@ class HouseholdFinder:
         if needle.isalnum() and not needle.isalpha():
             # The start of a short code (hp00...): codes are unique and indexed.
             found = session.exec(
-                select(Household)
-                .where(col(Household.code).startswith(needle.upper()))
+                scoped(select(Household).where(col(Household.code).startswith(needle.upper())))
                 .order_by(col(Household.code))
                 .limit(SEARCH_LIMIT)
             ).all()
             return [_hit(h, villages) for h in found]
         if not village_id or not needle.isalpha():
             return []
-        index = self._initials_index(session, village_id)
-        lower = needle.lower()
-        starts = [h for initials, h in index if initials.startswith(lower)]
-        within = [
-            h for initials, h in index if lower in initials and not initials.startswith(lower)
-        ]
-        return [_hit(h, villages) for h in (starts + within)[:SEARCH_LIMIT]]
+        from catalog.search import pinyin_match
 
-    def _initials_index(self, session: Session, village_id: str) -> list[tuple[str, Household]]:
-        # pinyin's dictionaries load slowly: only when initials are first searched.
-        from catalog.search import pinyin_initials
+        # Pinyin whole or by initials (li, lin, lxh, linxiaohe): names whose pinyin it spells
+        # from the start first, then those it spells from a later character.
+        spelled = [
+            (start, h)
+            for h in self._village_households(session, village_id)
+            if (start := pinyin_match(needle, h.head_name)) is not None
+        ]
+        starts = [h for start, h in spelled if start == 0]
+        later = [h for start, h in spelled if start > 0]
+        return [_hit(h, villages) for h in (starts + later)[:SEARCH_LIMIT]]
+
+    def _village_households(self, session: Session, village_id: str) -> list[Household]:
+        # pinyin's dictionaries load slowly: only when pinyin is first searched.
+        from catalog.search import pinyin_syllables
 
         if village_id not in self._village_index:
             households = session.exec(
@@ -170,9 +187,9 @@ class HouseholdFinder:
                 .where(Household.village_id == village_id)
                 .order_by(col(Household.code))
             ).all()
-            self._village_index[village_id] = [
-                (pinyin_initials(h.head_name), h) for h in households
-            ]
+            for household in households:
+                pinyin_syllables(household.head_name)  # worked out once, kept
+            self._village_index[village_id] = list(households)
         return self._village_index[village_id]
 
 
@@ -183,9 +200,3 @@ def _hit(household: Household, villages: dict[str, str]) -> HouseholdHit:
         villages.get(household.village_id, household.village_id),
         household.group_name,
     )
-
-
-def _short(text: str, limit: int = 10) -> str:
-    """The head of a rule's text, enough to recognise it in a narrow column."""
-    head = text.split("：")[0]
-    return head if len(head) <= limit else head[: limit - 1] + "…"

@@ -14,10 +14,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
 from kiosk.core.errors import DomainError
+from kiosk.core.fulfilment import DeadlineCounts
 from kiosk.services.counter import CounterService, ScanTarget, SignedIn
 from kiosk.services.households import HouseholdView
 from kiosk.settings import Settings
 from kiosk.tui.bindings import localize_bindings
+from kiosk.tui.menu import ADMINS
 from kiosk.tui.places import PLACES
 from kiosk.tui.scanning import ScanFilter
 from kiosk.tui.screens.help import HelpScreen
@@ -144,6 +146,8 @@ class KioskApp(App[None]):
         self.operator = None
         while len(self.screen_stack) > 1 and not isinstance(self.screen, SignInScreen):
             self.pop_screen()
+        if isinstance(self.screen, SignInScreen):
+            self.screen.start_over()
         self.say(self.t(reason_key))
         self.refresh_status()
 
@@ -207,7 +211,7 @@ class KioskApp(App[None]):
     @work(thread=True, exclusive=True, group="scan")
     def _open_scan(self, payload: str) -> None:
         try:
-            target = self.backend.open_scan(payload)
+            target = self.backend.open_scan(payload, self.operator)
         except DomainError as error:
             self.call_from_thread(self.say_error, error)
             return
@@ -245,6 +249,13 @@ class KioskApp(App[None]):
         for screen in self.screen_stack:
             for bar in screen.query(DeadlineCountsBar):
                 bar.reload()
+
+    def show_counts(self, counts: DeadlineCounts) -> None:
+        """Counts made with a hand-over or cancellation, on every counts bar of the stack now:
+        home shows them the moment it is back in front, without counting again."""
+        for screen in self.screen_stack:
+            for bar in screen.query(DeadlineCountsBar):
+                bar.show(counts)
 
     # --- printing ---
 
@@ -286,6 +297,31 @@ class KioskApp(App[None]):
     def action_help(self) -> None:
         if self.operator is not None and not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def may_quit(self) -> bool:
+        """Only a signed-in administrator may close the program.
+
+        Installed, the app is the whole screen under cage and systemd starts it again
+        whenever it ends (systemd/kiosk.service): quitting is a restart, which only an
+        administrator needs (after changing the settings file, before maintenance). For a
+        shopkeeper it would only drop a customer's cart; on the locked screen it would let
+        anyone at the counter restart the shop's kiosk without a PIN. A demo is no
+        different: sign in as its village administrator to quit.
+        """
+        return self.operator is not None and self.operator.may(ADMINS)
+
+    async def action_quit(self) -> None:
+        if self.may_quit():
+            self.exit()
+            return
+        self.say(self.t("tui.quit.admins_only"), error=True)
+
+    def action_help_quit(self) -> None:
+        # Ctrl+C outside an input: Textual would toast how to quit (toasts lose glyphs).
+        self.say(
+            self.t("tui.quit.how" if self.may_quit() else "tui.quit.admins_only"),
+            error=not self.may_quit(),
+        )
 
     def action_demo_scan(self) -> None:
         """Demo only: scan the next demo household's card, as a scanner would type it."""

@@ -8,6 +8,15 @@ from textual.dom import DOMNode
 
 from kiosk.tui.texts import text
 
+# A key that a message on another screen names: the binding and the words share it, so the
+# message can never send the shopkeeper to a key that does something else.
+RESTOCK_KEY = "f4"  # the deadline board: goods delivered to the shop
+
+
+def key_name(key: str) -> str:
+    """A key as a person reads it on the keyboard: "f4" -> "F4"."""
+    return key.upper() if len(key) <= 3 else key.capitalize()
+
 
 def localize_bindings(node: DOMNode, language: str) -> None:
     """Fill each binding's footer label and tooltip from `kiosk.tui.texts` (`key.<id>`, `key.<id>.tip`).

@@ -33,9 +33,14 @@ MIN_SCAN_LENGTH = 8
 
 
 def payload_suffix(line: str) -> str | None:
-    """The whole card or order code that `line` ends with, if any (typing may precede it)."""
+    """The whole card or order code that `line` ends with, if any (typing may precede it);
+    `;` for `:` too (a scanner on another keyboard layout: kiosk.core.codes.read_separators)."""
     upper = line.upper()
-    start = max(upper.rfind(CARD_PREFIX + ":"), upper.rfind(ORDER_PREFIX + ":"))
+    start = max(
+        upper.rfind(prefix + separator)
+        for prefix in (CARD_PREFIX, ORDER_PREFIX)
+        for separator in ":;"
+    )
     if start >= 0 and looks_like_payload(line[start:]):
         return line[start:]
     return None
@@ -112,7 +117,7 @@ class ScanFilter:
             self._take_back(reached)
             self._on_scan(scanned)
             return True
-        if burst and len(burst) >= MIN_SCAN_LENGTH:
+        if burst and len(burst) >= MIN_SCAN_LENGTH and not _words(burst):
             self._held.clear()
             self._on_scan(burst)
             return True
@@ -133,7 +138,7 @@ class ScanFilter:
         scanned = payload_suffix(self._line) if burst else None
         # Only a card code is whole without its Enter: it ends in a fixed-length signature,
         # while an order number's prefix is itself a valid-looking order number.
-        if scanned is None or not scanned.upper().startswith(CARD_PREFIX + ":"):
+        if scanned is None or not scanned.upper().startswith(CARD_PREFIX):
             await self._release()
             return
         self._held.clear()
@@ -155,3 +160,9 @@ class ScanFilter:
         focused = self._focused()
         if typed and isinstance(focused, Input) and focused.value.endswith(typed):
             focused.value = focused.value[: len(focused.value) - len(typed)]
+
+
+def _words(burst: str) -> bool:
+    """Letters only (a name from an input method, pinyin typed or pasted quickly): never a
+    code, each of which has digits, so it is typing however fast it came."""
+    return burst.replace(" ", "").isalpha()

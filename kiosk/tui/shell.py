@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kiosk.core.errors import DomainError
+from kiosk.core.fulfilment import DeadlineCounts
 from kiosk.services.counter import CounterService, SignedIn
 from kiosk.services.households import HouseholdView
 from kiosk.settings import Settings
@@ -61,5 +62,8 @@ class Kiosk(Protocol):
 
     def refresh_counts(self) -> None:
         """Every deadline counts bar on the stack counts again."""
+
+    def show_counts(self, counts: DeadlineCounts) -> None:
+        """Every deadline counts bar on the stack shows `counts`, now."""
 
     def action_help(self) -> None: ...

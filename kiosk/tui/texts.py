@@ -67,6 +67,11 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "已交付 {count} 项（其中逾期 {late} 项），交付单已送打印",
         "Handed over {count} line(s), {late} late; slip sent to the printer",
     ),
+    "tui.handover.no_stock": (
+        "“{name}”库存不足（现有 {on_hand}，需要 {qty}）：货到后在“交付期限”屏按 {key} 登记到货，再交付",
+        "Not enough '{name}' in stock ({on_hand} on hand, {qty} needed): when the goods "
+        "arrive, record them with {key} on the Deadlines board, then hand over",
+    ),
     "key.restock": ("到货", "Restock"),
     "key.restock.tip": ("登记送到兑换点的货物", "Record goods delivered to the shop"),
     "key.cancel-line": ("取消此项", "Cancel line"),
@@ -75,10 +80,22 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "Cancel the selected pending line and refund its points (administrators)",
     ),
     "tui.restock.title": ("登记到货", "Goods delivered"),
+    "tui.restock.item": (
+        "物品：序号、名称或拼音（yg=牙膏）",
+        "Item: number, name or pinyin (yg: 牙膏)",
+    ),
     "tui.restock.qty": ("数量（1-9999）", "Quantity (1-9999)"),
     "tui.restock.help": (
-        "输入物品序号和数量，回车确认；Esc 取消",
-        "Type the item number and the quantity, Enter to record; Esc to cancel",
+        "输入物品和数量，回车确认；Esc 取消",
+        "Type the item and the quantity, Enter to record; Esc to cancel",
+    ),
+    "tui.restock.several": (
+        "找到 {count} 个：{names}，请输入序号或再多输几个字",
+        "{count} items match: {names}; type its number or more of its name",
+    ),
+    "tui.restock.which": (
+        "请先输入物品的序号、名称或拼音",
+        "Type the item's number, name or pinyin first",
     ),
     "tui.restock.done": (
         "已登记到货：{name} {qty} 件，现有库存 {on_hand}；{ready} 项待交付物品可交付",
@@ -130,6 +147,27 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "tui.admin.signin": ("请先登录", "Sign in first"),
     "tui.admin.pick": ("请先选中一行", "Select a row first"),
+    # Asked before a decision that changes points or freezes (the safe answer has the focus).
+    "tui.decide.no": ("取消（Esc）", "Cancel (Esc)"),
+    "tui.freeze.need_code": ("请先填写户号", "Enter the household code first"),
+    "tui.decide.yes": ("确认（←→ 选择）", "Confirm (←→)"),
+    "tui.decide.approve": (
+        "通过 {code} 的申报：{rule} ×{qty}，并记入积分？",
+        "Approve {code}'s declaration: {rule} ×{qty}, and award its points?",
+    ),
+    "tui.decide.uphold": (
+        "维持 {code} 的原记录（{entry}），结束这条异议？",
+        "Uphold {code}'s entry ({entry}) and close the dispute?",
+    ),
+    "tui.decide.correct": (
+        "更正 {code} 的记录（{entry}），冲回这 {points} 分？",
+        "Correct {code}'s entry ({entry}), reversing its {points} points?",
+    ),
+    "tui.decide.freeze": (
+        "冻结 {code} 兑换至 {until}？",
+        "Freeze {code}'s redemptions until {until}?",
+    ),
+    "tui.decide.award": ("{code}：{what}，确认记入？", "{code}: {what}. Record it?"),
     "tui.award.title": (
         "加分 / 扣分：先找农户，再选规则，看清将记的分数后按 F9 确认",
         "Award / deduct: find the household, choose the rule, check the points, F9 to confirm",
@@ -170,8 +208,8 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.col.reason": ("原因", "Reason"),
     "tui.col.operator": ("操作员", "Operator"),
     "tui.col.rank": ("排名", "Rank"),
-    "tui.col.quarter": ("本季度", "Quarter"),
-    "tui.col.year": ("本年累计", "Year"),
+    "tui.col.quarter": ("本季", "Qtr"),
+    "tui.col.year": ("本年", "Year"),
     "tui.col.balance": ("余额", "Balance"),
     "tui.col.earned": ("得分", "Earned"),
     "tui.decl.title": (
@@ -201,6 +239,12 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "Evidence photos (file paths, comma separated)",
     ),
     "tui.decl.filed": ("申报已登记，待审核", "Declaration filed, pending review"),
+    "tui.decl.rule_label": (
+        "规则（正面清单；输入文字、拼音首字母或编号搜索，回车选中）",
+        "Rule (positive list; search by words, initials or number, Enter picks)",
+    ),
+    "tui.decl.rule_chosen": ("已选：{rule}", "Chosen: {rule}"),
+    "tui.decl.rule_none": ("尚未选择规则", "No rule chosen yet"),
     "tui.disp.title": (
         "异议：先填处理意见，F9 维持原记录，F10 更正",
         "Disputes: type the decision note, F9 upholds, F10 corrects",
@@ -262,6 +306,10 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.signin.title": ("操作员登录", "Operator sign-in"),
     "tui.signin.choose": ("选择操作员（↑↓ 选择，回车确认）：", "Choose yourself (↑↓, Enter):"),
     "tui.signin.pin": ("输入密码（PIN）后按回车：", "Type your PIN, then Enter:"),
+    "tui.signin.pin_of": (
+        "输入 {name}（{role}）的密码（PIN），按回车：",
+        "{name} ({role}): type the PIN, then Enter:",
+    ),
     "tui.signin.pin_placeholder": ("PIN", "PIN"),
     "tui.signin.demo_pins": (
         "演示数据库：店员 PIN 1111，村管理员 2222，街道管理员 9999；登录后按 F12 模拟扫码",
@@ -298,6 +346,11 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.pin.changed": ("新密码已设置，下次请用新密码登录", "New PIN set: use it from now on"),
     "tui.signout.done": ("已退出登录", "Signed out"),
     "tui.signout.idle": ("长时间无操作，已自动退出登录", "Signed out after a while without use"),
+    "tui.quit.admins_only": (
+        "关闭程序需要村管理员或街道管理员登录",
+        "Only a signed-in administrator may close the program",
+    ),
+    "tui.quit.how": ("按 Ctrl+Q 关闭程序", "Press Ctrl+Q to close the program"),
     # scanning
     "tui.scan.signin_first": ("请先登录，再扫码", "Sign in first, then scan"),
     "tui.scan.finish_dialog": (
@@ -430,6 +483,7 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.receipt.total": ("合计：{total} 分", "Total: {total} points"),
     "tui.receipt.balance": ("余额：{before} → {after} 分", "Balance: {before} → {after}"),
     "tui.receipt.due": ("应于 {due} 前交付", "due by {due}"),
+    "tui.receipt.handed_later": ("，{at} 已交付", ", handed over {at}"),
     "tui.receipt.reprint_queued": ("已补打小票：{number}", "Reprint queued: {number}"),
     "tui.receipts.title": (
         "最近的兑换单（回车预览小票，F6 补打，F8 重试打印）",
@@ -466,6 +520,8 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "按户号、姓名或拼音首字母查找农户",
         "Find a household by code, name or initials",
     ),
+    "key.clear-search": ("清空", "Clear"),
+    "key.clear-search.tip": ("清空查找框和查找结果", "Empty the search box and its hits"),
     "key.menu": ("功能", "Menu"),
     "key.menu.tip": ("转到功能菜单", "Go to the menu"),
     "key.receipts": ("小票", "Receipts"),

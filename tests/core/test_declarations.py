@@ -309,3 +309,36 @@ def test_filing_again_with_the_same_id_returns_the_first(engine: Engine, db: Db)
     assert again.replayed and again.id == first.id
     with read_session(engine) as session:
         assert len(list_pending(session, "heping")) == 1
+
+
+def test_the_administrator_who_filed_a_declaration_may_not_decide_it(
+    engine: Engine, db: Db
+) -> None:
+    """Four eyes: filed by the village administrator for a villager, it is approved or rejected
+    by another administrator, never by the one who filed it; the refusal writes nothing."""
+    with write_session(engine) as session:
+        filed = file_declaration(
+            session,
+            household=household(session, "HP0001"),
+            rule_id="P08",
+            quantity=1,
+            description="参加村里组织的义务劳动",
+            now=at(2026, 11, 16),
+            photos=(photo(db.path.parent, "deed.png", (0, 120, 0)),),
+            evidence_dir=db.evidence_dir,
+            filed_by=operator(session, "admin-heping"),
+        )
+    before = dump(db.path)
+    for kwargs in ({}, {"reason": "照片看不清"}):
+        with pytest.raises(Refused) as refused:
+            decide(engine, filed.id, "admin-heping", **kwargs)
+        assert refused.value.key == "declaration.four_eyes"
+    assert dump(db.path) == before
+    assert decide(engine, filed.id, "street-admin").status == "approved"
+
+
+def test_a_declaration_filed_without_an_operator_may_be_decided_by_any_administrator(
+    engine: Engine, db: Db
+) -> None:
+    filed = file(engine, db, "HP0001", "P08")
+    assert decide(engine, filed.id, "admin-heping").status == "approved"

@@ -264,3 +264,25 @@ def test_a_dispute_needs_a_villager_and_a_reason(
             description=description,
             now=at(2026, 11, 16),
         )
+
+
+def test_the_administrator_who_recorded_a_dispute_may_not_decide_it(engine: Engine, db: Db) -> None:
+    """Four eyes: a dispute the village administrator took down is upheld or corrected by
+    another administrator; the one who recorded it is refused and nothing is written."""
+    entry_id = give(engine, "HP0001", "P08", at(2026, 11, 10)).entries[0].id
+    with write_session(engine) as session:
+        recorded = raise_dispute(
+            session,
+            entry_ref=entry_id,
+            raised_by="户主本人",
+            description="那天没有参加",
+            now=RAISED_AT,
+            recorded_by=operator(session, "admin-heping"),
+        )
+    before = dump(db.path)
+    for correct in (False, True):
+        with pytest.raises(Refused) as refused:
+            resolve(engine, recorded.id, correct=correct, by="admin-heping")
+        assert refused.value.key == "dispute.four_eyes"
+    assert dump(db.path) == before
+    assert resolve(engine, recorded.id, correct=False, by="street-admin").status == "upheld"

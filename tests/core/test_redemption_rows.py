@@ -106,7 +106,7 @@ def test_origin_numbers_keep_their_order(funded: Engine) -> None:
             ).one()
             seqs += [handover.origin_seq, movement.origin_seq]
         assert seqs == list(range(seqs[0], seqs[0] + 6))
-        assert order.number == f"K-HP-01-{order.origin_seq:06d}"
+        assert order.number == f"K-HP-01-{order.receipt_seq:06d}"
 
 
 def test_pending_entries_in_the_session_count(engine: Engine) -> None:

@@ -23,6 +23,9 @@ pytestmark = pytest.mark.world("fulfilment")
         ("春燕", None, ["HP0002"]),  # part of the head's name
         ("zcy", "heping", ["HP0002"]),  # pinyin initials, within the kiosk's village
         ("zcy", None, []),  # initials need a village: the index stays small
+        ("li", "heping", ["HP0001"]),  # full pinyin: 林
+        ("zhouchunyan", "heping", ["HP0002"]),
+        ("chunyan", "heping", ["HP0002"]),  # from a later character
         ("龘", None, []),
         ("  ", "heping", []),
     ],
@@ -62,3 +65,20 @@ def test_open_lines_are_the_lines_the_fulfilment_rules_call_pending(
     ]
     assert view.open_lines == lines
     assert view.code == "HP0001" and view.masked_head != view.head
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("XZG0001", []),  # another village's whole code
+        ("何远山", []),  # another village's head
+        ("hp000", ["HP0001", "HP0002"]),
+        ("春燕", ["HP0002"]),
+    ],
+)
+def test_a_village_operators_search_keeps_to_its_village(
+    engine: Engine, query: str, expected: list[str]
+) -> None:
+    with read_session(engine) as session:
+        hits = HouseholdFinder().find(session, query, "xizige", within="heping")
+    assert [hit.code for hit in hits] == expected

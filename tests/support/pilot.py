@@ -94,3 +94,14 @@ async def type_into(pilot: Any, selector: str, text: str, *, submit: bool = True
     if submit:
         await pilot.press("enter")
     await settle(pilot)
+
+
+async def answer_yes(pilot: Any) -> None:
+    """Say yes to the question in front (`kiosk.tui.dialogs.ask.AskDialog`): the safe answer
+    has the focus, so move to the other button first, as a person does."""
+    from kiosk.tui.dialogs.ask import AskDialog
+
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, AskDialog), type(pilot.app.screen).__name__
+    await pilot.press("right", "enter")
+    await settle(pilot)

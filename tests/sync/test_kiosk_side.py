@@ -15,10 +15,13 @@ from sqlmodel import col, select
 from kiosk.core.awards import award
 from kiosk.core.central_models import SyncAlert
 from kiosk.core.db import read_session, write_session
+from kiosk.core.declarations import file_declaration
 from kiosk.core.errors import DomainError
 from kiosk.core.households import household_by_code
+from kiosk.core.ids import new_id
 from kiosk.core.invariants import check_ledger
-from kiosk.core.ledger import append_entry
+from kiosk.core.ledger import append_entry, next_origin_seq
+from kiosk.core.models import DeclarationDecision
 from kiosk.core.reference import operator_by_id
 from kiosk.ops.doctor import Status, check_ledger_invariants
 from sync.selfcheck import check_own_rows
@@ -208,3 +211,44 @@ def test_a_kiosk_refuses_to_close_a_month_the_central_closes(
     assert books(kiosk.engine) == before
     assert check_own_rows(kiosk.engine, NOW) == []
     kiosk.sync(server.url)
+
+
+def test_a_declaration_decided_by_the_administrator_who_filed_it_is_refused(
+    central: Central, server: LiveServer, tmp_path: Path
+) -> None:
+    """Four eyes at the central too: a rejection written straight into the kiosk's database
+    by the administrator who filed the declaration is named by `kiosk check` and refused."""
+    kiosk = new_kiosk(central, tmp_path, "K-HP-01")
+    kiosk.sync(server.url)
+    with write_session(kiosk.engine) as session:
+        admin = operator_by_id(session, "admin-heping")
+        filed = file_declaration(
+            session,
+            household=household_by_code(session, "HP0002"),
+            helper=household_by_code(session, "HP0003"),
+            rule_id="P08",
+            quantity=1,
+            description="扶老人过马路",
+            now=NOW,
+            filed_by=admin,
+        )
+        session.add(
+            DeclarationDecision(
+                id=new_id(),
+                declaration_id=filed.id,
+                outcome="rejected",
+                reason="不算",
+                entry_ids=[],
+                decided_by=admin.id,
+                decided_at=NOW + timedelta(minutes=1),
+                origin=kiosk.id,
+                origin_seq=next_origin_seq(session, kiosk.id),
+            )
+        )
+    (problem,) = check_own_rows(kiosk.engine, NOW)
+    assert "declaration_decisions" in problem and "decided_by" in problem
+    before = books(central.engine)
+    with pytest.raises(DomainError) as refused:
+        kiosk.sync(server.url)
+    assert refused.value.params.get("reason") == "four_eyes"
+    assert books(central.engine) == before

@@ -7,6 +7,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from kiosk.core.cards import reissue_card
@@ -15,7 +16,7 @@ from kiosk.core.codes import CardSigner
 from kiosk.core.db import read_session, write_session
 from kiosk.core.households import household_by_code, summarize
 from kiosk.core.ledger import balance, meta_get, meta_set
-from kiosk.core.models import Household, LedgerEntry, Operator, Village
+from kiosk.core.models import Household, LedgerEntry, Operator, RedemptionOrder, Village
 from kiosk.core.periods import close_month
 from kiosk.core.pins import verify_pin
 from kiosk.core.redemption import RedeemLine, redeem
@@ -229,3 +230,50 @@ def spend_exactly(points: int) -> list[RedeemLine]:
             left -= qty * item.points
     assert left == 0
     return lines
+
+
+def test_receipt_numbers_go_up_without_gaps_after_orders_numbered_by_seq(
+    central: Central, server: LiveServer, tmp_path: Path
+) -> None:
+    """A kiosk upgraded with orders not yet synced that were numbered by their origin_seq (as
+    migration 0008 leaves them: receipt_seq NULL) pushes them as printed; its counted orders
+    continue after the highest, with awards in between, and the central takes all of them."""
+    kiosk = new_kiosk(central, tmp_path, "K-HP-01")
+    kiosk.sync(server.url)
+    write_awards(kiosk.engine, kiosk.id, "HP0002", 3)
+
+    def buy() -> str:
+        with write_session(kiosk.engine) as session:
+            return redeem(
+                session,
+                household=household_by_code(session, "HP0002"),
+                lines=[RedeemLine(1, 1)],
+                operator=operator_by_id(session, "shop-heping"),
+                now=NOW,
+            ).number
+
+    buy()
+    write_awards(kiosk.engine, kiosk.id, "HP0002", 1)
+    buy()
+    with kiosk.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE redemptionorder SET receipt_seq = NULL,"
+                " number = 'K-HP-01-' || printf('%06d', origin_seq)"
+            )
+        )
+        legacy = [n for (n,) in connection.execute(text("SELECT number FROM redemptionorder"))]
+    highest = max(int(number.rsplit("-", 1)[1]) for number in legacy)
+    write_awards(kiosk.engine, kiosk.id, "HP0002", 1)
+    counted = [buy(), buy()]
+    assert counted == [f"K-HP-01-{highest + 1:06d}", f"K-HP-01-{highest + 2:06d}"]
+    kiosk.sync(server.url)
+    write_awards(kiosk.engine, kiosk.id, "HP0002", 1)
+    counted.append(buy())
+    kiosk.sync(server.url)
+    with read_session(central.engine) as session:
+        numbers = session.exec(
+            select(RedemptionOrder.number).order_by(RedemptionOrder.origin_seq)  # type: ignore[arg-type]
+        ).all()
+    assert numbers == [*sorted(legacy), *counted]
+    assert counted[-1] == f"K-HP-01-{highest + 3:06d}"

@@ -414,8 +414,30 @@ HOSTILE: dict[str, tuple[Mutation, str]] = {
         "operator_unknown",
     ),
     "order under another kiosk's number": (
-        lambda p, _e: p["rows"]["orders"][0].update(number="K-HP-02-000001"),
+        lambda p, _e: p["rows"]["orders"][0].update(number="K-HP-02-000002"),
         "order_number",
+    ),
+    "a receipt number that skips": (
+        lambda p, _e: p["rows"]["orders"][0].update(receipt_seq=3, number="K-HP-01-000003"),
+        "receipt_gap",
+    ),
+    "a receipt number given twice": (
+        lambda p, _e: p["rows"]["orders"][0].update(receipt_seq=1, number="K-HP-01-000001"),
+        "receipt_gap",
+    ),
+    "order numbered by its seq after the receipt counter began": (
+        lambda p, _e: p["rows"]["orders"][0].update(
+            receipt_seq=None, number=f"K-HP-01-{p['rows']['orders'][0]['origin_seq']:06d}"
+        ),
+        "order_number",
+    ),
+    "declaration filed by an unknown operator": (
+        lambda p, _e: p["rows"]["declarations"][0].update(filed_by="nobody"),
+        "operator_unknown",
+    ),
+    "dispute recorded by the shopkeeper": (
+        lambda p, _e: p["rows"]["disputes"][0].update(recorded_by="shop-heping"),
+        "operator_role",
     ),
     "reference that is not a UUID": (
         lambda p, _e: _rows(p, "entries", kind="redemption").update(group_id="not-a-uuid"),

@@ -14,13 +14,21 @@ from kiosk.core.awards import award
 from kiosk.core.db import write_session
 from kiosk.core.declarations import file_declaration
 from kiosk.printables.cards import CardFace, render_card
+from kiosk.tui.dialogs.ask import AskDialog
 from kiosk.tui.screens.declarations import DeclarationsScreen, FileDeclarationScreen
 from kiosk.tui.screens.disputes import DisputesScreen, RaiseDisputeScreen
 from kiosk.tui.screens.freeze import FreezeScreen
 from kiosk.tui.screens.notice import NoticeScreen
 from tests.support.builders import household, operator, points_of
 from tests.support.clock import at
-from tests.support.pilot import AppFactory, open_menu, settle, sign_in_as, type_into
+from tests.support.pilot import (
+    AppFactory,
+    answer_yes,
+    open_menu,
+    settle,
+    sign_in_as,
+    type_into,
+)
 from tests.support.worlds import Db
 
 pytestmark = pytest.mark.world("admin")
@@ -77,8 +85,17 @@ async def test_declarations_of_the_village_approved_rejected_and_filed(
         assert isinstance(app.screen, DeclarationsScreen)
         assert rows(app, "#pending") == 1
 
+        # F9 asks; Esc keeps it pending.
         await pilot.press("f9")
         await settle(pilot)
+        assert isinstance(app.screen, AskDialog)
+        question = str(app.screen.query_one("#ask-question").render())
+        assert question.startswith("通过 HP0002 的申报：P08")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert (points_of(engine, "HP0002"), rows(app, "#pending")) == (0, 1)
+        await pilot.press("f9")
+        await answer_yes(pilot)
         assert app.last_message == "申报已通过，记入 20 分"
         assert (points_of(engine, "HP0002"), points_of(engine, "HP0003")) == (20, 20)
         assert rows(app, "#pending") == 0
@@ -98,23 +115,47 @@ async def test_declarations_of_the_village_approved_rejected_and_filed(
         await pilot.press("enter")
         await settle(pilot)
         assert "HP0004 陶*帆" in str(app.screen.query_one("#household-info").render())
-        await type_into(pilot, "#rule", "P08", submit=False)
+        # The rule is searched as on the award screen (its words, initials or number).
+        await type_into(pilot, "#rule-search", "P08")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "已选：P08" in str(app.screen.query_one("#rule-info").render())
+        assert app.screen.focused is app.screen.query_one("#description")
         app.screen.query_one("#description").value = "清理村道垃圾桶"
         app.screen.query_one("#photos").value = str(card)  # 并上传照片等相关证据
+        # Filled in, every field still says what it is.
+        labels = [str(label.render()) for label in app.screen.query(".field-label")]
+        assert "农户（户号或扫积分卡）" in labels and "申报的事情" in labels
         await pilot.press("f9")
         await settle(pilot)
         assert app.last_message == "申报已登记，待审核"
         assert isinstance(app.screen, DeclarationsScreen)
         assert rows(app, "#pending") == 1
 
-        await pilot.press("f8")  # no reason yet: refused, still pending
-        await settle(pilot)
-        assert "驳回申报请写明原因" in app.last_message
+        # Four eyes: the administrator who filed it may not decide it.
         await type_into(pilot, "#reason", "not P08", submit=False)
         await pilot.press("f8")
         await settle(pilot)
-        assert app.last_message == "申报已驳回"
-        assert rows(app, "#pending") == 0
+        assert app.last_message == "这条申报是您本人登记的，须由另一位管理员审核"
+        await pilot.press("f9")
+        await answer_yes(pilot)
+        assert app.last_message == "这条申报是您本人登记的，须由另一位管理员审核"
+        assert rows(app, "#pending") == 1 and points_of(engine, "HP0004") == 0
+
+    other = make_app()
+    async with other.run_test(size=SIZE) as pilot:
+        await sign_in_as(pilot, "street-admin")
+        await open_menu(pilot, "declarations")
+        codes = [other.screen.query_one("#pending").get_row_at(i)[1] for i in range(2)]
+        other.screen.query_one("#pending").move_cursor(row=codes.index("HP0004"))
+        await pilot.press("f8")  # no reason yet: refused, still pending
+        await settle(pilot)
+        assert "驳回申报请写明原因" in other.last_message
+        await type_into(pilot, "#reason", "not P08", submit=False)
+        await pilot.press("f8")
+        await settle(pilot)
+        assert other.last_message == "申报已驳回"
+        assert rows(other, "#pending") == 1  # only 惜字阁's is left
         assert points_of(engine, "HP0004") == 0
 
 
@@ -147,13 +188,27 @@ async def test_a_dispute_recorded_and_corrected_restores_the_balance(
 
         await type_into(pilot, "#note", "ok", submit=False)
         await pilot.press("f10")
+        await answer_yes(pilot)
+        # Four eyes: whoever recorded it may not decide it.
+        assert app.last_message == "这条异议是您本人登记的，须由另一位管理员处理"
+        assert points_of(engine, "HP0001") == 8
+
+    other = make_app()
+    async with other.run_test(size=SIZE) as pilot:
+        await sign_in_as(pilot, "street-admin")
+        await open_menu(pilot, "disputes")
+        await type_into(pilot, "#note", "ok", submit=False)
+        await pilot.press("f10")
         await settle(pilot)
-        assert app.last_message == "异议已处理：已更正"
+        question = str(other.screen.query_one("#ask-question").render())
+        assert question == "更正 HP0001 的记录（扣分 -2），冲回这 -2 分？"
+        await answer_yes(pilot)
+        assert other.last_message == "异议已处理：已更正"
         assert points_of(engine, "HP0001") == 10
-        assert rows(app, "#disputes") == 0
+        assert rows(other, "#disputes") == 0
         await pilot.press("f6")  # decided ones too: it stays in the history
         await settle(pilot)
-        assert rows(app, "#disputes") == 1
+        assert rows(other, "#disputes") == 1
 
 
 async def test_freeze_and_lift_within_the_village_only(
@@ -169,6 +224,13 @@ async def test_freeze_and_lift_within_the_village_only(
         await type_into(pilot, "#reason", "ban", submit=False)
         await pilot.press("f9")
         await settle(pilot)
+        question = str(app.screen.query_one("#ask-question").render())
+        assert question == "冻结 HP0004 兑换至 2026-12-31？"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert rows(app, "#frozen") == 0
+        await pilot.press("f9")
+        await answer_yes(pilot)
         assert app.last_message == "HP0004 冻结兑换至 2026-12-31"
         assert rows(app, "#frozen") == 1
 
@@ -176,7 +238,7 @@ async def test_freeze_and_lift_within_the_village_only(
         await type_into(pilot, "#until", "2026-12-31", submit=False)
         await type_into(pilot, "#reason", "ban", submit=False)
         await pilot.press("f9")
-        await settle(pilot)
+        await answer_yes(pilot)
         assert "只能管理本村的农户" in app.last_message
         assert rows(app, "#frozen") == 1
 

@@ -7,10 +7,19 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from kiosk.tui.dialogs.ask import AskDialog
 from kiosk.tui.screens.award import AwardScreen
 from kiosk.tui.screens.home import HomeScreen
 from tests.support.builders import points_of
-from tests.support.pilot import AppFactory, menu_ids, open_menu, settle, sign_in_as, type_into
+from tests.support.pilot import (
+    AppFactory,
+    answer_yes,
+    menu_ids,
+    open_menu,
+    settle,
+    sign_in_as,
+    type_into,
+)
 
 pytestmark = pytest.mark.world("admin")
 
@@ -66,8 +75,23 @@ async def test_award_45_cigarette_boxes_with_preview_then_confirm(
         assert "将加 10 分" in preview(app) and "余5个未计分" in preview(app)
         assert points_of(engine, "HP0001") == 0  # a preview writes nothing
 
+        # F9 asks first; Esc, or Enter on the focused safe answer, writes nothing.
         await pilot.press("f9")
         await settle(pilot)
+        assert isinstance(app.screen, AskDialog)
+        assert "HP0001：将加 10 分，确认记入？" in str(
+            app.screen.query_one("#ask-question").render()
+        )
+        assert str(app.screen.query_one("#no").label) == "取消（Esc）"
+        assert app.screen.focused is app.screen.query_one("#no")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("f9", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AwardScreen)
+        assert points_of(engine, "HP0001") == 0
+        await pilot.press("f9")
+        await answer_yes(pilot)
         assert app.last_message == "已记入：+10"
         assert points_of(engine, "HP0001") == 10
 
@@ -83,7 +107,7 @@ async def test_the_preview_shows_the_month_cap_and_the_first_deduction(
 
         await choose_rule(pilot, "P09")
         await pilot.press("f9")
-        await settle(pilot)
+        await answer_yes(pilot)
         await choose_rule(pilot, "P09")
         assert "不能记分：本月已计过分（2026-11-16）" in preview(app)
         await pilot.press("f9")  # refused: nothing written, the reason said again
@@ -94,11 +118,11 @@ async def test_the_preview_shows_the_month_cap_and_the_first_deduction(
             await choose_rule(pilot, "N11")
             assert f"第{nth}次警告教育" in preview(app)
             await pilot.press("f9")
-            await settle(pilot)
+            await answer_yes(pilot)
         await choose_rule(pilot, "N11")
         assert "将扣 2 分" in preview(app)
         await pilot.press("f9")
-        await settle(pilot)
+        await answer_yes(pilot)
         assert points_of(engine, "HP0001") == 8
 
 
@@ -112,7 +136,7 @@ async def test_a_mutual_help_award_credits_both(make_app: AppFactory, engine: En
         await choose_rule(pilot, "P08")
         assert "帮助人 HP0003 同得 20 分" in preview(app)
         await pilot.press("f9")
-        await settle(pilot)
+        await answer_yes(pilot)
         assert (points_of(engine, "HP0002"), points_of(engine, "HP0003")) == (20, 20)
 
 

@@ -206,3 +206,17 @@ async def test_escape_leaves_the_cart_without_an_order(
         await settle(pilot)
         assert isinstance(app.screen, HouseholdScreen)
     assert ledger.rows(RedemptionOrder) == []
+
+
+async def test_full_pinyin_finds_items(
+    make_app: AppFactory, payload_of: Callable[[str], str]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open_redeem(app, pilot, payload_of("HP0001"))
+        await pilot.press("y", "a")
+        await settle(pilot)
+        assert [row.name for row in screen.shown[:2]] == ["牙刷", "牙膏"]
+        await pilot.press(*"gao", "enter")
+        await settle(pilot)
+        assert [line.item.name for line in screen.cart.values()] == ["牙膏"]

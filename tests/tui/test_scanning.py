@@ -204,3 +204,84 @@ async def test_next_card_on_the_household_screen_replaces_the_household(
         card = str(first.query_one("#card").render())
         assert "HP0002" in card and first.household.masked_head in card
         assert len(app.screen_stack) == 4  # default, sign-in, home, household
+
+
+async def test_a_name_typed_quickly_is_searched_not_taken_for_a_scan(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await sign_in(pilot)
+        # Pinyin typed or pasted quickly, and an input method's name, each then Enter:
+        # as fast as a scanner, but letters only, which no code is.
+        for query in ("qqqqqqqqqq", "龘龘龘龘龘龘龘龘"):
+            search = app.screen.query_one("#search")
+            search.value = ""
+            await scan_burst(pilot, query)
+            assert isinstance(app.screen, HomeScreen)
+            assert search.value == query
+            assert app.last_message == f"没有找到符合“{query}”的农户"
+
+
+async def test_a_scanner_on_another_keyboard_layout(
+    make_app: AppFactory, payload_of: Callable[[str], str]
+) -> None:
+    good = payload_of("HP0005")
+    head, _, signature = good.rpartition(":")
+    raw = base64.b32decode(signature + "=" * (-len(signature) % 8))
+    forged = f"{head}:{base64.b32encode(bytes([raw[0] ^ 1]) + raw[1:]).decode().rstrip('=')}"
+    app = make_app()
+    async with app.run_test() as pilot:
+        await sign_in(pilot)
+        # `;` for every `:` (the shifted key arrives unshifted): read as the card it is.
+        await scan_burst(pilot, good.replace(":", ";"))
+        assert isinstance(app.screen, HouseholdScreen)
+        assert app.screen.household.code == "HP0005"
+        await pilot.press("escape")
+        await settle(pilot)
+        # The signature is still checked: an altered card read that way is still refused.
+        assert await _refused_scan(app, pilot, forged.replace(":", ";")) == (
+            "积分卡校验失败（伪造或被改动），请到村委核实"
+        )
+        # Another layout's character where the colon goes: the setting to fix is named.
+        assert await _refused_scan(app, pilot, good.replace(":", "Ö")) == (
+            "扫码枪的键盘布局不对（冒号成了“Ö”）：请按说明书把扫码枪设为美式键盘，再扫"
+        )
+
+
+async def test_full_pinyin_finds_the_household(make_app: AppFactory, db_path: Path) -> None:
+    # pypinyin as the kiosk loads it (single characters), not the new search itself
+    from catalog.search import lazy_pinyin
+
+    engine = open_database(f"sqlite:///{db_path}")
+    with read_session(engine) as session:
+        target = session.exec(select(Household).where(Household.code == "HP0007")).one()
+    engine.dispose()
+    syllables = lazy_pinyin(target.head_name)
+    app = make_app()
+    async with app.run_test() as pilot:
+        await sign_in(pilot)
+        search = app.screen.query_one("#search")
+        for query in (syllables[0], "".join(syllables)):  # the surname, the whole name
+            search.value = ""
+            await pilot.press(*query)
+            await settle(pilot)
+            table = app.screen.query_one("#hits")
+            assert "HP0007" in [table.get_row_at(i)[0] for i in range(table.row_count)]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HouseholdScreen)
+        assert app.screen.household.code == "HP0007"
+
+
+async def test_escape_clears_the_home_search(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await sign_in(pilot)
+        search = app.screen.query_one("#search")
+        await pilot.press(*"hp00")
+        await settle(pilot)
+        assert app.screen.query_one("#hits").row_count > 0
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert search.value == "" and app.screen.query_one("#hits").row_count == 0
+        assert app.focused is search

@@ -169,3 +169,82 @@ async def test_giving_up_the_new_pin_leaves_the_kiosk_locked(make_app: AppFactor
         assert message == "没有设置新密码，不能使用。请重新登录"
         await sign_in(pilot, pin="482915")  # still the one-time PIN: asked again
         assert isinstance(app.screen, ChangePinDialog)
+
+
+async def test_quit_key_needs_a_signed_in_administrator(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        # The locked screen: nobody signed in, the program stays up.
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert app.return_code is None and isinstance(app.screen, SignInScreen)
+        assert app.last_message == "关闭程序需要村管理员或街道管理员登录"
+        assert app.screen.query_one("#message-line", Static).message == app.last_message
+        # A shopkeeper: still up, home still in front.
+        await sign_in(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert app.return_code is None and isinstance(app.screen, HomeScreen)
+        assert app.last_message == "关闭程序需要村管理员或街道管理员登录"
+        # A village administrator may close it (under cage, systemd starts it again).
+        await pilot.press("ctrl+l")
+        await sign_in(pilot, downs=1, pin="2222")
+        assert app.operator is not None and app.operator.role == "village_admin"
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_after_an_administrator_signs_out_the_list_starts_again_at_the_top(
+    make_app: AppFactory,
+) -> None:
+    from textual.widgets import OptionList
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        await sign_in(pilot, downs=1, pin="2222")  # the village administrator
+        assert app.operator is not None and app.operator.role == "village_admin"
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert app.screen.query_one("#operators", OptionList).highlighted == 0
+        # The shopkeeper types their PIN straight away, as they would: it opens.
+        await pilot.press("enter", *"1111", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.operator is not None and app.operator.role == "shopkeeper"
+
+
+async def test_the_pin_box_says_whose_pin_it_asks_for(make_app: AppFactory) -> None:
+    from kiosk.core.masking import mask_name
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        names = [choice.name for choice in app.backend.operators()]
+        label = app.screen.query_one("#pin-label", Label)
+        assert str(label.render()) == f"输入 {mask_name(names[0])}（店员）的密码（PIN），按回车："
+        await pilot.press("down")
+        await settle(pilot)
+        assert (
+            str(label.render()) == f"输入 {mask_name(names[1])}（村管理员）的密码（PIN），按回车："
+        )
+
+
+async def test_a_sign_out_message_is_gone_once_the_next_operator_signs_in(
+    make_app: AppFactory,
+) -> None:
+    from kiosk.tui.widgets.message_line import MessageLine
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        await sign_in(pilot)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        signin = app.screen
+        assert signin.query_one(MessageLine).message == "已退出登录"
+        await sign_in(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.screen.query_one(MessageLine).message.endswith("您好！请扫描积分卡")
+        assert signin.query_one(MessageLine).message == ""  # nothing left for the next lock

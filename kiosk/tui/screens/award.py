@@ -255,8 +255,22 @@ class AwardScreen(AdminScreen):
         if self.preview.refusal is not None:
             self.kiosk.say_error(self.preview.refusal)
             return
-        self.busy = True
-        self._confirm(request)
+        preview = self.preview
+        if preview.kind == "warning":
+            what = self.t("tui.award.will_warn", note=preview.note)
+        elif preview.points < 0:
+            what = self.t("tui.award.will_deduct", points=-preview.points)
+        else:
+            what = self.t("tui.award.will_add", points=preview.points)
+        code = self.household.code if self.household else ""
+
+        def go() -> None:
+            if self.busy or self._request() != request:
+                return  # the form changed while the question was open
+            self.busy = True
+            self._confirm(request)
+
+        self.confirm_then(self.t("tui.decide.award", code=code, what=what), go)
 
     @work(thread=True, exclusive=True, group="award-confirm")
     def _confirm(self, request: tuple[str, str, int, str | None]) -> None:

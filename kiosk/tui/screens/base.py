@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from textual.screen import Screen
@@ -10,6 +11,7 @@ from kiosk.core.errors import DomainError
 from kiosk.services.administration import AdminHousehold
 from kiosk.services.counter import CounterService
 from kiosk.tui.bindings import localize_bindings
+from kiosk.tui.dialogs.ask import AskDialog
 from kiosk.tui.menu import ADMINS
 from kiosk.tui.shell import Kiosk
 
@@ -77,6 +79,19 @@ class AdminScreen(KioskScreen):
             balance=found.balance,
         )
         return line + frozen
+
+    def confirm_then(self, question: str, then: Callable[[], None]) -> None:
+        """Ask before a decision that changes points or freezes; `then` only on yes (Esc, or
+        Enter on the focused safe answer, is no)."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.app.push_screen(
+            AskDialog(question, yes=self.t("tui.decide.yes"), no=self.t("tui.decide.no")),
+            answered,
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()

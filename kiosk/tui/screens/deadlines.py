@@ -23,6 +23,8 @@ from kiosk.core.fulfilment import (
     Urgency,
 )
 from kiosk.core.masking import mask_name
+from kiosk.services.counter import CatalogueRow
+from kiosk.tui.bindings import RESTOCK_KEY
 from kiosk.tui.dialogs.base import KioskDialog
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.shell import Kiosk
@@ -59,7 +61,7 @@ class DeadlinesScreen(KioskScreen):
     CSS_PATH = "deadlines.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "focus_filters", "filter", id="filter", tooltip="filter"),
-        Binding("f4", "restock", "restock", id="restock", tooltip="restock"),
+        Binding(RESTOCK_KEY, "restock", "restock", id="restock", tooltip="restock"),
         Binding("f5", "refresh", "refresh", id="refresh", tooltip="refresh"),
         Binding("escape", "back", "back", id="back", tooltip="back"),
     ]
@@ -77,9 +79,14 @@ class DeadlinesScreen(KioskScreen):
     class Restocked(Message):
         result: RestockResult
 
+    @dataclass
+    class CatalogueLoaded(Message):
+        rows: list[CatalogueRow]
+
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[BoardRow] = []
+        self.catalogue: list[CatalogueRow] = []  # what the restock dialog finds items in
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -109,6 +116,16 @@ class DeadlinesScreen(KioskScreen):
         )
         table.focus()
         self.reload()
+        self._load_catalogue()
+
+    @work(thread=True, exclusive=True, group="board-catalogue")
+    def _load_catalogue(self) -> None:
+        operator = self.kiosk.operator
+        village = self.backend.kiosk_village() or (operator.village_id if operator else None)
+        self.post_message(self.CatalogueLoaded(self.backend.catalogue(village or "")))
+
+    def on_deadlines_screen_catalogue_loaded(self, message: CatalogueLoaded) -> None:
+        self.catalogue = message.rows
 
     def on_screen_resume(self) -> None:
         self.reload()  # back from a hand-over: those lines are gone from the board
@@ -195,15 +212,12 @@ class DeadlinesScreen(KioskScreen):
     # --- goods arriving ---
 
     def action_restock(self) -> None:
-        self.app.push_screen(RestockDialog(), self._restock_entered)
+        self.app.push_screen(RestockDialog(self.catalogue), self._restock_entered)
 
-    def _restock_entered(self, entered: tuple[str, str] | None) -> None:
+    def _restock_entered(self, entered: tuple[int, str] | None) -> None:
         if entered is None:
             return
         item, qty = entered
-        if not item.strip().isdigit():
-            self.kiosk.say_error(BadInput("tui.deadlines.bad_item"))
-            return
         try:
             quantity = int(qty.strip())
         except ValueError:
@@ -211,7 +225,7 @@ class DeadlinesScreen(KioskScreen):
                 BadInput("qty.range", low=1, high=MAX_RESTOCK_QTY, qty=qty.strip())
             )
             return
-        self._restock(int(item), quantity)
+        self._restock(item, quantity)
 
     @work(thread=True, exclusive=True, group="restock")
     def _restock(self, item_no: int, qty: int) -> None:
@@ -250,18 +264,25 @@ class DeadlinesScreen(KioskScreen):
         self.app.pop_screen()
 
 
-class RestockDialog(KioskDialog[tuple[str, str] | None]):
-    """Goods delivered to the shop: which item and how many (as typed; the screen checks)."""
+class RestockDialog(KioskDialog[tuple[int, str] | None]):
+    """Goods delivered to the shop: which item (by number, name or pinyin, as on the redeem
+    screen) and how many (as typed; the screen checks it)."""
 
     CSS_PATH = "deadlines.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "cancel", id="cancel", tooltip="cancel"),
     ]
 
+    def __init__(self, catalogue: list[CatalogueRow]) -> None:
+        super().__init__()
+        self.catalogue = catalogue
+        self.item: int | None = None  # the one item the typed text names
+
     def compose(self) -> ComposeResult:
         with Vertical(id="restock-box"):
             yield Label(self.t("tui.restock.title"), id="restock-title")
-            yield Input(placeholder=self.t("tui.deadlines.item"), id="restock-item")
+            yield Input(placeholder=self.t("tui.restock.item"), id="restock-item")
+            yield Label("", id="restock-match")
             yield Input(placeholder=self.t("tui.restock.qty"), id="restock-qty")
             yield Label(self.t("tui.restock.help"), id="restock-help")
         yield MessageLine()
@@ -269,18 +290,44 @@ class RestockDialog(KioskDialog[tuple[str, str] | None]):
     def on_mount(self) -> None:
         self.query_one("#restock-item", Input).focus()
 
+    @on(Input.Changed, "#restock-item")
+    def _item_typed(self, event: Input.Changed) -> None:
+        self.item, line = self._find(event.value.strip())
+        self.query_one("#restock-match", Label).update(line)
+
+    def _find(self, query: str) -> tuple[int | None, str]:
+        """The item `query` names, and the line saying so (or why none is chosen)."""
+        if not query:
+            return None, ""
+        found = self.kiosk.backend.search_catalogue(query, self.catalogue)
+        if len(found) == 1:
+            return found[0].no, f"→ {found[0].no} {found[0].name}"
+        if query.isdigit() and not self.catalogue:
+            return int(query), ""  # the catalogue is still loading: the number is the item
+        if not found:
+            return None, self.t("tui.redeem.no_match")
+        names = "、".join(f"{row.no} {row.name}" for row in found[:3])
+        return None, self.t("tui.restock.several", count=len(found), names=names)
+
     @on(Input.Submitted, "#restock-item")
     def _item_entered(self) -> None:
+        if self.item is None:
+            self._say_which()
+            return
         self.query_one("#restock-qty", Input).focus()
 
     @on(Input.Submitted, "#restock-qty")
     def _qty_entered(self) -> None:
-        self.dismiss(
-            (
-                self.query_one("#restock-item", Input).value,
-                self.query_one("#restock-qty", Input).value,
-            )
-        )
+        if self.item is None:
+            self.query_one("#restock-item", Input).focus()
+            self._say_which()
+            return
+        self.dismiss((self.item, self.query_one("#restock-qty", Input).value))
+
+    def _say_which(self) -> None:
+        typed = self.query_one("#restock-item", Input).value.strip()
+        _, line = self._find(typed)
+        self.kiosk.say(line or self.t("tui.restock.which"), error=True)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -113,16 +113,30 @@ class DecisionListScreen(AdminScreen, Generic[Item]):
 
     # --- deciding ---
 
-    def decide(self, decision: Callable[[Item], Item]) -> None:
-        """Decide the highlighted item by `decision(item)` (called in a worker)."""
+    def decide(
+        self,
+        decision: Callable[[Item], Item],
+        question: Callable[[Item], str] | None = None,
+    ) -> None:
+        """Decide the highlighted item by `decision(item)` (called in a worker), once the
+        operator has said yes to `question(item)` if there is one."""
         chosen = self.selected()
         if chosen is None:
             self.kiosk.say(self.t("tui.admin.pick"), error=True)
             return
         if self.busy:
             return
-        self.busy = True
-        self._decide(chosen, decision)
+
+        def go() -> None:
+            if self.busy:
+                return
+            self.busy = True
+            self._decide(chosen, decision)
+
+        if question is None:
+            go()
+        else:
+            self.confirm_then(question(chosen), go)
 
     @work(thread=True, exclusive=True, group="decision")
     def _decide(self, item: Item, decision: Callable[[Item], Item]) -> None:

@@ -10,14 +10,16 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from kiosk.core.clock import local
 from kiosk.core.declarations import DeclarationView
 from kiosk.core.errors import DomainError
 from kiosk.core.masking import mask_name
-from kiosk.services.administration import AdminHousehold
+from kiosk.services.administration import AdminHousehold, RuleChoice, search_rules
 from kiosk.tui.screens.admin import evidence_dir_for
 from kiosk.tui.screens.base import AdminScreen
 from kiosk.tui.screens.decisions import DecisionListScreen
@@ -31,15 +33,16 @@ class DeclarationsScreen(DecisionListScreen[DeclarationView]):
     TITLE_KEY = "tui.decl.title"
     EMPTY_KEY = "tui.decl.empty"
     NOTE_KEY = "tui.decl.reason"
+    # Numbers before the long texts: at 80 columns a rule's text may run off, a count never.
     COLUMN_KEYS = (
         "tui.col.date",
         "tui.col.code",
         "tui.col.head",
-        "tui.col.rule",
         "tui.col.qty",
-        "tui.col.helper",
-        "tui.col.description",
         "tui.col.photos",
+        "tui.col.helper",
+        "tui.col.rule",
+        "tui.col.description",
     )
     LIST_ID = "pending"
     NOTE_ID = "reason"
@@ -59,11 +62,11 @@ class DeclarationsScreen(DecisionListScreen[DeclarationView]):
             f"{local(item.created_at):%m-%d %H:%M}",
             item.household_code,
             mask_name(item.household_head),
-            f"{item.rule_id} {item.rule_text}",
             str(item.quantity),
-            item.helper_code or "",
-            item.description,
             str(len(item.evidence)),
+            item.helper_code or "",
+            f"{item.rule_id} {item.rule_text}",
+            item.description,
         )
 
     def key_of(self, item: DeclarationView) -> str:
@@ -78,7 +81,15 @@ class DeclarationsScreen(DecisionListScreen[DeclarationView]):
 
     def action_approve(self) -> None:
         operator_id = self.operator_id
-        self.decide(lambda item: self.backend.admin.decide_declaration(item.id, operator_id))
+        self.decide(
+            lambda item: self.backend.admin.decide_declaration(item.id, operator_id),
+            lambda item: self.t(
+                "tui.decide.approve",
+                code=item.household_code,
+                rule=f"{item.rule_id} {item.rule_text}",
+                qty=item.quantity,
+            ),
+        )
 
     def action_reject(self) -> None:
         operator_id, reason = self.operator_id, self.note
@@ -113,8 +124,14 @@ class FileDeclarationScreen(AdminScreen):
         declaration: DeclarationView | None
         error: DomainError | None = None
 
+    @dataclass
+    class RulesLoaded(Message):
+        choices: list[RuleChoice]
+
     def __init__(self) -> None:
         super().__init__()
+        self.choices: list[RuleChoice] = []
+        self.rule: RuleChoice | None = None
         self.household: AdminHousehold | None = None
         self.helper: AdminHousehold | None = None
         self.busy = False
@@ -122,20 +139,79 @@ class FileDeclarationScreen(AdminScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Label(self.t("tui.decl.file_title"), id="declarations-title")
-        yield Input(placeholder=self.t("tui.award.code_placeholder"), id="household")
-        yield Input(placeholder=self.t("tui.decl.card_photo"), id="card-photo")
-        yield Static("", id="household-info")
-        yield Input(placeholder=self.t("tui.award.helper_placeholder"), id="helper")
-        yield Static("", id="helper-info")
-        yield Input(placeholder=self.t("tui.decl.rule"), id="rule")
-        yield Input("1", restrict=r"[0-9]*", max_length=5, id="qty")
-        yield Input(placeholder=self.t("tui.decl.description"), id="description")
-        yield Input(placeholder=self.t("tui.decl.photos"), id="photos")
+        # Every field has its label above it (a placeholder goes once the field is filled);
+        # the form scrolls on a short terminal and Tab brings each field into view.
+        with VerticalScroll(id="declaration-form"):
+            with Horizontal(classes="field-pair"):
+                with Vertical():
+                    yield Label(self.t("tui.award.household"), classes="field-label")
+                    yield Input(placeholder=self.t("tui.award.code_placeholder"), id="household")
+                with Vertical():
+                    yield Label(self.t("tui.decl.card_photo"), classes="field-label")
+                    yield Input(placeholder=self.t("tui.decl.card_photo"), id="card-photo")
+            yield Static("", id="household-info")
+            with Horizontal(classes="field-pair"):
+                with Vertical():
+                    yield Label(self.t("tui.award.helper"), classes="field-label")
+                    yield Input(placeholder=self.t("tui.award.helper_placeholder"), id="helper")
+                with Vertical():
+                    yield Label(self.t("tui.award.qty"), classes="field-label")
+                    yield Input("1", restrict=r"[0-9]*", max_length=5, id="qty")
+            yield Static("", id="helper-info")
+            yield Label(self.t("tui.decl.rule_label"), classes="field-label")
+            yield Input(placeholder=self.t("tui.award.rule_placeholder"), id="rule-search")
+            yield OptionList(id="rules")
+            yield Static(self.t("tui.decl.rule_none"), id="rule-info")
+            yield Label(self.t("tui.decl.description"), classes="field-label")
+            yield Input(placeholder=self.t("tui.decl.description"), id="description")
+            yield Label(self.t("tui.decl.photos"), classes="field-label")
+            yield Input(placeholder=self.t("tui.decl.photos"), id="photos")
         yield MessageLine()
         yield Footer()
 
     def start(self) -> None:
         self.query_one("#household", Input).focus()
+        self._load_rules(self.operator_village)
+
+    # --- the rule, searched as on the award screen ---
+
+    @work(thread=True, exclusive=True, group="declaration-rules")
+    def _load_rules(self, village_id: str | None) -> None:
+        chosen = village_id or self.backend.kiosk_village() or ""
+        # Only the positive list is declared (自主申报 / 互助申报 of a good deed).
+        choices = [c for c in self.backend.admin.rule_choices(chosen) if c.points > 0]
+        self.post_message(self.RulesLoaded(choices))
+
+    def on_file_declaration_screen_rules_loaded(self, message: RulesLoaded) -> None:
+        self.choices = message.choices
+        self._show_rules(self.query_one("#rule-search", Input).value)
+
+    def _show_rules(self, query: str) -> None:
+        rules = self.query_one("#rules", OptionList)
+        rules.clear_options()
+        for choice in search_rules(query, self.choices):
+            rules.add_option(Option(f"+{choice.points:<4} {choice.label}", id=choice.id))
+
+    @on(Input.Changed, "#rule-search")
+    def _rule_query(self, event: Input.Changed) -> None:
+        self._show_rules(event.value)
+
+    @on(Input.Submitted, "#rule-search")
+    def _rule_query_done(self, _event: Input.Submitted) -> None:
+        rules = self.query_one("#rules", OptionList)
+        rules.focus()
+        if rules.highlighted is None:
+            rules.action_first()
+
+    @on(OptionList.OptionSelected, "#rules")
+    def _rule_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.rule = next((c for c in self.choices if c.id == event.option.id), None)
+        self.query_one("#rule-info", Static).update(
+            self.t("tui.decl.rule_chosen", rule=self.rule.label)
+            if self.rule
+            else self.t("tui.decl.rule_none")
+        )
+        self.query_one("#description", Input).focus()
 
     def accept_scan(self, payload: str) -> bool:
         self.query_one("#household", Input).value = payload
@@ -200,7 +276,7 @@ class FileDeclarationScreen(AdminScreen):
         self.busy = True
         self._file(
             self.household.id,
-            self.query_one("#rule", Input).value.strip(),
+            self.rule.id if self.rule else "",
             int(qty_text),
             self.query_one("#description", Input).value,
             self.helper.id if self.helper else None,
@@ -226,6 +302,7 @@ class FileDeclarationScreen(AdminScreen):
                 helper_id=helper_id,
                 photos=photos,
                 evidence_dir=evidence_dir_for(self.backend),
+                operator_id=self.operator_id,
             )
         except DomainError as error:
             self.post_message(self.Filed(None, error))

@@ -82,10 +82,17 @@ class DisputesScreen(DecisionListScreen[DisputeView]):
 
     def _resolve(self, *, correct: bool) -> None:
         operator_id, note = self.operator_id, self.note
+
+        def question(item: DisputeView) -> str:
+            entry = f"{self.t(f'kind.{item.entry_kind}')} {item.entry_points:+d}"
+            key = "tui.decide.correct" if correct else "tui.decide.uphold"
+            return self.t(key, code=item.household_code, entry=entry, points=item.entry_points)
+
         self.decide(
             lambda item: self.backend.admin.decide_dispute(
                 item.id, operator_id, note=note, correct=correct
-            )
+            ),
+            question,
         )
 
     def action_show_all(self) -> None:
@@ -200,7 +207,9 @@ class RaiseDisputeScreen(AdminScreen):
     @work(thread=True, exclusive=True, group="dispute-raise")
     def _raise(self, entry_id: str, raised_by: str, description: str) -> None:
         try:
-            raised = self.backend.admin.record_dispute(entry_id, raised_by, description)
+            raised = self.backend.admin.record_dispute(
+                entry_id, raised_by, description, self.operator_id
+            )
         except DomainError as error:
             self.post_message(self.Raised(None, error))
             return

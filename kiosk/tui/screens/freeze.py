@@ -9,7 +9,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
@@ -49,9 +49,15 @@ class FreezeScreen(AdminScreen):
         table: DataTable[str] = DataTable(id="frozen", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="frozen-empty")
+        # Labels above the fields: a placeholder goes once the field is filled.
         with Horizontal(id="freeze-form"):
-            yield Input(placeholder=self.t("tui.freeze.code"), id="code")
-            yield Input(placeholder=self.t("tui.freeze.until"), id="until")
+            with Vertical():
+                yield Label(self.t("tui.freeze.code"), classes="field-label")
+                yield Input(placeholder=self.t("tui.freeze.code"), id="code")
+            with Vertical():
+                yield Label(self.t("tui.freeze.until"), classes="field-label")
+                yield Input(placeholder=self.t("tui.freeze.until"), id="until")
+        yield Label(self.t("tui.freeze.reason"), classes="field-label")
         yield Input(placeholder=self.t("tui.freeze.reason"), id="reason")
         yield MessageLine()
         yield Footer()
@@ -96,12 +102,20 @@ class FreezeScreen(AdminScreen):
     def action_freeze(self) -> None:
         if self.busy:
             return
-        self.busy = True
-        self._freeze(
-            self.query_one("#code", Input).value.strip(),
-            self.query_one("#until", Input).value.strip(),
-            self.query_one("#reason", Input).value,
-        )
+        code = self.query_one("#code", Input).value.strip()
+        until = self.query_one("#until", Input).value.strip()
+        reason = self.query_one("#reason", Input).value
+        if not code:
+            self.kiosk.say(self.t("tui.freeze.need_code"), error=True)
+            return
+
+        def go() -> None:
+            if self.busy:
+                return
+            self.busy = True
+            self._freeze(code, until, reason)
+
+        self.confirm_then(self.t("tui.decide.freeze", code=code, until=until or "-"), go)
 
     @work(thread=True, exclusive=True, group="freeze-write")
     def _freeze(self, code: str, until_text: str, reason: str) -> None:

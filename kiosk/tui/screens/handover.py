@@ -18,12 +18,14 @@ from kiosk.core.errors import DomainError
 from kiosk.core.fulfilment import (
     CANCELLING_ROLES,
     CancelResult,
+    DeadlineCounts,
     FulfilmentLine,
     HandoverResult,
     LineStatus,
     OrderRecord,
 )
 from kiosk.core.masking import mask_name
+from kiosk.tui.bindings import RESTOCK_KEY, key_name
 from kiosk.tui.dialogs.base import KioskDialog
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.message_line import MessageLine
@@ -57,6 +59,7 @@ class HandoverScreen(KioskScreen):
     @dataclass
     class Delivered(Message):
         result: HandoverResult
+        counts: DeadlineCounts  # counted after it, for the counts bars
 
     @dataclass
     class Failed(Message):
@@ -65,6 +68,7 @@ class HandoverScreen(KioskScreen):
     @dataclass
     class Cancelled(Message):
         result: CancelResult
+        counts: DeadlineCounts
 
     def __init__(self, order_number: str) -> None:
         super().__init__()
@@ -169,7 +173,15 @@ class HandoverScreen(KioskScreen):
 
     def on_handover_screen_failed(self, message: Failed) -> None:
         self.saving = False
-        self.kiosk.say_error(message.error)
+        if message.error.key == "stock.short":
+            # The domain's words say to record the delivery; here the shopkeeper is told
+            # where: the deadline board's restock key.
+            self.kiosk.say(
+                self.t("tui.handover.no_stock", key=key_name(RESTOCK_KEY), **message.error.params),
+                error=True,
+            )
+        else:
+            self.kiosk.say_error(message.error)
         if self.record is None:
             self.query_one("#handover-order", Static).update(self.kiosk.error_text(message.error))
 
@@ -212,7 +224,9 @@ class HandoverScreen(KioskScreen):
         except DomainError as error:
             self.post_message(self.Failed(error))
             return
-        self.post_message(self.Delivered(result))
+        # Counted here, in the same worker: the counts bars change with the message saying
+        # the goods were handed over, not a recount later.
+        self.post_message(self.Delivered(result, self.backend.deadline_counts()))
 
     def on_handover_screen_delivered(self, message: Delivered) -> None:
         self.saving = False
@@ -221,7 +235,7 @@ class HandoverScreen(KioskScreen):
             self.t("tui.handover.done", count=len(result.handed), late=result.late_count)
         )
         self.kiosk.start_printing()
-        self.kiosk.refresh_counts()
+        self.kiosk.show_counts(message.counts)
         self.chosen = set()
         self._load()
 
@@ -255,7 +269,7 @@ class HandoverScreen(KioskScreen):
         except DomainError as error:
             self.post_message(self.Failed(error))
             return
-        self.post_message(self.Cancelled(result))
+        self.post_message(self.Cancelled(result, self.backend.deadline_counts()))
 
     def on_handover_screen_cancelled(self, message: Cancelled) -> None:
         result = message.result
@@ -267,7 +281,7 @@ class HandoverScreen(KioskScreen):
                 balance=result.balance_after,
             )
         )
-        self.kiosk.refresh_counts()
+        self.kiosk.show_counts(message.counts)
         self._load()
 
     def action_order_receipt(self) -> None:

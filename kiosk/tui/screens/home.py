@@ -29,6 +29,9 @@ class HomeScreen(KioskScreen):
         Binding("f3", "focus_menu", "menu", id="menu", tooltip="menu"),
         Binding("f7", "receipts", "receipts", id="receipts", tooltip="receipts"),
         Binding("ctrl+l", "sign_out", "sign-out", id="sign-out", tooltip="sign-out"),
+        Binding(
+            "escape", "clear_search", "clear-search", id="clear-search", tooltip="clear-search"
+        ),
     ]
 
     @dataclass
@@ -93,6 +96,13 @@ class HomeScreen(KioskScreen):
     def action_focus_search(self) -> None:
         self.focus_search()
 
+    def action_clear_search(self) -> None:
+        """Esc: the box and its hits emptied for the next customer, the focus back in it."""
+        search = self.query_one("#search", Input)
+        search.value = ""
+        self._show_hits("", [])
+        search.focus()
+
     def action_focus_menu(self) -> None:
         self.query_one("#menu", OptionList).focus()
 
@@ -129,13 +139,11 @@ class HomeScreen(KioskScreen):
         self.picked = False
         self._search(event.value)
 
-    def _village(self) -> str | None:
-        operator = self.kiosk.operator
-        return self.backend.kiosk_village() or (operator.village_id if operator else None)
-
     @work(thread=True, exclusive=True, group="search")
     def _search(self, query: str) -> None:
-        self.post_message(self.Found(query, self.backend.find_households(query, self._village())))
+        self.post_message(
+            self.Found(query, self.backend.find_households(query, self.kiosk.operator))
+        )
 
     def on_home_screen_found(self, message: Found) -> None:
         if message.query != self.query_one("#search", Input).value:
@@ -168,7 +176,7 @@ class HomeScreen(KioskScreen):
     @work(thread=True, exclusive=True, group="resolve")
     def _resolve(self, query: str) -> None:
         self.post_message(
-            self.Resolved(query, self.backend.find_households(query, self._village()))
+            self.Resolved(query, self.backend.find_households(query, self.kiosk.operator))
         )
 
     def on_home_screen_resolved(self, message: Resolved) -> None:
@@ -211,7 +219,7 @@ class HomeScreen(KioskScreen):
     @work(thread=True, exclusive=True, group="open")
     def _open(self, code: str) -> None:
         try:
-            self.post_message(self.Opened(self.backend.household(code)))
+            self.post_message(self.Opened(self.backend.household(code, self.kiosk.operator)))
         except DomainError as error:
             self.post_message(self.Failed(error))
 

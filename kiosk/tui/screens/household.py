@@ -16,9 +16,12 @@ from kiosk.core.clock import local
 from kiosk.core.errors import DomainError
 from kiosk.services.households import HouseholdView
 from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.widgets.cells import fit, free_cells
 from kiosk.tui.widgets.household_card import HouseholdCard
 from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
+
+WHAT_COLUMNS = 12  # the fewest cells a rule's text is cut to, before the layout is known
 
 
 class HouseholdScreen(KioskScreen):
@@ -38,6 +41,7 @@ class HouseholdScreen(KioskScreen):
         super().__init__()
         self.household = household
         self._opened = False
+        self.what_columns = WHAT_COLUMNS  # cells the entries' rule texts were cut to
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -56,13 +60,6 @@ class HouseholdScreen(KioskScreen):
 
     def on_mount(self) -> None:
         entries = self.query_one("#entries", DataTable)
-        entries.add_columns(
-            # Points before the description: on a narrow screen the text is what gets cut.
-            self.t("tui.col.date"),
-            self.t("tui.col.kind"),
-            self.t("tui.col.points"),
-            self.t("tui.col.what"),
-        )
         open_lines = self.query_one("#open-lines", DataTable)
         open_lines.add_columns(self.t("tui.col.item"), self.t("tui.col.qty"), self.t("tui.col.due"))
         self._fill()
@@ -71,13 +68,21 @@ class HouseholdScreen(KioskScreen):
     def _fill(self) -> None:
         h = self.household
         entries = self.query_one("#entries", DataTable)
-        entries.clear()
+        # Columns too: a column keeps its widest text's width, and the rule's text takes
+        # what the others leave, cut with an ellipsis (never by the pane's edge).
+        entries.clear(columns=True)
+        entries.add_column(self.t("tui.col.date"), key="date")
+        entries.add_column(self.t("tui.col.kind"), key="kind")
+        # Points before the description: on a narrow screen the text is what gets cut.
+        entries.add_column(self.t("tui.col.points"), key="points")
+        entries.add_column(self.t("tui.col.what"), key="what")
+        self.what_columns = free_cells(entries, "what", at_least=WHAT_COLUMNS)
         for entry in h.entries:
             entries.add_row(
                 f"{local(entry.at):%m-%d}",
                 self.t(f"kind.{entry.kind}"),
                 f"{entry.points:+d}",
-                entry.what,
+                fit(entry.what, self.what_columns),
             )
         open_lines = self.query_one("#open-lines", DataTable)
         open_lines.clear()
@@ -88,6 +93,14 @@ class HouseholdScreen(KioskScreen):
             open_lines.add_row(line.name, str(line.qty), due)
         if not h.open_lines:
             open_lines.add_row(self.t("tui.household.none"), "", "")
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        entries = self.query_one("#entries", DataTable)
+        if free_cells(entries, "what", at_least=WHAT_COLUMNS) != self.what_columns:
+            self._fill()
 
     def show(self, household: HouseholdView) -> None:
         self.household = household
@@ -100,7 +113,9 @@ class HouseholdScreen(KioskScreen):
     @work(thread=True, exclusive=True, group="household")
     def _reload(self) -> None:
         try:
-            self.post_message(self.Reloaded(self.backend.household(self.household.id)))
+            self.post_message(
+                self.Reloaded(self.backend.household(self.household.id, self.kiosk.operator))
+            )
         except DomainError as error:
             self.app.call_from_thread(self.kiosk.say_error, error)
 

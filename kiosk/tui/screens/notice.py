@@ -10,7 +10,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
@@ -58,7 +58,7 @@ class NoticeScreen(AdminScreen):
         with Horizontal(id="notice-body"):
             table: DataTable[str] = DataTable(id="notice", cursor_type="row", zebra_stripes=True)
             yield table
-            with Vertical(id="honours"):
+            with VerticalScroll(id="honours"):
                 yield Label("", id="month-title")
                 month: DataTable[str] = DataTable(id="month-top", cursor_type="row")
                 yield month
@@ -162,7 +162,8 @@ class NoticeScreen(AdminScreen):
             top.clear()
             for h in honours.top:
                 top.add_row(h.code, h.masked_name, str(h.earned))
-        above = ", ".join(f"{h.code} {h.masked_name}" for h in board.year.above_average)
+        # One household a line: a code wrapped across two lines reads as two numbers.
+        above = "".join(f"\n{h.code} {h.masked_name}" for h in board.year.above_average)
         self.query_one("#above", Static).update(
             self.t("tui.notice.above", average=f"{board.year.average:.1f}", codes=above or "-")
         )

@@ -78,11 +78,15 @@ class ReceiptScreen(KioskScreen):
             "",
         ]
         for line in order.lines:
-            state = (
-                self.t("tui.redeem.handed")
-                if line.handed_at
-                else self.t("tui.receipt.due", due=f"{local(line.due_at):%m-%d %H:%M}")
-            )
+            # As the receipt: handed over at the counter, or owed then (and when it was
+            # handed over later, if it was).
+            if line.at_counter:
+                state = self.t("tui.redeem.handed")
+            else:
+                state = self.t("tui.receipt.due", due=f"{local(line.due_at):%m-%d %H:%M}")
+                if line.handed_at is not None:
+                    handed = f"{local(line.handed_at):%m-%d %H:%M}"
+                    state += self.t("tui.receipt.handed_later", at=handed)
             lines.append(f"{line.name} x{line.qty}  {line.points}  {state}")
         self.query_one("#order-info", Static).update("\n".join(lines))
         self.query_one("#paper", Static).update(message.paper)

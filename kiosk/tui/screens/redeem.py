@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,20 +22,14 @@ from kiosk.services.households import HouseholdView
 from kiosk.tui.dialogs.ask import AskDialog
 from kiosk.tui.dialogs.confirm_redeem import ConfirmLine, ConfirmRedeemDialog
 from kiosk.tui.screens.base import KioskScreen
+from kiosk.tui.widgets.cells import fit, free_cells
 from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
 
-NAME_COLUMNS = 14  # the catalogue's longest names are cut so that 80 columns hold both panes
+# The catalogue's names take the cells the pane has; at 80 columns, where both panes share
+# the width, at least this many (the longest names are cut, with an ellipsis).
+NAME_COLUMNS = 14
 CART_NAME_COLUMNS = 10
-
-
-def fit(text: str, columns: int) -> str:
-    """`text` cut to `columns` terminal cells (a Chinese character takes two), with an ellipsis."""
-    if cell_len(text) <= columns:
-        return text
-    while cell_len(text) > columns - 1:
-        text = text[:-1]
-    return text + "…"
 
 
 @dataclass
@@ -85,6 +78,7 @@ class RedeemScreen(KioskScreen):
         self.household = household
         self.catalogue: list[CatalogueRow] = []
         self.shown: list[CatalogueRow] = []
+        self.name_columns = NAME_COLUMNS  # cells the catalogue's names were cut to
         self.cart: dict[int, CartLine] = {}
         self.quote: Quote | None = None
         self.busy = False
@@ -114,12 +108,7 @@ class RedeemScreen(KioskScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        catalogue = self.query_one("#catalogue", DataTable)
-        catalogue.add_column(self.t("tui.col.no"), key="no")
-        catalogue.add_column(self.t("tui.col.item"), key="name")
-        catalogue.add_column(self.t("tui.col.points"), key="points")
-        catalogue.add_column(self.t("tui.col.due_class"), key="due")
-        catalogue.add_column(self.t("tui.col.stock"), key="stock")
+        self._catalogue_columns(self.query_one("#catalogue", DataTable))
         cart = self.query_one("#cart", DataTable)
         cart.add_column(self.t("tui.col.item"), key="name")
         cart.add_column(self.t("tui.col.qty"), key="qty")
@@ -137,16 +126,36 @@ class RedeemScreen(KioskScreen):
         self.catalogue = message.rows
         self._filter(self.query_one("#item-search", Input).value)
 
+    def on_resize(self) -> None:
+        # Names take the width there is: refilled once the table has its new width.
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        table = self.query_one("#catalogue", DataTable)
+        if self.catalogue and free_cells(table, "name", at_least=NAME_COLUMNS) != self.name_columns:
+            self._filter(self.query_one("#item-search", Input).value)
+
     # --- the catalogue ---
+
+    def _catalogue_columns(self, catalogue: DataTable[str]) -> None:
+        catalogue.add_column(self.t("tui.col.no"), key="no")
+        catalogue.add_column(self.t("tui.col.item"), key="name")
+        catalogue.add_column(self.t("tui.col.points"), key="points")
+        catalogue.add_column(self.t("tui.col.due_class"), key="due")
+        catalogue.add_column(self.t("tui.col.stock"), key="stock")
 
     def _filter(self, query: str) -> None:
         self.shown = self.backend.search_catalogue(query, self.catalogue)
         table = self.query_one("#catalogue", DataTable)
-        table.clear()
+        # Columns too: a column keeps the width of its widest text ever, so the names
+        # would never narrow again after a wider terminal.
+        table.clear(columns=True)
+        self._catalogue_columns(table)
+        self.name_columns = free_cells(table, "name", at_least=NAME_COLUMNS)
         for row in self.shown:
             table.add_row(
                 str(row.no),
-                fit(row.name, NAME_COLUMNS),
+                fit(row.name, self.name_columns),
                 str(row.points),
                 self.t("tui.redeem.days", days=row.due_days),
                 str(row.stock) if row.stock > 0 else self.t("tui.redeem.out_of_stock"),

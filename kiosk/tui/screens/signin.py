@@ -12,6 +12,7 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.core.errors import DomainError
+from kiosk.core.masking import mask_name
 from kiosk.services.counter import OperatorChoice, SignedIn
 from kiosk.tui.dialogs.change_pin import ChangePinDialog
 from kiosk.tui.screens.base import KioskScreen
@@ -43,7 +44,7 @@ class SignInScreen(KioskScreen):
             yield Label(self.t("tui.signin.title"), id="signin-title")
             yield Label(self.t("tui.signin.choose"))
             yield OptionList(id="operators")
-            yield Label(self.t("tui.signin.pin"))
+            yield Label(self.t("tui.signin.pin"), id="pin-label")
             yield Input(
                 password=True,
                 max_length=MAX_PIN_LENGTH,
@@ -57,6 +58,10 @@ class SignInScreen(KioskScreen):
         yield MessageLine()
         yield Footer()
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.operators: list[OperatorChoice] = []
+
     def on_mount(self) -> None:
         self.query_one("#operators", OptionList).focus()
         self._load_operators()
@@ -68,6 +73,7 @@ class SignInScreen(KioskScreen):
     def on_sign_in_screen_operators_loaded(self, message: OperatorsLoaded) -> None:
         options = self.query_one("#operators", OptionList)
         options.clear_options()
+        self.operators = message.operators
         for choice in message.operators:
             label = f"{choice.name}  {self.t(f'role.{choice.role}')}"
             if choice.village:
@@ -84,6 +90,23 @@ class SignInScreen(KioskScreen):
     @on(OptionList.OptionSelected, "#operators")
     def _operator_chosen(self) -> None:
         self.query_one("#pin", Input).focus()
+
+    @on(OptionList.OptionHighlighted, "#operators")
+    def _operator_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        # The PIN box names whose PIN it takes: a PIN typed under someone else's row is
+        # "wrong" and counts against that operator.
+        choice = next((c for c in self.operators if c.id == event.option.id), None)
+        label = self.query_one("#pin-label", Label)
+        if choice is None:
+            label.update(self.t("tui.signin.pin"))
+            return
+        label.update(
+            self.t(
+                "tui.signin.pin_of",
+                name=mask_name(choice.name),
+                role=self.t(f"role.{choice.role}"),
+            )
+        )
 
     @on(Input.Submitted, "#pin")
     def _pin_entered(self, event: Input.Submitted) -> None:
@@ -140,3 +163,14 @@ class SignInScreen(KioskScreen):
     def on_screen_resume(self) -> None:
         self.query_one("#pin", Input).value = ""
         self.query_one("#operators", OptionList).focus()
+
+    def start_over(self) -> None:
+        """After a sign-out: the next person starts from the first row (a shopkeeper), not
+        from the row of whoever signed in last (often an administrator, whose PIN the
+        shopkeeper's would then be checked against, and counted wrong)."""
+        self.query_one("#pin", Input).value = ""
+        self._show("")
+        options = self.query_one("#operators", OptionList)
+        if options.option_count:
+            options.highlighted = 0
+        options.focus()

@@ -61,9 +61,13 @@ class DeadlineCountsBar(Widget):
         self.post_message(self.Counted(self.kiosk.backend.deadline_counts()))
 
     def on_deadline_counts_bar_counted(self, message: Counted) -> None:
-        self.counts = message.counts
-        self.set_class(message.counts.overdue > 0, "-overdue")
-        self.set_class(message.counts.overdue == 0 and message.counts.due_today > 0, "-due-today")
+        self.show(message.counts)
+
+    def show(self, counts: DeadlineCounts) -> None:
+        """Show counts made elsewhere (with a hand-over), at once, on any screen of the stack."""
+        self.counts = counts
+        self.set_class(counts.overdue > 0, "-overdue")
+        self.set_class(counts.overdue == 0 and counts.due_today > 0, "-due-today")
         self.refresh()
 
     def render(self) -> Text:
