@@ -100,6 +100,18 @@ def _required(value: str, name: str, env: str) -> str:
     return value
 
 
+def central_link(args: argparse.Namespace) -> Any:
+    """The central over HTTP, signed in as this kiosk (--central, --kiosk-id, --insecure or
+    the settings); BadInput naming what is not configured."""
+    from sync.client import HttpCentral
+
+    settings = settings_of(args)
+    kiosk_id = _required(args.kiosk_id or settings.kiosk_id, "kiosk_id", "KIOSK_ID")
+    secret = _required(settings.sync_secret, "sync_secret", "KIOSK_SYNC_SECRET")
+    url = _required(args.central or settings.central_url, "central_url", "KIOSK_CENTRAL_URL")
+    return HttpCentral(url, kiosk_id, secret, insecure=args.insecure, timeout=15.0)
+
+
 def _progress(phase: str, done: int, total: int) -> None:
     width = 30
     filled = width * done // total if total else width

@@ -1,0 +1,111 @@
+"""What each household page shows, read through the domain's own functions (kiosk.core)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from kiosk.core.central_models import SyncKiosk
+from kiosk.core.clock import from_db, local
+from kiosk.core.fulfilment.board import BoardRow
+from kiosk.core.fulfilment.board import board as deadline_board
+from kiosk.core.households import HouseholdSummary, summarize
+from kiosk.core.ledger import entry_views
+from kiosk.core.models import Household, Village
+from kiosk.core.notice import HonoursView, Notice, Quarter, build_notice, village_honours
+from kiosk.core.reference import ruleset_for
+from rules.engine import points_year
+from rules.model import Rule, RuleList
+
+
+def last_village_sync(session: Session, village_id: str) -> datetime | None:
+    """When the village's kiosks last finished a sync (the newest of them), as the central saw."""
+    at = session.exec(
+        select(func.max(SyncKiosk.last_sync_at)).where(
+            SyncKiosk.village_id == village_id, col(SyncKiosk.revoked_at).is_(None)
+        )
+    ).one()
+    return from_db(at) if at is not None else None
+
+
+@dataclass(frozen=True)
+class PointsPage:
+    summary: HouseholdSummary
+    as_of: datetime | None
+
+
+def points_page(session: Session, household: Household, now: datetime) -> PointsPage:
+    return PointsPage(
+        summarize(session, household, now, with_entries=False),
+        last_village_sync(session, household.village_id),
+    )
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime
+    rule: Rule | None  # the rule in plain words, when the entry is under one
+    kind: str
+    quantity: int | None
+    points: int
+
+
+def history_page(session: Session, household: Household, now: datetime) -> list[HistoryRow]:
+    """The points year's entries, newest first, each with its rule as the rule set read it."""
+    rows = []
+    rule_sets: dict[str, dict[str, Rule]] = {}
+    for entry in entry_views(session, household.id, points_year(now)):
+        rule = None
+        if entry.rule_id:
+            day = local(entry.created_at).date().isoformat()
+            if day not in rule_sets:
+                found = ruleset_for(session, household.village_id, entry.created_at)
+                rule_sets[day] = {r.id: r for r in found.rules}
+            rule = rule_sets[day].get(entry.rule_id)
+        rows.append(HistoryRow(entry.created_at, rule, entry.kind, entry.quantity, entry.points))
+    rows.reverse()
+    return rows
+
+
+def owed_page(session: Session, household: Household, now: datetime) -> list[BoardRow]:
+    return deadline_board(session, now, household=household.code)
+
+
+@dataclass(frozen=True)
+class NoticePage:
+    notice: Notice
+    honours: HonoursView
+
+
+def notice_page(session: Session, household: Household, now: datetime) -> NoticePage:
+    """The village's notice for the quarter so far (names masked) and the year's honours."""
+    village = session.get(Village, household.village_id)
+    assert village is not None
+    return NoticePage(
+        build_notice(session, village, Quarter.containing(now), now),
+        village_honours(session, village, year=points_year(now)),
+    )
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    category: str
+    rules: list[Rule]
+
+
+def rules_page(
+    session: Session, household: Household, now: datetime
+) -> dict[RuleList, list[RuleGroup]]:
+    """The rule set in force for the household's village, as the engine reads it, by list and
+    category in the set's own order."""
+    found = ruleset_for(session, household.village_id, now)
+    lists: dict[RuleList, list[RuleGroup]] = {kind: [] for kind in RuleList}
+    for rule in found.rules:
+        groups = lists[rule.list]
+        if not groups or groups[-1].category != rule.category:
+            groups.append(RuleGroup(rule.category, []))
+        groups[-1].rules.append(rule)
+    return lists
