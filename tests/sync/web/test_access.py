@@ -33,14 +33,14 @@ def test_every_web_route_declares_exactly_one_access_dependency(site: Site) -> N
     assert len(routes) >= 12
     for route in routes:
         declared = [
-            dependency.call.__name__
+            str(getattr(dependency.call, "__name__", ""))
             for dependency in route.dependant.dependencies
             if getattr(dependency.call, "__name__", "") in names
             and getattr(dependency.call, "__self__", None).__class__ is Access
         ]
         assert len(declared) == 1, (route.path, declared)
         # A form's route checks CSRF; a page that only reads takes no form.
-        form = "POST" in route.methods
+        form = "POST" in (route.methods or set())
         assert declared[0].endswith("_form") == form, route.path
 
 
@@ -191,7 +191,7 @@ def test_guessing_codes_is_limited_per_household_and_per_address(site: Site) -> 
 
     def attempt(code: str, who: str = household.code) -> int:
         form = {"csrf": csrf, "household": who, "code": code}
-        return client.post("/signin", data=form).status_code
+        return int(client.post("/signin", data=form).status_code)
 
     before = site.state()
     for _ in range(CODE_FAILURES_PER_HOUSEHOLD):
