@@ -278,12 +278,19 @@ def create_app(
     return app
 
 
-def serve(engine: Engine, host: str, port: int, *, log_level: str = "info") -> None:
-    """Run the API until stopped (the systemd unit's main process)."""
+def serve(
+    engine: Engine,
+    host: str,
+    port: int,
+    *,
+    log_level: str = "info",
+    public_url: str | None = None,
+) -> None:
+    """Run the API and the household pages until stopped (the systemd unit's main process)."""
     import uvicorn
 
     uvicorn.run(
-        create_app(engine),
+        create_app(engine, public_url=public_url),
         host=host,
         port=port,
         log_level=log_level,

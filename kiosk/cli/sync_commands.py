@@ -68,6 +68,11 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--insecure", action="store_true", help="listen on a non-loopback address in plain HTTP"
     )
+    p.add_argument(
+        "--public-url",
+        help="where phones reach the central, for the sign-in slips' links "
+        "(default: the address each kiosk's request came to)",
+    )
 
     p = command("add-kiosk", add_kiosk, "register a kiosk and print its secret once")
     p.add_argument("kiosk_id", metavar="ID")
@@ -227,13 +232,14 @@ def central_init(args: argparse.Namespace) -> int:
 
 
 def central_serve(args: argparse.Namespace) -> int:
-    from sync.client import is_loopback_url
+    from sync.client import check_central_url, is_loopback_url
     from sync.server import serve
 
     if not args.insecure and not is_loopback_url(f"http://{_bracket(args.host)}/"):
         raise BadInput("sync.serve_public", host=args.host)
     engine = _central_engine(args)
-    serve(engine, args.host, args.port)
+    public_url = check_central_url(args.public_url, insecure=False) if args.public_url else None
+    serve(engine, args.host, args.port, public_url=public_url)
     return 0
 
 

@@ -8,11 +8,13 @@ from datetime import timedelta
 
 import pytest
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
 from kiosk.core.central_models import WebAction
 from kiosk.core.db import read_session
 from sync.phones import CODE_FAILURES_PER_ADDRESS, CODE_FAILURES_PER_HOUSEHOLD
+from sync.server import create_app
 from sync.web.access import Access
 from tests.sync.web.conftest import Site, csrf_of, token_of
 
@@ -304,3 +306,12 @@ def test_the_kiosk_api_is_scoped_to_the_kiosks_village(site: Site) -> None:
         actions = [(a.actor, a.action) for a in session.exec(select(WebAction)).all()]
     assert ("kiosk:K-HP-01", "slip.issue") in actions
     assert ("kiosk:K-HP-01", "phone.revoke") in actions
+
+
+def test_the_slip_link_uses_the_configured_public_address(site: Site) -> None:
+    app = create_app(site.central.engine, clock=site.clock, public_url="https://jifen.example.org")
+    client = TestClient(app, base_url="https://testserver")
+    household = site.households[0]
+    slip = client.post("/v1/phone-slips", json={"household_id": household.id}, auth=site.kiosk)
+    assert slip.json()["url"].startswith("https://jifen.example.org/s/")
+    assert len(slip.json()["code"]) == 6 and slip.json()["code"].isdigit()
