@@ -4,6 +4,7 @@ refusal changes nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -228,7 +229,10 @@ def test_a_revoked_phone_is_signed_out_at_once(site: Site) -> None:
     second = site.signed_in(household)
     listing = second.get(f"/h/{household.code}/phones").text
     assert "手机 1" in listing and "手机 2" in listing
-    first_id = listing.split("/phones/")[1].split("/revoke")[0]
+    # Both were bound at the same instant of the test's clock: find the first by its label.
+    found = re.search(r"手机 1(?:(?!</li>).)*?/phones/([0-9a-f-]+)/revoke", listing, re.DOTALL)
+    assert found is not None, listing
+    first_id = found.group(1)
     done = second.post(
         f"/h/{household.code}/phones/{first_id}/revoke", data={"csrf": csrf_of(listing)}
     )
