@@ -40,9 +40,12 @@ from sync.web.texts import say
 
 HERE = Path(__file__).parent
 STYLESHEET = (HERE / "static" / "site.css").read_bytes()
+READ_ALOUD = (HERE / "static" / "read-aloud.js").read_bytes()
 SECURITY_HEADERS = {
-    # No script at all, styles only from here; a slip's token never leaves in a Referer.
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+    # Only our own files (the 朗读 script, the stylesheet), nothing inline; a slip's token
+    # never leaves in a Referer.
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "img-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
@@ -140,6 +143,14 @@ def install(app: FastAPI, engine: Engine, clock: Clock) -> None:
         return Response(
             STYLESHEET,
             media_type="text/css",
+            headers={"Cache-Control": "max-age=86400", "X-Content-Type-Options": "nosniff"},
+        )
+
+    @router.get("/read-aloud.js", include_in_schema=False)
+    async def read_aloud(viewer: Public) -> Response:
+        return Response(
+            READ_ALOUD,
+            media_type="text/javascript",
             headers={"Cache-Control": "max-age=86400", "X-Content-Type-Options": "nosniff"},
         )
 

@@ -9,6 +9,7 @@ LANGUAGES = ("zh", "en")
 WEB_TEXTS: dict[str, tuple[str, str]] = {
     "site": ("棠香积分", "Tangxiang points"),
     "prefs": ("显示设置", "Display"),
+    "read_aloud": ("朗读", "Read aloud"),
     "lang.other": ("English", "中文"),
     "size.large": ("大字", "Large text"),
     "size.normal": ("标准字", "Normal text"),

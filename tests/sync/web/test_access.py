@@ -255,7 +255,8 @@ def test_cookies_are_httponly_secure_and_samesite_lax(site: Site) -> None:
         lowered = header.lower()
         assert "httponly" in lowered and "secure" in lowered and "samesite=lax" in lowered
     assert page.headers["referrer-policy"] == "no-referrer"
-    assert "script-src" not in page.headers["content-security-policy"]
+    assert "script-src 'self';" in page.headers["content-security-policy"]
+    assert "unsafe-inline" not in page.headers["content-security-policy"]
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil"])

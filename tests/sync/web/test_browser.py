@@ -1,7 +1,7 @@
 """The household pages in a real browser (Debian's chromium, headless, through Playwright) on a
 360×640 phone: a slip printed by `kiosk phone slip` on a kiosk bootstrapped from a central on
 loopback, its QR code read back from the printed bytes, opened, confirmed, and the points page
-shows the central's balance. Every page is screenshot into build/screens/ and checked by
+shows the central's balance (with and without JavaScript; 朗读 reads it). Every page is screenshot into build/screens/ and checked by
 axe-core in both text sizes: no serious or critical violation."""
 
 from __future__ import annotations
@@ -118,6 +118,13 @@ def test_a_household_signs_in_with_a_printed_slip_and_sees_its_points(
         bypass_csp=True,  # only so axe can be injected; the pages themselves run no script
     )
     context.set_default_timeout(TIMEOUT_MS)
+    # The phone's speech synthesis, recorded instead of spoken (headless has no voices).
+    context.add_init_script(
+        """window.__spoken = [];
+        if (window.speechSynthesis) {
+            window.speechSynthesis.speak = function (u) { window.__spoken.push([u.lang, u.text]); };
+        }"""
+    )
     page = context.new_page()
     report: dict[str, list[dict[str, Any]]] = {}
     expect = playwright_api.expect
@@ -138,6 +145,23 @@ def test_a_household_signs_in_with_a_printed_slip_and_sees_its_points(
     expect(page.locator(".balance-value strong")).to_have_text(str(expected))
     expect(page.locator(".as-of")).to_contain_text("截至")
     _check(page, "02-points", report)
+
+    # 朗读 reads the page's main text in Chinese.
+    page.get_by_role("button", name="朗读").click()
+    spoken = page.evaluate("window.__spoken")
+    assert spoken and spoken[0][0] == "zh-CN" and "我的积分" in spoken[0][1]
+    assert str(expected) in spoken[0][1]
+
+    # Without JavaScript the page reads the same, and the 朗读 button stays away.
+    no_script = browser.new_context(
+        viewport={"width": 360, "height": 640}, base_url=server.url, java_script_enabled=False
+    )
+    no_script.add_cookies(context.cookies())
+    plain = no_script.new_page()
+    plain.goto(f"/h/{code}")
+    expect(plain.locator(".balance-value strong")).to_have_text(str(expected))
+    expect(plain.get_by_role("button", name="朗读")).to_be_hidden()
+    no_script.close()
 
     # 4. Every other page, from the points page's own links.
     for name, link in (
