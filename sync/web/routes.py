@@ -87,6 +87,7 @@ def install(app: FastAPI, engine: Engine, clock: Clock) -> None:
     page that says why a request was refused."""
     env = _environment()
     access = Access(engine)
+    notices = views.NoticeCache()
     router = app  # the routes straight on the app, so each stays a visible APIRoute
     # Each route takes exactly one of these (a test checks): who may ask, checked before it runs.
     Public = Annotated[Viewer, Depends(access.public)]
@@ -253,7 +254,7 @@ def install(app: FastAPI, engine: Engine, clock: Clock) -> None:
 
     @router.get("/h/{code}/notice", include_in_schema=False)
     async def notice(request: Request, viewer: Own) -> Response:
-        return await page(request, viewer, "notice.html", views.notice_page)
+        return await page(request, viewer, "notice.html", notices.page)
 
     @router.get("/h/{code}/rules", include_in_schema=False)
     async def rules(request: Request, viewer: Own) -> Response:

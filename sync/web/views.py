@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -14,7 +15,7 @@ from kiosk.core.fulfilment.board import BoardRow
 from kiosk.core.fulfilment.board import board as deadline_board
 from kiosk.core.households import HouseholdSummary, summarize
 from kiosk.core.ledger import entry_views
-from kiosk.core.models import Household, Village
+from kiosk.core.models import Household, RedemptionOrder, Village
 from kiosk.core.notice import HonoursView, Notice, Quarter, build_notice, village_honours
 from kiosk.core.reference import ruleset_for
 from rules.engine import points_year
@@ -71,7 +72,23 @@ def history_page(session: Session, household: Household, now: datetime) -> list[
 
 
 def owed_page(session: Session, household: Household, now: datetime) -> list[BoardRow]:
-    return deadline_board(session, now, household=household.code)
+    """The household's pending lines, soonest due first, with whether each is in stock.
+
+    The board is asked once per exchange point the household ordered at (its readiness is
+    worked out over that point's pending lines), not over the whole district's.
+    """
+    points = session.exec(
+        select(RedemptionOrder.exchange_point_id)
+        .where(RedemptionOrder.household_id == household.id)
+        .distinct()
+    ).all()
+    rows = [
+        row
+        for point in points
+        for row in deadline_board(session, now, household=household.code, exchange_point=point)
+    ]
+    rows.sort(key=lambda row: (row.line.due_at, row.order_number, row.line.line_no))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,35 @@ def notice_page(session: Session, household: Household, now: datetime) -> Notice
         build_notice(session, village, Quarter.containing(now), now),
         village_honours(session, village, year=points_year(now)),
     )
+
+
+class NoticeCache:
+    """Each village's notice page, made at most once per `refresh` of the central's clock.
+
+    The notice is the same for every household of a village and costs a pass over the
+    village's entries (tens of ms for a few hundred households); it changes mostly with the
+    nightly syncs, so a few minutes' lag is invisible while every phone of a village opening
+    it after a village meeting costs one computation. Keyed by the clock's time slot, so a
+    test's clock decides, never the wall clock. One per app: one database.
+    """
+
+    def __init__(self, refresh: timedelta = timedelta(minutes=5), size: int = 512) -> None:
+        self.refresh = refresh
+        self.size = size
+        self._pages: dict[tuple[str, int], NoticePage] = {}
+        self._lock = threading.Lock()
+
+    def page(self, session: Session, household: Household, now: datetime) -> NoticePage:
+        key = (household.village_id, int(now.timestamp() // self.refresh.total_seconds()))
+        with self._lock:
+            found = self._pages.get(key)
+        if found is None:
+            found = notice_page(session, household, now)
+            with self._lock:
+                if len(self._pages) >= self.size:
+                    self._pages.clear()
+                self._pages[key] = found
+        return found
 
 
 @dataclass(frozen=True)
