@@ -20,7 +20,7 @@ from sync.phones import SlipLink, bind_phone, issue_slip
 
 PAGE_TARGET_MS = 50.0
 FIRST_LOAD_TARGET_KB = 150.0
-PAGES = ("", "/history", "/owed", "/notice", "/rules", "/phones")
+PAGES = ("", "/history", "/owed", "/notice", "/rules", "/requests", "/phones")
 
 
 def run(options: BenchOptions) -> list[BenchRow]:

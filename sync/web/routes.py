@@ -260,6 +260,10 @@ def install(app: FastAPI, engine: Engine, clock: Clock) -> None:
     async def rules(request: Request, viewer: Own) -> Response:
         return await page(request, viewer, "rules.html", views.rules_page)
 
+    @router.get("/h/{code}/requests", include_in_schema=False)
+    async def requests(request: Request, viewer: Own) -> Response:
+        return await page(request, viewer, "requests.html", views.requests_page)
+
     @router.get("/h/{code}/phones", include_in_schema=False)
     async def phone_list(request: Request, viewer: Own) -> Response:
         return await page(

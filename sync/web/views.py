@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 
 from kiosk.core.central_models import SyncKiosk
 from kiosk.core.clock import from_db, local
+from kiosk.core.declarations import DeclarationView, declarations_of
+from kiosk.core.disputes import DisputeView, list_disputes
 from kiosk.core.fulfilment.board import BoardRow
 from kiosk.core.fulfilment.board import board as deadline_board
 from kiosk.core.households import HouseholdSummary, summarize
@@ -155,3 +157,17 @@ def rules_page(
             groups.append(RuleGroup(rule.category, []))
         groups[-1].rules.append(rule)
     return lists
+
+
+@dataclass(frozen=True)
+class RequestsPage:
+    declarations: list[DeclarationView]  # newest first
+    disputes: list[DisputeView]  # oldest first
+
+
+def requests_page(session: Session, household: Household, _now: datetime) -> RequestsPage:
+    """What the household declared and disputed, each with where it stands and why."""
+    return RequestsPage(
+        declarations_of(session, household.id),
+        list_disputes(session, None, open_only=False, household_id=household.id),
+    )

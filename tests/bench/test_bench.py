@@ -104,6 +104,6 @@ def test_quick_web_run_prints_every_household_page(
 ) -> None:
     assert main(["--quick", "--only", "web", "--samples", "3", "--data-dir", str(tmp_path)]) == 0
     table = capsys.readouterr().out
-    for page in ("/", "/history", "/owed", "/notice", "/rules", "/phones"):
+    for page in ("/", "/history", "/owed", "/notice", "/rules", "/requests", "/phones"):
         assert f"household page {page} (loopback)" in table
         assert f"page weight {page} (first load)" in table

@@ -19,7 +19,7 @@ from sync.server import create_app
 from sync.web.access import Access
 from tests.sync.web.conftest import Site, csrf_of, token_of
 
-OWN_PAGES = ("", "/history", "/owed", "/notice", "/rules", "/phones")
+OWN_PAGES = ("", "/history", "/owed", "/notice", "/rules", "/requests", "/phones")
 
 
 def _web_routes(site: Site) -> list[APIRoute]:

@@ -17,6 +17,7 @@ from kiosk.core.db import read_session
 from kiosk.core.ledger import balance
 from tests.sync.harness import NOW, Central, Clock, Kiosk, LiveServer, new_kiosk
 from tests.sync.web.kiosk_phone import kiosk_phone, read_slip, slip_jobs
+from tests.sync.web.records import owe_goods, rejected_and_disputed
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -102,6 +103,10 @@ def test_a_household_signs_in_with_a_printed_slip_and_sees_its_points(
     server, kiosk = served
     SCREENS.mkdir(parents=True, exist_ok=True)
     code = "HP0001"
+    # Something on every page: goods owed, a rejected declaration, an open objection.
+    household = kiosk.household(code)
+    owe_goods(sqlite_central.engine, household.id, 1)
+    rejected_and_disputed(sqlite_central.engine, household.id, kiosk.household("HP0002").id)
 
     # 1. The shop prints a slip; the test reads the QR code back from the printed bytes.
     ran = kiosk_phone(kiosk, server.url, "slip", code, monkeypatch=monkeypatch, capsys=capsys)
@@ -139,7 +144,6 @@ def test_a_household_signs_in_with_a_printed_slip_and_sees_its_points(
 
     # 3. The points page: the balance the central holds, as of the village kiosk's sync.
     with read_session(sqlite_central.engine) as session:
-        household = kiosk.household(code)
         expected = balance(session, household.id, NOW.year)
     expect(page.get_by_role("heading", level=1)).to_have_text("我的积分")
     expect(page.locator(".balance-value strong")).to_have_text(str(expected))
@@ -170,6 +174,7 @@ def test_a_household_signs_in_with_a_printed_slip_and_sees_its_points(
         ("05-notice", "本村公示和光荣榜"),
         ("06-rules", "怎样加分、扣分"),
         ("07-phones", "我的手机"),
+        ("12-requests", "我的申报和异议"),
     ):
         page.goto(f"/h/{code}")
         page.get_by_role("link", name=link).click()
@@ -209,4 +214,4 @@ def test_a_household_signs_in_with_a_printed_slip_and_sees_its_points(
     }
     print({name: [v["id"] for v in found] for name, found in report.items()})
     assert all(not found for found in serious.values()), serious
-    assert len(report) == 2 * 9 + 2
+    assert len(report) == 2 * 10 + 2

@@ -4,27 +4,19 @@ history names each rule in plain words, the rules page lists the set in force.""
 
 from __future__ import annotations
 
-from kiosk.core.db import read_session, write_session
+from kiosk.core.db import read_session
 from kiosk.core.fulfilment.board import board
 from kiosk.core.masking import mask_name
-from kiosk.core.models import Household
-from kiosk.core.redemption import RedeemLine, redeem
-from kiosk.core.reference import operator_by_id, ruleset_for
+from kiosk.core.reference import ruleset_for
 from tests.sync.harness import NOW
 from tests.sync.web.conftest import Site
+from tests.sync.web.records import OBJECTION, REJECTION, owe_goods, rejected_and_disputed
 
 
 def test_owed_goods_are_the_boards_lines_of_the_household(site: Site) -> None:
     # Goods ordered for two households, not yet handed over.
-    with write_session(site.central.engine) as session:
-        for household, item in ((site.households[0], 1), (site.households[1], 2)):
-            redeem(
-                session,
-                household=session.get(Household, household.id),
-                lines=[RedeemLine(item, 1)],
-                operator=operator_by_id(session, "shop-heping"),
-                now=NOW,
-            )
+    owe_goods(site.central.engine, site.households[0].id, 1)
+    owe_goods(site.central.engine, site.households[1].id, 2)
     with read_session(site.central.engine) as session:
         rows = board(session, NOW, village="heping")
     assert len({row.household_code for row in rows}) >= 2
@@ -55,3 +47,15 @@ def test_notice_history_and_rules_come_from_the_domain(site: Site) -> None:
     listed = client.get(f"/h/{household.code}/rules").text
     for rule in rules.values():
         assert rule.behaviour.replace("&", "&amp;") in listed
+
+
+def test_declarations_and_objections_show_where_they_stand(site: Site) -> None:
+    household, neighbour = site.households[0], site.households[1]
+    filed = rejected_and_disputed(site.central.engine, household.id, neighbour.id)
+    page = site.signed_in(household).get(f"/h/{household.code}/requests").text
+    assert filed.rule_text in page
+    assert "已驳回" in page and f"原因：{REJECTION}" in page
+    assert OBJECTION in page and "待处理" in page
+    # The neighbour sees nothing of it on its own page.
+    theirs = site.signed_in(neighbour).get(f"/h/{neighbour.code}/requests").text
+    assert OBJECTION not in theirs and REJECTION not in theirs
