@@ -131,10 +131,16 @@ def _usable(slip: PhoneSlip | None, now: datetime) -> bool:
     return slip is not None and slip.used_at is None and from_db(slip.expires_at) > now
 
 
+def _on_register(session: Session, slip: PhoneSlip) -> bool:
+    # A household that left the register since its slip was printed has no pages.
+    household = session.get(Household, slip.household_id)
+    return household is not None and household.left_at is None
+
+
 def slip_is_usable(session: Session, token: str, now: datetime) -> bool:
     """Whether the link's slip can still sign a phone in (read only: a GET never uses it up)."""
     slip = session.exec(select(PhoneSlip).where(PhoneSlip.token_hash == token_hash(token))).first()
-    return _usable(slip, now)
+    return _usable(slip, now) and slip is not None and _on_register(session, slip)
 
 
 # --- proofs --------------------------------------------------------------------------------
@@ -176,7 +182,7 @@ class SlipLink:
         slip = session.exec(
             select(PhoneSlip).where(PhoneSlip.token_hash == token_hash(self.token))
         ).first()
-        if slip is None or not _usable(slip, now):
+        if slip is None or not _usable(slip, now) or not _on_register(session, slip):
             raise Refused("phone.slip_invalid")
         return slip.household_id, slip
 
@@ -225,7 +231,7 @@ class SlipCode:
                     col(PhoneSlip.expires_at) > as_utc(now),
                 )
             ):
-                if hmac.compare_digest(slip.code_hash, wanted):
+                if hmac.compare_digest(slip.code_hash, wanted) and _on_register(session, slip):
                     return household.id, slip
         raise Refused("phone.code_wrong")
 

@@ -293,7 +293,11 @@ def install(app: FastAPI, engine: Engine, clock: Clock) -> None:
             await run_in_threadpool(act)
         except DomainError:
             return refused(request, viewer, 404, "refused.missing")
-        target = "/signin" if phone_id == phone.id else f"/h/{household.code}/phones"
-        return RedirectResponse(target, status_code=303)
+        if phone_id != phone.id:
+            return RedirectResponse(f"/h/{household.code}/phones", status_code=303)
+        # This phone signed itself out: its cookie goes too.
+        response = RedirectResponse("/signin", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+        return response
 
     app.add_exception_handler(WebRefusal, on_refusal)

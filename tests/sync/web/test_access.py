@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
 from kiosk.core.central_models import WebAction
-from kiosk.core.db import read_session
+from kiosk.core.clock import as_utc
+from kiosk.core.db import read_session, write_session
+from kiosk.core.models import Household
 from sync.phones import CODE_FAILURES_PER_ADDRESS, CODE_FAILURES_PER_HOUSEHOLD
 from sync.server import create_app
 from sync.web.access import Access
@@ -320,3 +322,36 @@ def test_the_slip_link_uses_the_configured_public_address(site: Site) -> None:
     slip = client.post("/v1/phone-slips", json={"household_id": household.id}, auth=site.kiosk)
     assert slip.json()["url"].startswith("https://jifen.example.org/s/")
     assert len(slip.json()["code"]) == 6 and slip.json()["code"].isdigit()
+
+
+def test_signing_this_phone_out_drops_its_cookie(site: Site) -> None:
+    household = site.households[0]
+    client = site.signed_in(household)
+    listing = client.get(f"/h/{household.code}/phones").text
+    phone_id = listing.split("/phones/")[1].split("/revoke")[0]
+    done = client.post(
+        f"/h/{household.code}/phones/{phone_id}/revoke", data={"csrf": csrf_of(listing)}
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/signin"
+    assert (
+        'jf_session=""' in done.headers["set-cookie"] or "Max-Age=0" in done.headers["set-cookie"]
+    )
+    assert client.get(f"/h/{household.code}").status_code == 401
+
+
+def test_a_slip_of_a_household_that_left_signs_nothing_in(site: Site) -> None:
+    household = site.households[0]
+    slip = site.slip(household)
+    with write_session(site.central.engine) as session:
+        row = session.get(Household, household.id)
+        assert row is not None
+        row.left_at = as_utc(site.clock())
+        session.add(row)
+    client = site.client()
+    assert client.get(f"/s/{token_of(slip)}").status_code == 410
+    csrf = csrf_of(client.get("/signin").text)
+    before = site.state()
+    assert client.post(f"/s/{token_of(slip)}", data={"csrf": csrf}).status_code == 410
+    form = {"csrf": csrf, "household": household.code, "code": slip["code"]}
+    assert client.post("/signin", data=form).status_code == 400
+    assert site.state() == before
