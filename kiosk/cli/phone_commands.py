@@ -1,13 +1,15 @@
 """`kiosk phone`: print a household's phone sign-in slip, list and revoke its bound phones.
 
 All three ask the central (a phone signs in there, so there is nothing to do offline): when
-the central cannot be reached, one line says so and nothing is printed.
+the central cannot be reached, one line says so and nothing is printed. At the street office's
+console, whose database is the central's, `slip` makes the slip in that database directly.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from typing import Any
 
 from kiosk.cli.context import add_db_option, add_json_option, now, open_engine, print_json
@@ -80,15 +82,16 @@ def slip(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     household = _household(args)
     moment = now()
-    try:
-        with central_link(args) as link:
-            issued = link.phone_slip(household.id)
-    except SyncFailed as failure:
-        return _offline(failure)
-    from datetime import datetime
-
-    parts = urlsplit(issued["url"])
     engine = open_engine(args)
+    if _is_central(engine):
+        issued = _office_slip(engine, args, household.id, moment)
+    else:
+        try:
+            with central_link(args) as link:
+                issued = link.phone_slip(household.id)
+        except SyncFailed as failure:
+            return _offline(failure)
+    parts = urlsplit(issued["url"])
     with write_session(engine) as session:
         point_id = kiosk_exchange_point(session, settings)
         point = session.get(ExchangePoint, point_id) if point_id else None
@@ -119,6 +122,38 @@ def slip(args: argparse.Namespace) -> int:
         return 1
     print(say("phone.slip_printed", code=household.code))
     return 0
+
+
+def _is_central(engine: Any) -> bool:
+    from kiosk.core.db import read_session
+    from kiosk.core.ledger import CENTRAL_ORIGIN, meta_get
+
+    with read_session(engine) as session:
+        return meta_get(session, "origin") == CENTRAL_ORIGIN
+
+
+def _office_slip(
+    engine: Any, args: argparse.Namespace, household_id: str, moment: datetime
+) -> dict[str, Any]:
+    """At the street office's console the database is the central's: the slip is made there,
+    its link on the address phones reach the central at (--central or central_url)."""
+    from kiosk.cli.context import settings_of
+    from kiosk.core.db import write_session
+    from kiosk.core.errors import BadInput
+    from sync.client import check_central_url
+    from sync.phones import issue_slip
+
+    base = args.central or settings_of(args).central_url
+    if not base:
+        raise BadInput("sync.not_configured", what="central_url", env="KIOSK_CENTRAL_URL")
+    base = check_central_url(base, insecure=args.insecure)
+    with write_session(engine) as session:
+        issued = issue_slip(session, household_id, issued_by="office", village_id=None, now=moment)
+    return {
+        "url": issued.url(base),
+        "code": issued.code,
+        "expires_at": issued.expires_at.isoformat(),
+    }
 
 
 def list_phones(args: argparse.Namespace) -> int:

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
-from tests.sync.harness import Central, Clock, Kiosk, LiveServer, new_kiosk
+from sync.server import create_app
+from tests.sync.harness import NOW, Central, Clock, Kiosk, LiveServer, new_kiosk
 from tests.sync.web.conftest import csrf_of
 from tests.sync.web.kiosk_phone import kiosk_phone, read_slip, slip_jobs
 
@@ -79,3 +81,41 @@ def test_offline_says_so_in_one_line_and_prints_nothing(
     assert "未打印" in lines[0]
     assert slip_jobs(kiosk) == []
     assert ran.out == ""
+
+
+def test_at_the_office_the_slip_is_made_in_the_centrals_own_database(
+    sqlite_central: Central,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from kiosk.cli import main
+
+    monkeypatch.setenv("KIOSK_NOW", NOW.isoformat())
+    monkeypatch.setenv("KIOSK_CONFIG", "/nonexistent/kiosk.toml")
+    monkeypatch.setenv("KIOSK_PRINTER", "dummy")
+    code = main(
+        [
+            "phone",
+            "slip",
+            "HP0002",
+            "--db",
+            sqlite_central.url,
+            "--central",
+            "https://jifen.example.org",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    office = Kiosk("central", "", sqlite_central.engine, Path("-"))
+    (payload,) = slip_jobs(office)
+    slip = read_slip(payload)
+    assert slip.url.startswith("https://jifen.example.org/s/")
+    # The link signs a phone in at the central.
+    client = TestClient(
+        create_app(sqlite_central.engine, clock=Clock()),
+        base_url="https://testserver",
+        follow_redirects=False,
+    )
+    token = slip.url.rsplit("/s/", 1)[1]
+    page = client.get(f"/s/{token}")
+    done = client.post(f"/s/{token}", data={"csrf": csrf_of(page.text)})
+    assert done.status_code == 303 and done.headers["location"] == "/h/HP0002"
