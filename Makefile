@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core checks the web pages in tests/sync/web/test_browser.py; npm, pinned, never a CDN.
+AXE_VERSION := 4.14.1
+AXE_STAMP := build/node/.axe-core-$(AXE_VERSION)
 
 .PHONY: demo test check lint typecheck bench lock system-deps clean
 
 demo: system-deps $(STAMP)  ## open the kiosk on a demo database with a file printer
 	$(BIN)/kiosk demo
 
-test: system-deps $(STAMP)  ## the whole test suite
+test: system-deps $(STAMP) $(AXE_STAMP)  ## the whole test suite
 	$(BIN)/pytest
 
 check: lint typecheck test  ## everything CI checks, plus lint and types
@@ -41,6 +44,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install -q -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
+
+$(AXE_STAMP):
+	npm install --no-save --no-audit --no-fund --prefix build/node axe-core@$(AXE_VERSION)
+	touch $(AXE_STAMP)
 
 lock:  ## re-resolve requirements.lock after changing pyproject.toml
 	$(BIN)/pip install -q uv

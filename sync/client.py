@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -123,11 +123,13 @@ class HttpCentral:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def _call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def _call(
+        self, path: str, payload: dict[str, Any] | None, method: str = "POST"
+    ) -> dict[str, Any]:
         import httpx
 
         try:
-            response = self._client.post(path, json=payload)
+            response = self._client.request(method, path, json=payload)
         except httpx.HTTPError as error:
             raise SyncFailed("sync.unreachable", url=self.url, error=type(error).__name__) from None
         try:
@@ -155,6 +157,20 @@ class HttpCentral:
 
     def pull(self, payload: dict[str, Any]) -> dict[str, Any]:
         return self._call("/v1/pull", payload)
+
+    # A phone sign-in is online by nature, so these have no offline twin.
+
+    def phone_slip(self, household_id: str) -> dict[str, Any]:
+        """A new sign-in slip for the household: {url, code, expires_at, household_id}."""
+        return self._call("/v1/phone-slips", {"household_id": household_id})
+
+    def phones(self, household_id: str) -> list[dict[str, Any]]:
+        """The household's bound phones."""
+        found = self._call(f"/v1/households/{quote(household_id)}/phones", None, "GET")
+        return list(found.get("phones", []))
+
+    def revoke_phone(self, household_id: str, phone_id: str) -> None:
+        self._call(f"/v1/households/{quote(household_id)}/phones/{quote(phone_id)}", None, "DELETE")
 
 
 class LocalCentral:

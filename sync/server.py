@@ -27,10 +27,11 @@ from starlette.requests import ClientDisconnect
 from kiosk.core.clock import now as clock_now
 from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import BadInput, DomainError, NotFound
-from sync import central
+from sync import central, phones
 from sync.api import openapi_document
 from sync.credentials import Unauthorized, authenticate
 from sync.protocol import MAX_BODY_BYTES
+from sync.web.routes import install as install_web
 
 Clock = Callable[[], datetime]
 
@@ -132,12 +133,15 @@ def create_app(
     kiosk_limiter: RateLimiter | None = None,
     failure_limiter: RateLimiter | None = None,
     address_limiter: RateLimiter | None = None,
+    public_url: str | None = None,
 ) -> FastAPI:
     """The API over `engine`; tests pass their own clock and limits.
 
     Failed sign-ins are limited per claimed kiosk id (`failure_limiter`: guessing one kiosk's
     secret) and, more loosely, per address (`address_limiter`: guessing across many ids), so
     one kiosk's wrong secrets never lock out the other kiosks behind the same NAT address.
+    `public_url` is the address phones reach the central at (the slips' links); by default
+    the address the request came to.
     """
     app = FastAPI(
         title="Tangxiang central sync",
@@ -157,7 +161,10 @@ def create_app(
             return authenticate(session, kiosk_id, secret).id
 
     async def handle(
-        request: Request, work: Callable[[str, dict[str, Any]], dict[str, Any]]
+        request: Request,
+        work: Callable[[str, dict[str, Any]], dict[str, Any]],
+        *,
+        body: bool = True,
     ) -> Response:
         address = request.client.host if request.client else "-"
         try:
@@ -177,7 +184,7 @@ def create_app(
                 raise
             if not per_kiosk.allow(kiosk_id):
                 raise DomainError("sync.rate_limited")
-            payload = await _read_json(request, max_body)
+            payload = await _read_json(request, max_body) if body else {}
             result = await run_in_threadpool(work, kiosk_id, payload)
         except ClientDisconnect:
             # The kiosk went away mid-request; nothing was applied, it will push again.
@@ -213,15 +220,77 @@ def create_app(
     async def pull_endpoint(request: Request) -> Response:
         return await handle(request, do_pull)
 
+    def kiosk_village(session: Any, kiosk_id: str) -> str:
+        from kiosk.core.central_models import SyncKiosk
+
+        kiosk = session.get(SyncKiosk, kiosk_id)
+        assert kiosk is not None
+        return str(kiosk.village_id)
+
+    @app.post("/v1/phone-slips")
+    async def phone_slip_endpoint(request: Request) -> Response:
+        base = public_url or str(request.base_url)
+
+        def work(kiosk_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+            household_id = payload.get("household_id")
+            if not isinstance(household_id, str):
+                raise BadInput("sync.bad_request", field="household_id")
+            with write_session(engine) as session:
+                slip = phones.issue_slip(
+                    session,
+                    household_id,
+                    issued_by=f"kiosk:{kiosk_id}",
+                    village_id=kiosk_village(session, kiosk_id),
+                    now=clock(),
+                )
+            return {
+                "url": slip.url(base),
+                "code": slip.code,
+                "expires_at": slip.expires_at.isoformat(),
+                "household_id": slip.household_id,
+            }
+
+        return await handle(request, work)
+
+    @app.get("/v1/households/{household_id}/phones")
+    async def phones_endpoint(request: Request, household_id: str) -> Response:
+        def work(kiosk_id: str, _payload: dict[str, Any]) -> dict[str, Any]:
+            with read_session(engine) as session:
+                phones.household_in_scope(session, household_id, kiosk_village(session, kiosk_id))
+                found = phones.phones_of(session, household_id)
+                return {"phones": [phones.phone_json(phone) for phone in found]}
+
+        return await handle(request, work, body=False)
+
+    @app.delete("/v1/households/{household_id}/phones/{phone_id}")
+    async def revoke_phone_endpoint(request: Request, household_id: str, phone_id: str) -> Response:
+        def work(kiosk_id: str, _payload: dict[str, Any]) -> dict[str, Any]:
+            with write_session(engine) as session:
+                phones.household_in_scope(session, household_id, kiosk_village(session, kiosk_id))
+                phone = phones.revoke_phone(
+                    session, household_id, phone_id, by=f"kiosk:{kiosk_id}", now=clock()
+                )
+                return {"revoked": phone.id}
+
+        return await handle(request, work, body=False)
+
+    install_web(app, engine, clock)
     return app
 
 
-def serve(engine: Engine, host: str, port: int, *, log_level: str = "info") -> None:
-    """Run the API until stopped (the systemd unit's main process)."""
+def serve(
+    engine: Engine,
+    host: str,
+    port: int,
+    *,
+    log_level: str = "info",
+    public_url: str | None = None,
+) -> None:
+    """Run the API and the household pages until stopped (the systemd unit's main process)."""
     import uvicorn
 
     uvicorn.run(
-        create_app(engine),
+        create_app(engine, public_url=public_url),
         host=host,
         port=port,
         log_level=log_level,

@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.receipt_commands",
     "kiosk.cli.fulfilment_commands",
     "kiosk.cli.sync_commands",
+    "kiosk.cli.phone_commands",
     "kiosk.cli.admin_commands",
     "kiosk.cli.evaluation_commands",
     "kiosk.cli.doctor_commands",

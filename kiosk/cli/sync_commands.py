@@ -68,6 +68,11 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--insecure", action="store_true", help="listen on a non-loopback address in plain HTTP"
     )
+    p.add_argument(
+        "--public-url",
+        help="where phones reach the central, for the sign-in slips' links "
+        "(default: the address each kiosk's request came to)",
+    )
 
     p = command("add-kiosk", add_kiosk, "register a kiosk and print its secret once")
     p.add_argument("kiosk_id", metavar="ID")
@@ -98,6 +103,18 @@ def _required(value: str, name: str, env: str) -> str:
     if not value:
         raise BadInput("sync.not_configured", what=name, env=env)
     return value
+
+
+def central_link(args: argparse.Namespace) -> Any:
+    """The central over HTTP, signed in as this kiosk (--central, --kiosk-id, --insecure or
+    the settings); BadInput naming what is not configured."""
+    from sync.client import HttpCentral
+
+    settings = settings_of(args)
+    kiosk_id = _required(args.kiosk_id or settings.kiosk_id, "kiosk_id", "KIOSK_ID")
+    secret = _required(settings.sync_secret, "sync_secret", "KIOSK_SYNC_SECRET")
+    url = _required(args.central or settings.central_url, "central_url", "KIOSK_CENTRAL_URL")
+    return HttpCentral(url, kiosk_id, secret, insecure=args.insecure, timeout=15.0)
 
 
 def _progress(phase: str, done: int, total: int) -> None:
@@ -215,13 +232,14 @@ def central_init(args: argparse.Namespace) -> int:
 
 
 def central_serve(args: argparse.Namespace) -> int:
-    from sync.client import is_loopback_url
+    from sync.client import check_central_url, is_loopback_url
     from sync.server import serve
 
     if not args.insecure and not is_loopback_url(f"http://{_bracket(args.host)}/"):
         raise BadInput("sync.serve_public", host=args.host)
     engine = _central_engine(args)
-    serve(engine, args.host, args.port)
+    public_url = check_central_url(args.public_url, insecure=False) if args.public_url else None
+    serve(engine, args.host, args.port, public_url=public_url)
     return 0
 
 

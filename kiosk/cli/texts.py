@@ -245,6 +245,29 @@ CLI_TEXTS: dict[str, tuple[str, str]] = {
         "自检：数据库、打印机、扫码枪、磁盘、时钟、字体、同步、备份",
         "check the kiosk's health",
     ),
+    "help.phone": (
+        "手机登录：打印登录条，查看、退出已登录的手机",
+        "phones: print a sign-in slip, list and remove signed-in phones",
+    ),
+    "phone.offline": (
+        "连不上中心，手机登录需要联网，请稍后再试（未打印）",
+        "Cannot reach the central; a phone sign-in needs the network. Try later (nothing printed)",
+    ),
+    "phone.slip_printed": (
+        "已打印 {code} 的手机登录条",
+        "printed the phone sign-in slip of {code}",
+    ),
+    "phone.slip_queued": (
+        "{code} 的手机登录条已排队等待打印",
+        "the phone sign-in slip of {code} waits in the print queue",
+    ),
+    "phone.slip_kept": (
+        "{code} 的手机登录条未打印，留在队列中：{error}",
+        "the phone sign-in slip of {code} did not print and stays queued: {error}",
+    ),
+    "phone.row": ("{label}  {since}  编号 {id}", "{label}  since {since}  id {id}"),
+    "phone.none": ("{code} 没有已登录的手机", "{code} has no phone signed in"),
+    "phone.revoked": ("{code} 的手机 {id} 已退出", "{code}: phone {id} signed out"),
     "sync.push": ("上传", "push"),
     "sync.pull": ("下载", "pull"),
     "sync.exported": (

@@ -91,3 +91,53 @@ class RuleSetProposal(SQLModel, table=True):
     approved_by: str | None = None
     approved_at: datetime | None = None
     record_id: str | None = None  # the RuleSetRecord the approval wrote
+
+
+# --- phones: sign-in slips, bound phones and what was done through the web -----------------
+# Central only, never synced: a phone signs in to the central, and a kiosk reaches these
+# rows only through the central's kiosk API (sync.phones).
+
+
+class PhoneSlip(SQLModel, table=True):
+    """A phone sign-in slip printed for a household at the counter: single use, valid a day.
+
+    Only hashes are kept: of the link's long token, and of the 6-digit code with the
+    household's id (the code is typed by hand, so guessing it is rate-limited besides).
+    """
+
+    id: str = Field(primary_key=True)
+    household_id: str = Field(foreign_key="household.id", index=True)
+    token_hash: str = Field(unique=True, index=True)
+    code_hash: str
+    issued_by: str  # who asked for it, e.g. "kiosk:K-HP-01"
+    issued_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    phone_id: str | None = None  # the PhoneSession the slip made
+
+
+class PhoneSession(SQLModel, table=True):
+    """A phone bound to a household: a long-lived session until revoked (several per household)."""
+
+    id: str = Field(primary_key=True)
+    household_id: str = Field(foreign_key="household.id", index=True)
+    token_hash: str = Field(unique=True, index=True)  # sha256 of the cookie's token
+    method: str  # how the phone proved the household: "slip_link", "slip_code"
+    label: str  # what the household sees in its list, e.g. "手机 2"
+    created_at: datetime
+    last_seen_at: datetime | None = None
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+
+
+class WebAction(SQLModel, table=True):
+    """One thing done through the web or the kiosks' phone API, with who and when, also when
+    refused (a wrong code counts towards its household's and its address's limit)."""
+
+    id: str = Field(primary_key=True)
+    actor: str = Field(index=True)  # "household:<id>", "kiosk:<id>", "anonymous"
+    action: str  # "slip.issue", "slip.confirm", "code.sign_in", "phone.revoke", ...
+    subject: str = Field(index=True)  # "household:<id>", "phone:<id>", "slip:<id>"
+    outcome: str  # "ok" or the refusal's key
+    address: str | None = Field(default=None, index=True)
+    at: datetime = Field(index=True)

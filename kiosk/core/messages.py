@@ -671,6 +671,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "规则申请 {id} 已批准（{record}）",
         "The proposal {id} is already approved ({record})",
     ),
+    # --- phones: sign-in slips and bound phones (at the central) ---
+    "phone.household": (
+        "没有这一户，或不在本兑换点所在的村：{household}",
+        "No such household in this kiosk's village: {household}",
+    ),
+    "phone.slip_invalid": (
+        "这张登录条已用过、已过期或无效，请到兑换点重新打印",
+        "This sign-in slip was used, has expired or is not valid; ask the shop for a new one",
+    ),
+    "phone.code_wrong": (
+        "户号或6位数字不对，请对照登录条再试",
+        "The household code or the 6-digit code is wrong; check the slip and try again",
+    ),
+    "phone.too_many": (
+        "试错次数太多，请{minutes}分钟后再试，或扫登录条上的二维码",
+        "Too many wrong tries; try again in {minutes} minutes, or scan the slip's QR code",
+    ),
+    "phone.unknown": ("没有这部手机：{phone}", "No such phone: {phone}"),
     # --- settings ---
     "settings.invalid": (
         "设置项 {name} 的值不对：{value}（应为 {expected}）",

@@ -51,3 +51,17 @@ class HandoverSlip:
     lines: tuple[ReceiptLine, ...]  # the lines handed over now
     late_lines: int  # how many of them arrived after their due date
     qr_payload: str
+
+
+@dataclass(frozen=True)
+class PhoneSignInSlip:
+    """The slip that signs a household's phone in at the central: a QR link and a code."""
+
+    exchange_point: str
+    printed_at: datetime  # aware
+    household_code: str
+    masked_name: str
+    url: str  # the link in the QR code (holds the slip's token)
+    signin_url: str  # where the code is typed by hand
+    code: str  # 6 digits
+    expires_at: datetime  # aware

@@ -10,7 +10,7 @@ import qrcode
 from escpos.escpos import QR_ECLEVEL_M
 from escpos.printer import Dummy
 
-from kiosk.core.receipt import HandoverSlip, Receipt
+from kiosk.core.receipt import HandoverSlip, PhoneSignInSlip, Receipt
 from kiosk.printing.layout import (
     Align,
     Block,
@@ -21,6 +21,7 @@ from kiosk.printing.layout import (
     check_columns,
     clean,
     handover_layout,
+    phone_slip_layout,
     receipt_layout,
 )
 
@@ -132,3 +133,10 @@ def render_handover_slip(
 ) -> bytes:
     """The ESC/POS bytes of a hand-over slip for a roll `columns` wide."""
     return render_blocks(handover_layout(slip, columns), columns=columns, encoding=encoding)
+
+
+def render_phone_slip(
+    slip: PhoneSignInSlip, *, columns: int = 32, encoding: str = "gb18030"
+) -> bytes:
+    """The ESC/POS bytes of a phone sign-in slip for a roll `columns` wide."""
+    return render_blocks(phone_slip_layout(slip, columns), columns=columns, encoding=encoding)

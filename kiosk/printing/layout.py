@@ -9,13 +9,14 @@ from datetime import datetime
 from enum import StrEnum
 
 from kiosk.core.clock import local
-from kiosk.core.receipt import HandoverSlip, Receipt, ReceiptLine
+from kiosk.core.receipt import HandoverSlip, PhoneSignInSlip, Receipt, ReceiptLine
 
 # Font A of a 58 mm head (384 dots) and an 80 mm head (576 dots) is 12 dots per column.
 SUPPORTED_COLUMNS = (32, 48)
 
 RECEIPT_TITLE = "积分兑换凭条"
 HANDOVER_TITLE = "物品交付单"
+PHONE_SLIP_TITLE = "手机登录条"
 
 
 class Align(StrEnum):
@@ -310,5 +311,27 @@ def handover_layout(slip: HandoverSlip, columns: int = 32) -> tuple[Block, ...]:
     if slip.late_lines:
         blocks += _text(two_columns("其中逾期到位", f"{slip.late_lines}项", columns))
     blocks += _qr(slip.qr_payload, "扫码查询兑换单", columns)
+    blocks.append(Cut())
+    return tuple(blocks)
+
+
+def phone_slip_layout(slip: PhoneSignInSlip, columns: int = 32) -> tuple[Block, ...]:
+    """The blocks of a phone sign-in slip: the QR link, and the code to type by hand."""
+    check_columns(columns)
+    blocks: list[Block] = [TextLine(PHONE_SLIP_TITLE, Align.CENTER, bold=True, double=True)]
+    blocks.append(rule(columns))
+    blocks += _text(labelled("兑换点", slip.exchange_point, columns))
+    blocks += _text(labelled("时间", local_time(slip.printed_at), columns))
+    blocks += _text(
+        two_columns(f"户号：{slip.household_code}", f"户主：{slip.masked_name}", columns)
+    )
+    blocks.append(rule(columns))
+    blocks += _qr(slip.url, "用手机扫码，再点“确认登录”", columns)
+    blocks.append(rule(columns))
+    blocks += _centred("不能扫码时，打开下面的网址，输入户号和这6位数字：", columns)
+    blocks += _centred(slip.signin_url, columns)
+    blocks.append(TextLine(slip.code, Align.CENTER, bold=True, double=True))
+    blocks += _centred(f"有效至 {local_time(slip.expires_at)}，只能用一次", columns)
+    blocks += _centred("请勿交给别人：凭它能看您家的积分", columns)
     blocks.append(Cut())
     return tuple(blocks)

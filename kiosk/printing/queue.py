@@ -13,7 +13,7 @@ from kiosk.core.ids import new_id
 from kiosk.core.models import ReceiptJob
 from kiosk.printing.printers import Printer
 
-KINDS: Final = ("receipt", "handover")
+KINDS: Final = ("receipt", "handover", "phone_slip")
 QUEUED: Final = "queued"
 PRINTED: Final = "printed"
 _MAX_ERROR_LENGTH = 1000

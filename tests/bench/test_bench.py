@@ -97,3 +97,13 @@ def test_ratio_and_targets() -> None:
     table = render([row, slow, ingest])
     assert table.splitlines()[0].startswith("| benchmark")
     assert "4.00x" in table and "NO" in table and "<= 3.00x floor" in table
+
+
+def test_quick_web_run_prints_every_household_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--quick", "--only", "web", "--samples", "3", "--data-dir", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    for page in ("/", "/history", "/owed", "/notice", "/rules", "/requests", "/phones"):
+        assert f"household page {page} (loopback)" in table
+        assert f"page weight {page} (first load)" in table
