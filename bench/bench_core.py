@@ -282,13 +282,19 @@ def _bare_redeem(connection: sqlite3.Connection, code: str, item_no: int) -> Non
         "UPDATE origincounter SET last_seq = last_seq + 2 WHERE origin = ? RETURNING last_seq",
         (origin,),
     ).fetchone()
-    order_id, number, now = str(uuid.uuid4()), f"{origin}-{last - 1:06d}", _utc_text()
+    # The receipt counter, read as kiosk.core.redemption.next_receipt_seq reads it.
+    (receipt,) = connection.execute(
+        "SELECT coalesce((SELECT max(receipt_seq) FROM redemptionorder WHERE origin = ?), "
+        "(SELECT max(origin_seq) FROM redemptionorder WHERE origin = ?), 0) + 1",
+        (origin, origin),
+    ).fetchone()
+    order_id, number, now = str(uuid.uuid4()), f"{origin}-{receipt:06d}".upper(), _utc_text()
     connection.execute(
-        "INSERT INTO redemptionorder (id, number, household_id, exchange_point_id, "
+        "INSERT INTO redemptionorder (id, number, receipt_seq, household_id, exchange_point_id, "
         "operator_id, points_year, total, balance_before, origin, origin_seq, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (order_id, number, household_id, point_id, operator_id, YEAR, points, balance, origin,
-         last - 1, now),
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (order_id, number, receipt, household_id, point_id, operator_id, YEAR, points, balance,
+         origin, last - 1, now),
     )  # fmt: skip
     connection.execute(
         "INSERT INTO orderline (id, order_id, line_no, item_no, item_name, qty, unit_points, "

@@ -218,8 +218,10 @@ def decode_row(table: SyncedTable, raw: object, *, with_seq: bool = False) -> Ro
     codecs = _CODECS[table.name]
     expected = len(codecs) + (1 if with_seq and "server_seq" in raw else 0)
     if len(raw) != expected:
-        unknown = sorted(set(raw) - {name for name, _, _ in codecs} - {"server_seq"})
-        raise BadInput("sync.bad_row", table=table.name, column=",".join(unknown) or "?")
+        known = {name for name, _, _ in codecs}
+        # Name what is wrong: a column the table lacks, or one the row left out.
+        odd = sorted(set(raw) - known - {"server_seq"}) or sorted(known - set(raw))
+        raise BadInput("sync.bad_row", table=table.name, column=",".join(odd) or "?")
     out: Row = {}
     name = "-"
     try:

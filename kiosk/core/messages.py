@@ -448,6 +448,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind.expiry": ("清零", "expiry"),
     "kind.correction": ("更正", "correction"),
     "operator.bad_pin": ("密码不对，请重新输入", "Wrong PIN, try again"),
+    "operator.pin_missing": ("请先输入密码再按回车", "Type the PIN, then press Enter"),
     # --- the register: roster files ---
     "roster.file_type": (
         "花名册须为 .xlsx 或 .csv 文件（.xls 请在 Excel 中另存为 .xlsx）：{name}",

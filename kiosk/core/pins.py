@@ -115,6 +115,10 @@ def sign_in(session: Session, operator_id: str, pin: str, now: datetime) -> Oper
     The caller commits even when this raises: the failed attempt must stay recorded.
     """
     operator = operator_by_id(session, operator_id)
+    if not pin:
+        # An Enter on an empty box (a stray key, a scan's tail after a sign-out) guesses
+        # nothing: it is not an attempt and must not bring the operator nearer a wait.
+        raise BadInput("operator.pin_missing")
     failures, last = _failures_in_a_row(session, operator.id)
     if last is not None:
         remaining = last + wait_after(failures) - as_utc(now)

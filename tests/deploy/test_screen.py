@@ -125,7 +125,7 @@ def test_sign_in_then_household_read_from_the_screen(session: UserSession) -> No
         assert font.group(1).endswith("wqy-microhei.ttc")
         # Every glyph is drawn, not a box: OCR reads these phrases character for character
         # (a box is never read as 操), and the Chinese it read, it read confidently.
-        for phrase in ("棠香积分兑换", "操作员登录", "选择操作员", "输入密码", "演示数据库"):
+        for phrase in ("棠香积分兑换", "操作员登录", "选择操作员", "的密码", "演示数据库"):
             assert sign_in.find(phrase) is not None, f"{phrase} not read: {sign_in.text}"
         assert sign_in.chinese_confidence() >= MIN_CONFIDENCE, sign_in
         assert "□" not in sign_in.text

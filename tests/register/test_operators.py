@@ -215,6 +215,23 @@ def test_wrong_pins_make_the_operator_wait_longer_each_time_and_are_recorded(
     assert fresh.value.key == "operator.bad_pin"
 
 
+def test_an_empty_pin_is_no_attempt(office: Office) -> None:
+    """An Enter on an empty box guesses nothing: said, not recorded, no nearer a wait."""
+    _add_shopkeeper(office)
+    for _ in range(FREE_FAILURES + 2):
+        with pytest.raises(BadInput) as empty:
+            sign_in(office.engine, "shop-heping-2", "", NOW)
+        assert empty.value.key == "operator.pin_missing"
+    with read_session(office.engine) as session:
+        recorded = session.scalars(
+            select(SignInAttempt).where(col(SignInAttempt.operator_id) == "shop-heping-2")
+        ).all()
+    assert recorded == []
+    with pytest.raises(BadInput) as wrong:
+        sign_in(office.engine, "shop-heping-2", "000000", NOW)
+    assert wrong.value.key == "operator.bad_pin"
+
+
 def test_the_wait_grows_to_an_hour_and_no_further() -> None:
     waits = [wait_after(n) for n in range(40)]
 
