@@ -95,6 +95,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", type=Path, help="FILE.pdf or FILE.csv")
     add_json_option(p)
 
+    p = _command(subparsers, "overview", overview, say("help.overview"))
+    p.add_argument("--quarter", help="e.g. 2026Q4 (default: the quarter under way)")
+    p.add_argument("--village", help="village id or name (default: every village)")
+    p.add_argument("--operator", help="show what this administrator may see")
+    add_json_option(p)
+
     p = _command(subparsers, "honours", honours, "top five and above-average households")
     p.add_argument("--village", required=True)
     period = p.add_mutually_exclusive_group(required=True)
@@ -379,6 +385,75 @@ def freezes(args: argparse.Namespace) -> int:
                 f"{f.code:<8} {f.head:<6} {f.since} .. {f.until}  {f.reason}"
                 f"  ({f.operator_id or '-'})"
             )
+    return 0
+
+
+def overview(args: argparse.Namespace) -> int:
+    from kiosk.core.clock import local
+    from kiosk.core.labels import village_label
+    from kiosk.core.notice import Quarter, parse_quarter
+    from kiosk.services.office import overview as office_overview
+
+    moment = now()
+    quarter = parse_quarter(args.quarter) if args.quarter else Quarter.containing(moment)
+    found = office_overview(
+        open_engine(args), quarter, moment, operator_id=args.operator, village=args.village
+    )
+    if args.json:
+        print_json(found.as_json())
+        return 0
+    print(say("overview.title", quarter=quarter.key, at=f"{local(moment):%Y-%m-%d %H:%M}"))
+    for v in found.villages:
+        percent = "-" if v.participation_percent is None else f"{v.participation_percent}%"
+        print(
+            text_row(
+                "overview.village",
+                village=village_label(v.name),
+                earning=v.earning,
+                taking_part=v.taking_part,
+                percent=percent,
+                declarations=v.declarations.count,
+                disputes=v.disputes.count,
+            )
+        )
+        for m in v.months:
+            print(
+                "  "
+                + text_row(
+                    "overview.month",
+                    month=m.month,
+                    awarded=m.awarded,
+                    deducted=m.deducted,
+                    redeemed=m.redeemed,
+                )
+            )
+    for p in found.points:
+        percent = "-" if p.on_time_percent is None else f"{p.on_time_percent}%"
+        low = ", ".join(f"{i.name} {i.on_hand}/{i.owed}" for i in p.low_stock) or "-"
+        print(
+            text_row(
+                "overview.point",
+                point=p.name,
+                overdue=p.overdue,
+                on_time=p.on_time,
+                due=p.on_time + p.late,
+                percent=percent,
+                low=low,
+            )
+        )
+    for k in found.kiosks:
+        synced = "-" if k.last_sync_at is None else f"{local(k.last_sync_at):%Y-%m-%d %H:%M}"
+        print(
+            text_row(
+                "overview.kiosk",
+                kiosk=k.kiosk_id,
+                synced=synced,
+                skew="-" if k.clock_skew_s is None else f"{k.clock_skew_s:+.1f}",
+                stale=text_row("overview.stale") if k.stale else "",
+            )
+        )
+    alerts = ", ".join(f"{kind} {n}" for kind, n in found.alerts.items()) or "-"
+    print(text_row("overview.alerts", alerts=alerts))
     return 0
 
 

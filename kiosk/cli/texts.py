@@ -215,6 +215,34 @@ CLI_TEXTS: dict[str, tuple[str, str]] = {
         "{point:<10} {on_time}/{due} {rate:>5}  late {late}  open {open}",
     ),
     "ontime.total": ("合计", "total"),
+    # the street office's overview
+    "help.overview": (
+        "街道办概况：各村参与率、每月奖扣兑积分、待审申报与异议、兑换点逾期与缺货、兑换机同步",
+        "the street office's overview: participation, monthly points, waiting reviews, "
+        "overdue goods and low stock, kiosks' syncs",
+    ),
+    "overview.title": ("{quarter} 概况（截至 {at}）", "{quarter} overview (as of {at})"),
+    "overview.village": (
+        "{village}：参与 {earning}/{taking_part} 户（{percent}），待审申报 {declarations}，"
+        "待处理异议 {disputes}",
+        "{village}: {earning}/{taking_part} households took part ({percent}), "
+        "{declarations} declarations and {disputes} disputes waiting",
+    ),
+    "overview.month": (
+        "{month}：奖励 {awarded} 分，扣除 {deducted} 分，兑换 {redeemed} 分",
+        "{month}: awarded {awarded}, deducted {deducted}, redeemed {redeemed}",
+    ),
+    "overview.point": (
+        "{point}：逾期 {overdue} 件，按时 {on_time}/{due}（{percent}），缺货（库存/欠交）：{low}",
+        "{point}: {overdue} overdue, on time {on_time}/{due} ({percent}), "
+        "low stock (on hand/owed): {low}",
+    ),
+    "overview.kiosk": (
+        "兑换机 {kiosk}：最后同步 {synced}，时差 {skew} 秒{stale}",
+        "kiosk {kiosk}: last sync {synced}, clock skew {skew} s{stale}",
+    ),
+    "overview.stale": ("  ⚠ 超过 36 小时未同步", "  ! no sync for over 36 hours"),
+    "overview.alerts": ("未处理警报：{alerts}", "open alerts: {alerts}"),
     # backups
     "help.backup": (
         "备份数据库（SQLite 在线复制，中心库用 pg_dump）",

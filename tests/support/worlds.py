@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from catalog.items import load_items
 from kiosk.core.clock import as_utc
 from kiosk.core.codes import CardSigner
@@ -112,8 +114,14 @@ def build_fulfilment(path: Path) -> None:
     """Households HP0001, HP0002 (和平) and XZG0001 (惜字阁) with 2000 points each; five of
     every daily item at both shops, no appliances; the blank world's operators (PIN 1234)."""
     engine = open_database(f"sqlite:///{path}")
+    fill_fulfilment(engine, Path(f"{path}.card-key"))
+    _seal(engine)
+
+
+def fill_fulfilment(engine: Engine, key_path: Path) -> None:
+    """The fulfilment world written into `engine` (SQLite or PostgreSQL)."""
     with write_session(engine) as session:
-        seed_test_kiosk(session, Path(f"{path}.card-key"))
+        seed_test_kiosk(session, key_path)
         households = [
             add_household(session, "HP0001", "heping", head="林小禾"),
             add_household(session, "HP0002", "heping", head="周春燕"),
@@ -128,7 +136,6 @@ def build_fulfilment(path: Path) -> None:
             for point in ("heping-shop", "xizige-shop"):
                 seq += 1
                 session.add(_stock(point, item.no, DAILY_STOCK, seq))
-    _seal(engine)
 
 
 # The administration world: a working morning in the fourth quarter of 2026.
