@@ -17,10 +17,14 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
-from kiosk.core.central_models import SyncAlert
+from kiosk.core.central_models import SyncAlert, SyncKiosk
 from kiosk.core.clock import as_utc, from_db, local
+from kiosk.core.errors import BadInput, NotFound, Refused
 from kiosk.core.ids import new_id
-from kiosk.core.models import Household, LedgerEntry
+from kiosk.core.models import Household, LedgerEntry, Operator, Role
+from kiosk.core.reference import require_role, require_village
+
+ACKNOWLEDGEMENT_MAX = 200  # characters: what was done, in a sentence or two
 
 # Kinds raised about a kiosk's pushes, deduplicated by (kiosk, reason) and capped per kiosk.
 KIOSK_KINDS = ("conflict", "refused", "offline")
@@ -198,14 +202,69 @@ def alert_json(
         "kiosk": alert.kiosk_id,
         "detail": alert.detail,
         "created_at": local(from_db(alert.created_at)).isoformat(),
+        "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": (
+            local(from_db(alert.acknowledged_at)).isoformat() if alert.acknowledged_at else None
+        ),
+        "acknowledgement": alert.acknowledgement,
     }
 
 
-def list_alerts(session: Session, kind: str | None = None) -> list[dict[str, Any]]:
+def alert_village_id(session: Session, alert: SyncAlert) -> str | None:
+    """The village an alert is about: its household's, else its kiosk's; None street-wide."""
+    if alert.household_id:
+        household = session.get(Household, alert.household_id)
+        if household is not None:
+            return household.village_id
+    if alert.kiosk_id:
+        kiosk = session.get(SyncKiosk, alert.kiosk_id)
+        if kiosk is not None:
+            return kiosk.village_id
+    return None
+
+
+def acknowledge_alert(
+    session: Session, alert_id: str, operator: Operator, note: str, now: datetime
+) -> SyncAlert:
+    """Record that `operator` looked at the alert and what was done; it is no longer open.
+
+    A village administrator acknowledges its own village's alerts only, a street
+    administrator any; the note is required, since "seen" alone tells the next reader nothing.
+    Acknowledging twice is refused, naming who did it first.
+    """
+    require_role(operator, Role.STREET_ADMIN, Role.VILLAGE_ADMIN)
+    alert = session.scalar(select(SyncAlert).where(col(SyncAlert.id) == alert_id).with_for_update())
+    if alert is None:
+        raise NotFound("alert.unknown", alert=alert_id[:40])
+    village_id = alert_village_id(session, alert)
+    if village_id is None:
+        require_role(operator, Role.STREET_ADMIN)
+    else:
+        require_village(operator, village_id)
+    note = " ".join(note.split())
+    if not note:
+        raise BadInput("alert.note_missing")
+    if len(note) > ACKNOWLEDGEMENT_MAX:
+        raise BadInput("alert.note_long", max=ACKNOWLEDGEMENT_MAX)
+    if alert.acknowledged_by is not None:
+        raise Refused("alert.acknowledged", by=alert.acknowledged_by)
+    alert.acknowledged_by = operator.id
+    alert.acknowledged_at = as_utc(now)
+    alert.acknowledgement = note
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def list_alerts(
+    session: Session, kind: str | None = None, *, open_only: bool = False
+) -> list[dict[str, Any]]:
     """Alerts, oldest first; overdrafts with the household's balance as it stands now."""
     statement = select(SyncAlert).order_by(col(SyncAlert.created_at), col(SyncAlert.id))
     if kind is not None:
         statement = statement.where(col(SyncAlert.kind) == kind)
+    if open_only:
+        statement = statement.where(col(SyncAlert.acknowledged_by).is_(None))
     alerts = list(session.scalars(statement))
     out = []
     for alert in alerts:

@@ -86,6 +86,17 @@ def register(subparsers: Any) -> None:
     p = command("overdrafts", overdrafts, "households overdrawn by offline redemptions")
     add_json_option(p)
 
+    p = command("alerts", alerts, "open alerts (overdrafts, conflicts, refused pushes, clocks)")
+    p.add_argument("--kind", help="only this kind, e.g. overdraft")
+    p.add_argument("--all", action="store_true", help="acknowledged ones too")
+    add_json_option(p)
+
+    p = command("acknowledge", acknowledge, "record that an alert was looked at, and what was done")
+    p.add_argument("alert_id", metavar="ALERT_ID")
+    p.add_argument("--operator", required=True, help="a village or street administrator")
+    p.add_argument("--note", required=True, help="what was done, e.g. 已核实，已扣回")
+    add_json_option(p)
+
     p = command("status", status, "each kiosk's last sync, entries behind, clock skew")
     add_json_option(p)
 
@@ -281,6 +292,57 @@ def revoke_kiosk(args: argparse.Namespace) -> int:
     with write_session(_central_engine(args)) as session:
         revoke(session, args.kiosk_id, now())
     print(say("central.revoked", kiosk=args.kiosk_id))
+    return 0
+
+
+def alerts(args: argparse.Namespace) -> int:
+    from kiosk.core.db import read_session
+    from sync.central import list_alerts
+
+    with read_session(_central_engine(args)) as session:
+        rows = list_alerts(session, args.kind, open_only=not args.all)
+    if args.json:
+        print_json(rows)
+        return 0
+    for row in rows:
+        print(
+            text_row(
+                "alert.row",
+                id=row["id"],
+                kind=row["kind"],
+                subject=row["household"] or row["kiosk"] or "-",
+                at=row["created_at"][:16],
+                detail=row["detail"][:60],
+            )
+        )
+        if row["acknowledged_by"]:
+            print(
+                "    "
+                + text_row(
+                    "alert.acknowledged",
+                    by=row["acknowledged_by"],
+                    at=row["acknowledged_at"][:16],
+                    note=row["acknowledgement"],
+                )
+            )
+    if not rows:
+        print(say("alert.none"))
+    return 0
+
+
+def acknowledge(args: argparse.Namespace) -> int:
+    from kiosk.core.db import write_session
+    from kiosk.core.reference import operator_by_id
+    from sync.alerts import acknowledge_alert, alert_json
+
+    with write_session(_central_engine(args)) as session:
+        operator = operator_by_id(session, args.operator)
+        alert = acknowledge_alert(session, args.alert_id, operator, args.note, now())
+        shown = alert_json(session, alert)
+    if args.json:
+        print_json(shown)
+    else:
+        print(say("alert.done", id=shown["id"], by=operator.id))
     return 0
 
 

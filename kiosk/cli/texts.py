@@ -323,6 +323,13 @@ CLI_TEXTS: dict[str, tuple[str, str]] = {
         "{code:<8} {year} at alert {at_alert:>6}  now {balance:>6}  {kiosk}  {at}",
     ),
     "overdraft.none": ("没有透支", "no overdrafts"),
+    "alert.row": (
+        "{id}  {kind:<10} {subject:<10} {at}  {detail}",
+        "{id}  {kind:<10} {subject:<10} {at}  {detail}",
+    ),
+    "alert.acknowledged": ("已处理：{by} {at} {note}", "acknowledged: {by} {at} {note}"),
+    "alert.none": ("没有未处理的警报", "no open alerts"),
+    "alert.done": ("警报 {id} 已记录为 {by} 处理", "alert {id} acknowledged by {by}"),
 }
 
 _language = "zh"

@@ -43,6 +43,11 @@ class SyncAlert(SQLModel, table=True):
     kiosk_id: str | None = None  # the kiosk whose push raised it
     detail: str = ""
     created_at: datetime
+    # Who of the office or the village looked at it, when, and what they did: an
+    # acknowledged alert is no longer open, and stays on record.
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    acknowledgement: str | None = None
 
 
 class ServerSeq(SQLModel, table=True):

@@ -48,6 +48,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{operator} 无权进行此操作（需要：{needed}）",
         "{operator} may not do this (needs: {needed})",
     ),
+    "alert.unknown": ("没有这条警报：{alert}", "No such alert: {alert}"),
+    "alert.note_missing": (
+        "请写明处理情况（例如：已核实，已扣回）",
+        "Say what was done (e.g. checked, points taken back)",
+    ),
+    "alert.note_long": ("处理情况最多 {max} 字", "The note takes at most {max} characters"),
+    "alert.acknowledged": ("这条警报已由 {by} 处理过", "This alert was acknowledged by {by}"),
     "operator.village": (
         "{operator} 只能管理本村的农户",
         "{operator} may only act for households of its own village",

@@ -473,16 +473,17 @@ def _kiosks(session: Session, village_ids: list[str], now: datetime) -> tuple[Ki
 
 
 def _alerts(session: Session, village_ids: list[str]) -> dict[str, int]:
-    """Alerts about the villages' households or raised by their kiosks, by kind."""
+    """Open alerts about the villages' households or raised by their kiosks, by kind."""
     of_household = select(Household.id).where(col(Household.village_id).in_(village_ids))
     of_kiosk = select(SyncKiosk.id).where(col(SyncKiosk.village_id).in_(village_ids))
     rows = session.execute(
         select(SyncAlert.kind, func.count())
         .where(
+            col(SyncAlert.acknowledged_by).is_(None),
             or_(
                 col(SyncAlert.household_id).in_(of_household),
                 and_(col(SyncAlert.household_id).is_(None), col(SyncAlert.kiosk_id).in_(of_kiosk)),
-            )
+            ),
         )
         .group_by(col(SyncAlert.kind))
         .order_by(col(SyncAlert.kind))
