@@ -174,6 +174,8 @@ class LedgerEntry(SQLModel, table=True):
         # Covers the balance sum so a lookup never touches the table rows.
         Index("ix_ledgerentry_balance", "household_id", "points_year", "points"),
         Index("ix_ledgerentry_rule", "household_id", "rule_id", "created_at"),
+        # A quarter's entries for the office's overview (kiosk.core.overview).
+        Index("ix_ledgerentry_created_at", "created_at"),
     )
 
     id: str = Field(primary_key=True)  # UUID made where the entry is created (sync key)
@@ -230,7 +232,11 @@ class RedemptionOrder(SQLModel, table=True):
 
 
 class OrderLine(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("order_id", "line_no", name="uq_orderline_no"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no", name="uq_orderline_no"),
+        # Lines due in a quarter, for the office's on-time figures (kiosk.core.overview).
+        Index("ix_orderline_due_at", "due_at"),
+    )
 
     id: str = Field(primary_key=True)
     order_id: str = Field(foreign_key="redemptionorder.id", index=True)

@@ -279,15 +279,26 @@ def _participation(
         ).all()
     )
     correction = aliased(LedgerEntry)
+    # NOT EXISTS by the reverses_id index: a join would read the whole ledger.
+    taken_back = (
+        select(correction.id)
+        .where(
+            col(correction.reverses_id) == col(LedgerEntry.id),
+            # Corrections come after what they correct: a range of the created_at index,
+            # so the anti-join never reads the years before the quarter.
+            col(correction.created_at) >= as_utc(quarter.start),
+            col(correction.kind) == EntryKind.CORRECTION,
+        )
+        .exists()
+    )
     earned = (
         select(LedgerEntry.household_id)
-        .outerjoin(correction, col(correction.reverses_id) == col(LedgerEntry.id))
         .where(
-            col(LedgerEntry.kind) == EntryKind.AWARD,
-            col(LedgerEntry.points) > 0,
             col(LedgerEntry.created_at) >= as_utc(quarter.start),
             col(LedgerEntry.created_at) < as_utc(quarter.end),
-            col(correction.id).is_(None),
+            col(LedgerEntry.kind) == EntryKind.AWARD,
+            col(LedgerEntry.points) > 0,
+            ~taken_back,
         )
         .distinct()
         .subquery()
@@ -303,35 +314,69 @@ def _participation(
     return taking_part, earning
 
 
+def _month_index(when: Any, quarter: Quarter) -> Any:
+    """0, 1 or 2: which month of the quarter `when` falls in (Chongqing months)."""
+    first = 3 * quarter.number - 2
+    second, third = start_of_month(quarter.year, first + 1), start_of_month(quarter.year, first + 2)
+    return case((when < as_utc(second), 0), (when < as_utc(third), 1), else_=2)
+
+
 def _month_flows(
     session: Session, village_ids: list[str], quarter: Quarter
 ) -> dict[tuple[str, int], dict[str, int]]:
-    reversed_ = aliased(LedgerEntry)
-    is_reversal = col(reversed_.id).isnot(None)
-    kind = case((is_reversal, col(reversed_.kind)), else_=col(LedgerEntry.kind))
-    when = case((is_reversal, col(reversed_.created_at)), else_=col(LedgerEntry.created_at))
-    first = 3 * quarter.number - 2
-    second, third = start_of_month(quarter.year, first + 1), start_of_month(quarter.year, first + 2)
-    month_index = case((when < as_utc(second), 0), (when < as_utc(third), 1), else_=2)
-    rows = session.execute(
-        select(Household.village_id, month_index, kind, func.sum(LedgerEntry.points))
-        .join(Household, col(Household.id) == col(LedgerEntry.household_id))
-        .outerjoin(reversed_, col(reversed_.id) == col(LedgerEntry.reverses_id))
-        .where(
-            col(Household.village_id).in_(village_ids),
-            # A reversal comes after what it reverses: entries before the quarter need no look.
-            col(LedgerEntry.created_at) >= as_utc(quarter.start),
-            when >= as_utc(quarter.start),
-            when < as_utc(quarter.end),
-            kind.in_(list(_FLOW_OF_KIND)),
-        )
-        .group_by(col(Household.village_id), month_index, kind)
-    ).all()
     flows: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for village_id, index, entry_kind, points in rows:
-        flow = _FLOW_OF_KIND[EntryKind(entry_kind)]
-        # Points given are positive; deductions and spending are shown as positive amounts.
-        flows[(village_id, int(index))][flow] += int(points) if flow == "awarded" else -int(points)
+
+    def add(rows: Any) -> None:
+        for village_id, index, entry_kind, points in rows:
+            flow = _FLOW_OF_KIND[EntryKind(entry_kind)]
+            # Points given are positive; deductions and spending are shown as positive amounts.
+            flows[(village_id, int(index))][flow] += (
+                int(points) if flow == "awarded" else -int(points)
+            )
+
+    # Two queries, not one with a self-join: the quarter's own entries are a range of the
+    # created_at index, and the few reversals (kinds of their own) each look up what they
+    # reverse by its key, where one join would make PostgreSQL hash the whole ledger.
+    in_quarter = (
+        col(LedgerEntry.created_at) >= as_utc(quarter.start),
+        col(LedgerEntry.created_at) < as_utc(quarter.end),
+    )
+    month_index = _month_index(col(LedgerEntry.created_at), quarter)
+    add(
+        session.execute(
+            select(
+                Household.village_id, month_index, LedgerEntry.kind, func.sum(LedgerEntry.points)
+            )
+            .join(Household, col(Household.id) == col(LedgerEntry.household_id))
+            .where(
+                *in_quarter,
+                col(Household.village_id).in_(village_ids),
+                col(LedgerEntry.kind).in_(list(_FLOW_OF_KIND)),
+            )
+            .group_by(col(Household.village_id), month_index, col(LedgerEntry.kind))
+        ).all()
+    )
+    reversed_ = aliased(LedgerEntry)
+    reversed_month = _month_index(col(reversed_.created_at), quarter)
+    add(
+        session.execute(
+            select(
+                Household.village_id, reversed_month, reversed_.kind, func.sum(LedgerEntry.points)
+            )
+            .join(reversed_, col(reversed_.id) == col(LedgerEntry.reverses_id))
+            .join(Household, col(Household.id) == col(LedgerEntry.household_id))
+            .where(
+                # A reversal comes after what it reverses: none before the quarter counts.
+                col(LedgerEntry.created_at) >= as_utc(quarter.start),
+                col(LedgerEntry.kind).in_([EntryKind.CORRECTION, EntryKind.REFUND]),
+                col(reversed_.created_at) >= as_utc(quarter.start),
+                col(reversed_.created_at) < as_utc(quarter.end),
+                col(reversed_.kind).in_(list(_FLOW_OF_KIND)),
+                col(Household.village_id).in_(village_ids),
+            )
+            .group_by(col(Household.village_id), reversed_month, col(reversed_.kind))
+        ).all()
+    )
     return {key: dict(value) for key, value in flows.items()}
 
 
@@ -369,29 +414,19 @@ def _points(
         .order_by(col(ExchangePoint.village_id), col(ExchangePoint.id))
     ).all()
     point_ids = [p.id for p in points]
-    pending = and_(col(Handover.id).is_(None), col(Cancellation.id).is_(None))
     handed_in_time = col(Handover.handed_at) <= col(OrderLine.due_at)
     past_due = col(OrderLine.due_at) < as_utc(now)
-    in_quarter = and_(
-        col(OrderLine.due_at) >= as_utc(quarter.start),
-        col(OrderLine.due_at) < as_utc(quarter.end),
-        col(Cancellation.id).is_(None),
-    )
-    tallies = {
-        point_id: (int(overdue or 0), int(on_time or 0), int(late or 0))
-        for point_id, overdue, on_time, late in session.execute(
+    # Lines due in the quarter: a range of the due_at index.
+    punctuality = {
+        point_id: (int(on_time or 0), int(late or 0))
+        for point_id, on_time, late in session.execute(
             select(
                 RedemptionOrder.exchange_point_id,
-                func.sum(case((and_(pending, past_due), 1), else_=0)),
+                func.sum(case((and_(col(Handover.id).isnot(None), handed_in_time), 1), else_=0)),
                 func.sum(
                     case(
-                        (and_(in_quarter, col(Handover.id).isnot(None), handed_in_time), 1), else_=0
-                    )
-                ),
-                func.sum(
-                    case(
-                        (and_(in_quarter, col(Handover.id).isnot(None), ~handed_in_time), 1),
-                        (and_(in_quarter, pending, past_due), 1),
+                        (and_(col(Handover.id).isnot(None), ~handed_in_time), 1),
+                        (and_(col(Handover.id).is_(None), past_due), 1),
                         else_=0,
                     )
                 ),
@@ -399,26 +434,53 @@ def _points(
             .join(OrderLine, col(OrderLine.order_id) == col(RedemptionOrder.id))
             .outerjoin(Handover, col(Handover.line_id) == col(OrderLine.id))
             .outerjoin(Cancellation, col(Cancellation.line_id) == col(OrderLine.id))
-            .where(col(RedemptionOrder.exchange_point_id).in_(point_ids))
+            .where(
+                col(OrderLine.due_at) >= as_utc(quarter.start),
+                col(OrderLine.due_at) < as_utc(quarter.end),
+                col(Cancellation.id).is_(None),
+                col(RedemptionOrder.exchange_point_id).in_(point_ids),
+            )
             .group_by(col(RedemptionOrder.exchange_point_id))
         ).all()
     }
-    low = _low_stock(session, point_ids, pending)
+    # Every pending line, once: owed quantities per item and overdue lines per point.
+    owed: dict[tuple[str, int], int] = {}
+    overdue: dict[str, int] = defaultdict(int)
+    for point_id, item_no, qty, late_lines in session.execute(
+        select(
+            RedemptionOrder.exchange_point_id,
+            OrderLine.item_no,
+            func.sum(OrderLine.qty),
+            func.sum(case((past_due, 1), else_=0)),
+        )
+        .join(OrderLine, col(OrderLine.order_id) == col(RedemptionOrder.id))
+        .where(
+            col(RedemptionOrder.exchange_point_id).in_(point_ids),
+            ~select(Handover.id).where(col(Handover.line_id) == col(OrderLine.id)).exists(),
+            ~select(Cancellation.id).where(col(Cancellation.line_id) == col(OrderLine.id)).exists(),
+        )
+        .group_by(col(RedemptionOrder.exchange_point_id), col(OrderLine.item_no))
+    ).all():
+        owed[(point_id, int(item_no))] = int(qty or 0)
+        overdue[point_id] += int(late_lines or 0)
+    low = _low_stock(session, point_ids, owed)
     return tuple(
         PointOverview(
             exchange_point_id=p.id,
             name=p.name,
             village_id=p.village_id,
-            overdue=tallies.get(p.id, (0, 0, 0))[0],
-            on_time=tallies.get(p.id, (0, 0, 0))[1],
-            late=tallies.get(p.id, (0, 0, 0))[2],
+            overdue=overdue.get(p.id, 0),
+            on_time=punctuality.get(p.id, (0, 0))[0],
+            late=punctuality.get(p.id, (0, 0))[1],
             low_stock=tuple(low.get(p.id, ())),
         )
         for p in points
     )
 
 
-def _low_stock(session: Session, point_ids: list[str], pending: Any) -> dict[str, list[LowStock]]:
+def _low_stock(
+    session: Session, point_ids: list[str], owed: dict[tuple[str, int], int]
+) -> dict[str, list[LowStock]]:
     on_hand: dict[tuple[str, int], int] = {
         (point_id, int(item_no)): int(total or 0)
         for point_id, item_no, total in session.execute(
@@ -429,17 +491,6 @@ def _low_stock(session: Session, point_ids: list[str], pending: Any) -> dict[str
             )
             .where(col(StockMovement.exchange_point_id).in_(point_ids))
             .group_by(col(StockMovement.exchange_point_id), col(StockMovement.item_no))
-        ).all()
-    }
-    owed: dict[tuple[str, int], int] = {
-        (point_id, int(item_no)): int(qty or 0)
-        for point_id, item_no, qty in session.execute(
-            select(RedemptionOrder.exchange_point_id, OrderLine.item_no, func.sum(OrderLine.qty))
-            .join(OrderLine, col(OrderLine.order_id) == col(RedemptionOrder.id))
-            .outerjoin(Handover, col(Handover.line_id) == col(OrderLine.id))
-            .outerjoin(Cancellation, col(Cancellation.line_id) == col(OrderLine.id))
-            .where(col(RedemptionOrder.exchange_point_id).in_(point_ids), pending)
-            .group_by(col(RedemptionOrder.exchange_point_id), col(OrderLine.item_no))
         ).all()
     }
     names = dict(session.execute(select(CatalogItem.no, CatalogItem.name)).all())

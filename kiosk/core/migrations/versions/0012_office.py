@@ -1,10 +1,12 @@
-"""alert acknowledgements: who looked at a central alert, when, and what was done
+"""the office: alert acknowledgements, and the time indexes its overview reads by
 
 Revision ID: 0012
 Revises: 0011
 
-A `syncalert` stays on record for ever; an acknowledged one is no longer open (the office's
-overview counts open ones). Central only: alerts never travel to kiosks.
+A `syncalert` stays on record for ever; an acknowledged one (who, when, what was done) is no
+longer open, and the office's overview counts open ones. Alerts never travel to kiosks.
+`ledgerentry.created_at` and `orderline.due_at` are indexed so a quarter's entries and lines
+are a range, not a scan of every year's (kiosk.core.overview).
 """
 
 from collections.abc import Sequence
@@ -32,9 +34,13 @@ def upgrade() -> None:
         "syncalert",
         sa.Column("acknowledgement", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     )
+    op.create_index("ix_ledgerentry_created_at", "ledgerentry", ["created_at"])
+    op.create_index("ix_orderline_due_at", "orderline", ["due_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_orderline_due_at", table_name="orderline")
+    op.drop_index("ix_ledgerentry_created_at", table_name="ledgerentry")
     with op.batch_alter_table("syncalert") as batch:
         batch.drop_column("acknowledgement")
         batch.drop_column("acknowledged_at")
