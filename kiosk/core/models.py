@@ -212,7 +212,7 @@ class RedemptionOrder(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("origin", "origin_seq", name="uq_order_origin_seq"),
         # An index, not a table constraint: SQLite adds one to a table in place, where a
-        # constraint would rebuild a table other rows refer to (migration 0008).
+        # constraint would rebuild a table other rows refer to (migration 0009).
         Index("uq_order_receipt_seq", "origin", "receipt_seq", unique=True),
     )
 

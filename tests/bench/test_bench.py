@@ -107,3 +107,22 @@ def test_quick_web_run_prints_every_household_page(
     for page in ("/", "/history", "/owed", "/notice", "/rules", "/requests", "/phones"):
         assert f"household page {page} (loopback)" in table
         assert f"page weight {page} (first load)" in table
+
+
+def test_the_office_bench_times_the_districts_own_overview(tmp_path: Path) -> None:
+    """What bench_office times on PostgreSQL is the district file's overview, figure for figure."""
+    from bench.bench_office import QUARTER, measure
+    from bench.datagen import BENCH_NOW
+    from kiosk.core.overview import office_overview
+
+    path = ensure_district_db(quick=True, data_dir=tmp_path)
+    lite = open_database(f"sqlite:///{path}")
+    try:
+        with read_session(lite) as session:
+            expected = office_overview(session, QUARTER, BENCH_NOW)
+    finally:
+        lite.dispose()
+    assert sum(m.redeemed for v in expected.villages for m in v.months) > 0
+    numbers = measure(path, samples=1)
+    assert numbers["overview"] == expected
+    assert numbers["rows"] > QUICK.households * QUICK.entries_per_household

@@ -71,3 +71,52 @@ def test_the_balance_index_covers_the_balance_sum(tmp_path: Path, table: str) ->
         assert "COVERING INDEX ix_ledgerentry_balance" in plan
     finally:
         engine.dispose()
+
+
+# Revisions that have been released (on main when a stop landed): a database in the field may
+# stand at any of them, so each keeps its number and its place in the chain for ever. A new
+# migration takes the next number after the newest, never one of these.
+RELEASED = {
+    "0001": "0001_initial_schema",
+    "0002": "0002_sync",
+    "0003": "0003_administration",
+    "0004": "0004_register",
+    "0005": "0005_operator_pins",
+    "0006": "0006_ruleset_proposals",
+    "0007": "0007_sync_triggers_again",
+    "0008": "0008_catalog_prices",
+}
+
+
+def test_released_revisions_keep_their_numbers_and_order() -> None:
+    from alembic.script import ScriptDirectory
+
+    from kiosk.core.migrations import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config(None))
+    for revision, name in RELEASED.items():
+        script = scripts.get_revision(revision)
+        assert script is not None and Path(script.path).stem == name, revision
+        previous = f"{int(revision) - 1:04d}" if revision != "0001" else None
+        assert script.down_revision == previous, revision
+
+
+def test_a_database_at_the_last_release_migrates_to_head(tmp_path: Path) -> None:
+    from alembic import command
+
+    from kiosk.core.migrations import alembic_config
+
+    _import_every_model_module()
+    engine = open_database(f"sqlite:///{tmp_path / 'released.db'}")
+    try:
+        config = alembic_config(engine)
+        command.downgrade(config, max(RELEASED))
+        assert current_revision(engine) == max(RELEASED)
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "render_as_batch": True}
+            )
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        engine.dispose()

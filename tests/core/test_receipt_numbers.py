@@ -80,7 +80,7 @@ def test_migrated_orders_keep_their_printed_numbers_and_the_counter_continues(
     _award(funded)
     _buy(funded)
     config = alembic_config(funded)
-    command.downgrade(config, "0007")
+    command.downgrade(config, "0008")  # before the receipt counter
     with funded.begin() as connection:
         # As the old code numbered them: by the order's origin_seq.
         connection.execute(

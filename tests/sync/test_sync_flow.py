@@ -236,7 +236,7 @@ def test_receipt_numbers_go_up_without_gaps_after_orders_numbered_by_seq(
     central: Central, server: LiveServer, tmp_path: Path
 ) -> None:
     """A kiosk upgraded with orders not yet synced that were numbered by their origin_seq (as
-    migration 0008 leaves them: receipt_seq NULL) pushes them as printed; its counted orders
+    migration 0009 leaves them: receipt_seq NULL) pushes them as printed; its counted orders
     continue after the highest, with awards in between, and the central takes all of them."""
     kiosk = new_kiosk(central, tmp_path, "K-HP-01")
     kiosk.sync(server.url)

@@ -1,7 +1,7 @@
 """catalog prices: a catalogue item's new price from a day on
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0008
+Revises: 0007
 
 Set at the central (`kiosk catalog price`), pulled by every kiosk like the catalogue; rows
 are never changed, so no trigger resets their server_seq.
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

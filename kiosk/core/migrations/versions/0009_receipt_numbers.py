@@ -1,7 +1,7 @@
 """receipt numbers without gaps: each origin's orders numbered by a counter of their own
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 
 Orders were numbered by the origin's `origin_seq`, which awards and hand-overs take from
 too, so receipt numbers skipped. `redemptionorder.receipt_seq` is the order's number in its
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """four eyes: who filed a declaration and who recorded a dispute
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 
 `declaration.filed_by` and `dispute.recorded_by` name the administrator who took the request
 down, who may then not decide it (kiosk.core.declarations, kiosk.core.disputes). Rows of
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
