@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -171,10 +172,16 @@ class CardSigner:
         return f"{signed}:{signature}"
 
 
+@lru_cache(maxsize=8)
+def _public_key(public_key_hex: str) -> Ed25519PublicKey:
+    # A kiosk checks every card against the same one or two keys: parsing the key is a
+    # sixth of a check, so it is done once per key, not once per scan.
+    return Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key_hex))
+
+
 def verify_card(scan: CardScan, public_key_hex: str) -> bool:
     try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key_hex))
-        key.verify(scan.signature, scan.signed_text)
+        _public_key(public_key_hex).verify(scan.signature, scan.signed_text)
     except (InvalidSignature, ValueError):
         return False
     return True
