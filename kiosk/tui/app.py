@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import ModalScreen
 
 from kiosk.core.errors import DomainError
@@ -18,7 +18,7 @@ from kiosk.core.fulfilment import DeadlineCounts
 from kiosk.services.counter import CounterService, ScanTarget, SignedIn
 from kiosk.services.households import HouseholdView
 from kiosk.settings import Settings
-from kiosk.tui.bindings import localize_bindings
+from kiosk.tui.bindings import active_keys, bind, localize_bindings
 from kiosk.tui.menu import ADMINS
 from kiosk.tui.places import PLACES
 from kiosk.tui.scanning import ScanFilter
@@ -52,11 +52,11 @@ class KioskApp(App[None]):
     TITLE = "Tangxiang points kiosk"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "help", id="help", tooltip="help"),
-        Binding("ctrl+q", "quit", "quit", id="quit", tooltip="quit", show=False),
-        Binding("f12", "demo_scan", "demo-scan", id="demo-scan", tooltip="demo-scan"),
+        bind("help", "help"),
+        bind("quit", "quit", show=False),
+        bind("demo-scan", "demo_scan"),
         # Wherever the printer failed (the counter's screens): the message says F8.
-        Binding("f8", "retry_print", "retry-print", id="retry-print", tooltip="retry-print"),
+        bind("retry-print", "retry_print"),
     ]
 
     def __init__(
@@ -84,7 +84,7 @@ class KioskApp(App[None]):
             set_timer=lambda delay, callback: self.set_timer(delay, callback),
             focused=lambda: self.focused,
         )
-        localize_bindings(self, self.language)
+        localize_bindings(self, self.t)
 
     # --- text and messages ---
 
@@ -170,7 +170,7 @@ class KioskApp(App[None]):
     def set_language(self, language: str) -> None:
         """Switch the interface language; screens are rebuilt so every label follows."""
         self.language = language
-        localize_bindings(self, language)
+        localize_bindings(self, self.t)
         self.home()
         if isinstance(self.screen, HomeScreen):
             self.switch_screen(HomeScreen())
@@ -295,8 +295,12 @@ class KioskApp(App[None]):
     # --- app-wide actions ---
 
     def action_help(self) -> None:
-        if self.operator is not None and not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        """The help of the screen in front: its own keys, not a fixed page."""
+        if self.operator is None or isinstance(self.screen, HelpScreen):
+            return
+        screen = self.screen
+        rows = active_keys((screen, self), getattr(screen, "WIDGET_KEYS", ()))
+        self.push_screen(HelpScreen(rows, getattr(screen, "HOWTO", None)))
 
     def may_quit(self) -> bool:
         """Only a signed-in administrator may close the program.

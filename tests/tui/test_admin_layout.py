@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input
 
 from kiosk.core.db import write_session
 from kiosk.core.disputes import raise_dispute
+from kiosk.tui.bindings import KEY
 from tests.support.builders import earn, household
 from tests.support.clock import at
 from tests.support.pilot import AppFactory, settle, sign_in_as, type_into
@@ -136,7 +137,7 @@ async def test_the_lists_after_saving_a_declaration_and_a_dispute_show_every_num
         await sign_in_as(pilot, "admin-heping")
         app.open_screen("declarations")
         await settle(pilot)
-        await pilot.press("f2")
+        await pilot.press(KEY["record"])
         await settle(pilot)
         await type_into(pilot, "#household", "HP0004")
         await type_into(pilot, "#helper", "HP0003")
@@ -144,7 +145,7 @@ async def test_the_lists_after_saving_a_declaration_and_a_dispute_show_every_num
         await pilot.press("enter")
         await settle(pilot)
         app.screen.query_one("#description", Input).value = "清理村道"
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         assert app.last_message == "申报已登记，待审核"
         table = app.screen.query_one("#pending", DataTable)
@@ -154,12 +155,12 @@ async def test_the_lists_after_saving_a_declaration_and_a_dispute_show_every_num
 
         app.open_screen("disputes")
         await settle(pilot)
-        await pilot.press("f2")
+        await pilot.press(KEY["record"])
         await settle(pilot)
         await type_into(pilot, "#household", "HP0002")
         app.screen.query_one("#raised-by", Input).value = "户主本人"
         app.screen.query_one("#description", Input).value = "分数不对"
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         assert app.last_message == "异议已登记，待村支两委处理"
         table = app.screen.query_one("#disputes", DataTable)

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.message import Message
@@ -19,6 +19,7 @@ from kiosk.core.ids import new_id
 from kiosk.core.redemption import MAX_LINE_QTY, Quote, RedeemLine, RedeemResult
 from kiosk.services.counter import CatalogueRow
 from kiosk.services.households import HouseholdView
+from kiosk.tui.bindings import bind
 from kiosk.tui.dialogs.ask import AskDialog
 from kiosk.tui.dialogs.confirm_redeem import ConfirmLine, ConfirmRedeemDialog
 from kiosk.tui.screens.base import KioskScreen
@@ -45,14 +46,16 @@ class CartLine:
 
 class RedeemScreen(KioskScreen):
     CSS_PATH = "redeem.tcss"
+    HOWTO = "tui.howto.redeem"
+    WIDGET_KEYS = ("submit", "move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f10", "confirm", "confirm-order", id="confirm-order", tooltip="confirm-order"),
-        Binding("plus", "more", "more", id="more", tooltip="more"),
-        Binding("minus", "less", "less", id="less", tooltip="less"),
-        Binding("space", "toggle_hand_over", "hand-over", id="hand-over", tooltip="hand-over"),
-        Binding("delete", "remove", "remove", id="remove", tooltip="remove", show=False),
-        Binding("f2", "focus_search", "find-item", id="find-item", tooltip="find-item"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("confirm-order", "confirm"),
+        bind("more", "more"),
+        bind("less", "less"),
+        bind("hand-over", "toggle_hand_over"),
+        bind("remove", "remove", show=False),
+        bind("find-item", "focus_search"),
+        bind("back", "back"),
     ]
 
     @dataclass
