@@ -584,19 +584,19 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "Scan a points card on any screen to open the household; a receipt's QR code opens "
         "its order.",
     ),
-    "tui.howto.home": (
+    "tui.help.howto.home": (
         "没有卡时，输入户号（如 HP0001）、户主姓名或拼音后回车；找到多户时按↓选择再回车，"
         "或直接输入户号。{key_menu} 转到功能菜单。",
         "Without a card, type the household code (HP0001), the head's name or its pinyin, "
         "then Enter; when several match, choose with Down, then Enter, or type a code. "
         "{key_menu} goes to the menu.",
     ),
-    "tui.howto.household": (
+    "tui.help.howto.household": (
         "户主姓名部分隐藏（{key_full_name} 显示全名）。{key_redeem} 为该户兑换。",
         "The head's name is partly hidden ({key_full_name} shows it). {key_redeem} redeems "
         "for this household.",
     ),
-    "tui.howto.redeem": (
+    "tui.help.howto.redeem": (
         "输入序号、名称或拼音首字母（如 yg 找牙膏），用↑↓选中后回车加入；Tab 切到右边后，"
         "+ / - 改数量，Delete 删除，{key_toggle}切换“当场交付”。未确认的兑换单不会被扫码或 Esc "
         "悄悄清掉，会先询问。{key_do} 核对后确认，一次确认只生成一张兑换单。",
@@ -605,17 +605,17 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "removes, {key_toggle} marks it handed over now. A scan or Esc never drops an "
         "unconfirmed order without asking. {key_do} checks and confirms: one order each time.",
     ),
-    "tui.howto.receipts": (
+    "tui.help.howto.receipts": (
         "打印机故障时兑换照样保存，小票排队，修好后按 {key_retry_print} 重试。",
         "When the printer fails the order is still saved and the receipt waits; fix the "
         "printer and press {key_retry_print}.",
     ),
-    "tui.howto.deadlines": (
+    "tui.help.howto.deadlines": (
         "红色已逾期，黄色24小时内到期。货到后按 {key_record} 登记到货，再回车办理交付。",
         "Red: overdue; yellow: due within 24 h. When goods arrive, {key_record} records "
         "them; then Enter hands the line over.",
     ),
-    "tui.howto.decisions": (
+    "tui.help.howto.decisions": (
         "{key_do} 是本屏的决定（先询问），{key_refuse} 是驳回或撤销；先在下面填写原因或意见。",
         "{key_do} is this screen's decision (it asks first), {key_refuse} refuses or undoes; "
         "type the reason or note below first.",

@@ -59,7 +59,7 @@ class BoardFilter:
 
 class DeadlinesScreen(KioskScreen):
     CSS_PATH = "deadlines.tcss"
-    HOWTO = "tui.howto.deadlines"
+    HOWTO = "tui.help.howto.deadlines"
     WIDGET_KEYS = ("submit", "move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
         bind("filter", "focus_filters"),

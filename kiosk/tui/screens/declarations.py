@@ -47,7 +47,7 @@ class DeclarationsScreen(DecisionListScreen[DeclarationView]):
     )
     LIST_ID = "pending"
     NOTE_ID = "reason"
-    HOWTO = "tui.howto.decisions"
+    HOWTO = "tui.help.howto.decisions"
     WIDGET_KEYS = ("move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
         bind("approve", "approve"),

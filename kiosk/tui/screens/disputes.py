@@ -40,7 +40,7 @@ class DisputesScreen(DecisionListScreen[DisputeView]):
     )
     LIST_ID = "disputes"
     NOTE_ID = "note"
-    HOWTO = "tui.howto.decisions"
+    HOWTO = "tui.help.howto.decisions"
     WIDGET_KEYS = ("move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
         bind("uphold", "uphold"),

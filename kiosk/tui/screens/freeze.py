@@ -24,7 +24,7 @@ from kiosk.tui.widgets.status_bar import StatusBar
 
 class FreezeScreen(AdminScreen):
     CSS_PATH = "freeze.tcss"
-    HOWTO = "tui.howto.decisions"
+    HOWTO = "tui.help.howto.decisions"
     WIDGET_KEYS = ("move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
         bind("freeze", "freeze"),

@@ -25,7 +25,7 @@ from kiosk.tui.widgets.status_bar import StatusBar
 
 class HomeScreen(KioskScreen):
     CSS_PATH = "home.tcss"
-    HOWTO = "tui.howto.home"
+    HOWTO = "tui.help.howto.home"
     WIDGET_KEYS = ("submit", "move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
         bind("find", "focus_search"),

@@ -27,7 +27,7 @@ WHAT_COLUMNS = 12  # the fewest cells a rule's text is cut to, before the layout
 
 class HouseholdScreen(KioskScreen):
     CSS_PATH = "household.tcss"
-    HOWTO = "tui.howto.household"
+    HOWTO = "tui.help.howto.household"
     BINDINGS: ClassVar[list[BindingType]] = [
         bind("redeem", "redeem"),
         bind("show-name", "toggle_name"),

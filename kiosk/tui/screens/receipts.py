@@ -21,7 +21,7 @@ from kiosk.tui.widgets.status_bar import StatusBar
 
 class ReceiptsScreen(KioskScreen):
     CSS_PATH = "receipts.tcss"
-    HOWTO = "tui.howto.receipts"
+    HOWTO = "tui.help.howto.receipts"
     WIDGET_KEYS = ("submit", "move")
     BINDINGS: ClassVar[list[BindingType]] = [
         bind("reprint", "reprint"),

@@ -46,7 +46,7 @@ class CartLine:
 
 class RedeemScreen(KioskScreen):
     CSS_PATH = "redeem.tcss"
-    HOWTO = "tui.howto.redeem"
+    HOWTO = "tui.help.howto.redeem"
     WIDGET_KEYS = ("submit", "move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
         bind("confirm-order", "confirm"),
