@@ -516,7 +516,7 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "key.help": ("帮助", "Help"),
     "key.help.tip": ("按键说明和使用方法", "Keys and how the kiosk works"),
     "key.quit": ("退出", "Quit"),
-    "key.quit.tip": ("关闭程序", "Close the program"),
+    "key.quit.tip": ("关闭程序（仅限管理员）", "Close the program (administrators only)"),
     "key.demo-scan": ("模拟扫码", "Demo scan"),
     "key.demo-scan.tip": (
         "演示用：像扫码枪一样输入一张演示积分卡",
@@ -576,9 +576,6 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     # help: each screen's own keys (kiosk.tui.bindings.active_keys) under its how-to
     "tui.help.title": ("帮助：{screen}", "Help: {screen}"),
     "tui.help.keys": ("本屏按键", "Keys on this screen"),
-    "tui.help.key": ("按键", "Key"),
-    "tui.help.label": ("作用", "Does"),
-    "tui.help.tip": ("说明", "How"),
     "tui.help.scan": (
         "在任何屏幕扫积分卡都会打开该户，扫小票上的二维码打开兑换单。",
         "Scan a points card on any screen to open the household; a receipt's QR code opens "

@@ -112,11 +112,11 @@ def test_texts_name_keys_only_through_the_keymap() -> None:
 
 
 def _help_keys(app: Any) -> set[str]:
-    """The key column of the help's table, as shown."""
+    """The keys the help's list names, as shown (each line: - `keys` label: tip)."""
     source = app.screen.query_one("#help").source
-    table = source.split(f"## {text('tui.help.keys')}", 1)[1]
-    rows = [line for line in table.splitlines() if line.startswith("| ")][1:]  # no heading
-    return {name for row in rows for name in row.split("|")[1].split()}
+    listed = source.split(f"## {text('tui.help.keys')}", 1)[1]
+    rows = [line for line in listed.splitlines() if line.startswith("- `")]
+    return {name for row in rows for name in row.split("`")[1].split()}
 
 
 def _active_keys(app: Any) -> set[str]:

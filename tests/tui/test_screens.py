@@ -32,7 +32,7 @@ async def test_help_opens_and_closes(make_app: AppFactory) -> None:
         assert isinstance(app.screen, HelpScreen)
         source = app.screen.query_one("#help").source
         # Home's own keys, not the redeem screen's confirm.
-        assert "| F2 | 查找 |" in source and "F10" not in source
+        assert "- `F2` **查找**" in source and "F10" not in source
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)

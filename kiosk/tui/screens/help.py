@@ -32,17 +32,13 @@ class HelpScreen(KioskScreen):
         parts = [f"# {self.t('key.help')}", self.t("tui.help.scan")]
         if self.howto:
             parts.append(self.t(self.howto))
-        table = [
-            f"## {self.t('tui.help.keys')}",
-            "",
-            f"| {self.t('tui.help.key')} | {self.t('tui.help.label')} | {self.t('tui.help.tip')} |",
-            "|---|---|---|",
-        ]
+        # One line a key (a table's ruled rows take two): at 80x24 most keys fit unscrolled.
+        lines = [f"## {self.t('tui.help.keys')}", ""]
         for row in self.rows:
             keys = " ".join(key_name(key, language) for key in row.keys)
             label, tip = self.t(f"key.{row.binding_id}"), self.t(f"key.{row.binding_id}.tip")
-            table.append(f"| {keys} | {label} | {tip} |")
-        return "\n\n".join(parts) + "\n\n" + "\n".join(table) + "\n"
+            lines.append(f"- `{keys}` **{label}**：{tip}")
+        return "\n\n".join(parts) + "\n\n" + "\n".join(lines) + "\n"
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
