@@ -84,7 +84,7 @@ class KioskApp(App[None]):
             set_timer=lambda delay, callback: self.set_timer(delay, callback),
             focused=lambda: self.focused,
         )
-        localize_bindings(self, self.t)
+        localize_bindings(self, self.t, self.language)
 
     # --- text and messages ---
 
@@ -170,7 +170,7 @@ class KioskApp(App[None]):
     def set_language(self, language: str) -> None:
         """Switch the interface language; screens are rebuilt so every label follows."""
         self.language = language
-        localize_bindings(self, self.t)
+        localize_bindings(self, self.t, language)
         self.home()
         if isinstance(self.screen, HomeScreen):
             self.switch_screen(HomeScreen())

@@ -123,8 +123,9 @@ def bind(binding_id: str, action: str, *, show: bool = True, priority: bool = Fa
     )
 
 
-def localize_bindings(node: DOMNode, words: Callable[[str], str]) -> None:
-    """Fill each binding's footer label and tooltip from `words` (`key.<id>`, `key.<id>.tip`).
+def localize_bindings(node: DOMNode, words: Callable[[str], str], language: str) -> None:
+    """Fill each binding's footer label and tooltip from `words` (`key.<id>`, `key.<id>.tip`),
+    and its key as the help and the messages name it (F10, Ctrl+R, 空格; not f10, ^r, space).
 
     Bindings are declared once with an id; Textual copies a class's bindings into every
     instance, so replacing them on the instance changes the footer of that screen only.
@@ -138,6 +139,7 @@ def localize_bindings(node: DOMNode, words: Callable[[str], str]) -> None:
                 binding,
                 description=words(f"key.{binding.id}"),
                 tooltip=words(f"key.{binding.id}.tip"),
+                key_display=key_name(key, language),
             )
             if binding.id
             else binding

@@ -20,7 +20,7 @@ class KioskDialog(ModalScreen[T]):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        localize_bindings(self, self.t)
+        localize_bindings(self, self.t, self.kiosk.language)
 
     @property
     def kiosk(self) -> Kiosk:

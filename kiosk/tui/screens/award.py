@@ -64,7 +64,7 @@ class AwardScreen(AdminScreen):
         self.helper: AdminHousehold | None = None
         self.rule: RuleChoice | None = None
         self.preview: AwardPreview | None = None
-        self.busy = False  # a confirmed award is being written: a second F9 must not repeat it
+        self.busy = False  # a confirmed award is being written: a second F10 must not repeat it
 
     def compose(self) -> ComposeResult:
         yield StatusBar()

@@ -26,7 +26,7 @@ class KioskScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        localize_bindings(self, self.t)
+        localize_bindings(self, self.t, self.kiosk.language)
 
     @property
     def kiosk(self) -> Kiosk:
