@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from kiosk.printing.printers import Printer
 
 IDLE_CHECK_SECONDS = 5.0
+# The sync runs at night: a look every ten minutes notices a missed or repaired one soon
+# enough, for one meta read.
+SYNC_CHECK_SECONDS = 600.0
 
 
 # Printer states (kiosk.printing.printers.PrinterError.state) with words of their own.
@@ -73,6 +76,9 @@ class KioskApp(App[None]):
         # What the printer said of itself then: one of SAID_PRINTER_STATES, or None.
         self.print_state: str | None = None
         self.pending_receipts = 0
+        # Days since the kiosk last synced, once the shop should be told (0: never); None
+        # when all is well. Read at start and every SYNC_CHECK_SECONDS.
+        self.sync_overdue_days: int | None = None
         self.last_message = ""  # the newest message shown, for tests and the status bar
         self._said = 0  # messages said so far: a late one never covers a newer one
         self._last_input = time.monotonic()
@@ -134,6 +140,8 @@ class KioskApp(App[None]):
         self.set_interval(IDLE_CHECK_SECONDS, self.sign_out_if_idle)
         # Receipts left queued by the last run go out once the screen is up.
         self.call_after_refresh(self.print_receipts)
+        self.call_after_refresh(self.check_sync)
+        self.set_interval(SYNC_CHECK_SECONDS, self.check_sync)
 
     def signed_in(self, operator: SignedIn) -> None:
         self.operator = operator
@@ -286,6 +294,17 @@ class KioskApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, ReceiptsScreen):
                 screen.reload()
+
+    @work(thread=True, exclusive=True, group="sync-state")
+    def check_sync(self) -> None:
+        """Whether the nightly sync has been missed: the shop sees it on the status line."""
+        days = self.backend.sync_days_overdue()
+        self.call_from_thread(self._sync_checked, days)
+
+    def _sync_checked(self, days: int | None) -> None:
+        if days != self.sync_overdue_days:
+            self.sync_overdue_days = days
+            self.refresh_status()
 
     def refresh_status(self) -> None:
         for screen in self.screen_stack:

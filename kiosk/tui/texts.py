@@ -308,6 +308,14 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "打印机离线，{pending} 张小票待打印（{key_receipts} 查看）",
         "printer offline, {pending} receipt(s) waiting ({key_receipts})",
     ),
+    "tui.status.sync_overdue": (
+        "{days}天未同步，请告诉村管理员",
+        "no sync for {days} days: tell the village administrator",
+    ),
+    "tui.status.sync_never": (
+        "还没有同步过，请告诉村管理员",
+        "never synced: tell the village administrator",
+    ),
     "tui.status.pending": ("{pending} 张小票待打印", "{pending} receipt(s) waiting"),
     # sign-in
     "tui.signin.title": ("操作员登录", "Operator sign-in"),
