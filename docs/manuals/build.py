@@ -96,6 +96,8 @@ SHOPKEEPER_MESSAGES = (
     "tui.status.printer_down",
     "tui.status.printer_paper_out",
     "tui.status.printer_offline",
+    "tui.status.sync_overdue",
+    "tui.status.sync_never",
     "tui.home.no_match",
     "tui.redeem.no_match",
     "tui.redeem.type_item",
