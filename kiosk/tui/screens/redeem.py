@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -13,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets.data_table import ColumnKey
 
 from kiosk.core.errors import DomainError
 from kiosk.core.ids import new_id
@@ -155,10 +157,16 @@ class RedeemScreen(KioskScreen):
         table.clear(columns=True)
         self._catalogue_columns(table)
         self.name_columns = free_cells(table, "name", at_least=NAME_COLUMNS)
-        for row in self.shown:
+        names = [fit(row.name, self.name_columns) for row in self.shown]
+        # The name column's width is set here, not left for the table to measure on its
+        # next idle: until then it would draw the names cut to its header's width.
+        column = table.columns[ColumnKey("name")]
+        column.width = max([column.content_width, *map(cell_len, names)])
+        column.auto_width = False
+        for row, name in zip(self.shown, names, strict=True):
             table.add_row(
                 str(row.no),
-                fit(row.name, self.name_columns),
+                name,
                 str(row.points),
                 self.t("tui.redeem.days", days=row.due_days),
                 str(row.stock) if row.stock > 0 else self.t("tui.redeem.out_of_stock"),
