@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 AXE_VERSION := 4.14.1
 AXE_STAMP := build/node/.axe-core-$(AXE_VERSION)
 
-.PHONY: demo test check lint typecheck bench lock system-deps clean
+.PHONY: demo test check lint typecheck bench manuals lock system-deps clean
 
 demo: system-deps $(STAMP)  ## open the kiosk on a demo database with a file printer
 	$(BIN)/kiosk demo
@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy rules catalog kiosk sync tests/support docs/import_graph.py
+	$(BIN)/mypy rules catalog kiosk sync tests/support docs/import_graph.py docs/manuals/build.py
 
 .PHONY: screen-test boot-test
 screen-test: system-deps $(STAMP)  ## the kiosk screen under headless cage, read back by OCR
@@ -31,6 +31,9 @@ screen-test: system-deps $(STAMP)  ## the kiosk screen under headless cage, read
 
 boot-test: system-deps $(STAMP)  ## install both roles on a booted Debian 12 container (slow; by hand)
 	BOOT_TEST=1 $(BIN)/pytest tests/deploy/test_boot.py -v -s
+
+manuals: system-deps $(STAMP)  ## the Chinese manuals as PDFs in build/manuals (docs/manuals)
+	$(BIN)/python docs/manuals/build.py --out build/manuals
 
 bench: system-deps $(STAMP)  ## the benchmark table (slow; run by hand)
 	$(BIN)/python -m bench

@@ -24,6 +24,7 @@ from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer, Table
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import UTCDateTime
 
+from kiosk.core import sync_state
 from kiosk.core.errors import BadInput
 from kiosk.core.models import (
     Cancellation,
@@ -55,10 +56,11 @@ PULL_LIMIT = 2000  # records per pull page
 MAX_BODY_BYTES = 8 * 1024 * 1024  # the same limit nginx-central.conf.example sets
 CLOCK_SKEW_WARN_S = 300.0
 
-# What a kiosk remembers of its syncs (Meta keys): sync.client writes them, kiosk doctor reads.
-LAST_SYNC_KEY = "sync.last_sync_at"  # the end of the last complete sync
-SERVER_TIME_KEY = "sync.server_time"  # the central's clock at the last hello
-LAST_RESULT_KEY = "sync.last_result"  # "ok", or what went wrong at the last attempt
+# What a kiosk remembers of its syncs (Meta keys, kiosk.core.sync_state): sync.client writes
+# them; kiosk doctor and the counter's status line read them.
+LAST_SYNC_KEY = sync_state.LAST_SYNC_KEY
+SERVER_TIME_KEY = sync_state.SERVER_TIME_KEY
+LAST_RESULT_KEY = sync_state.LAST_RESULT_KEY
 
 # Columns that are the central's business, never sent up by a kiosk.
 _SERVER_ONLY = frozenset({"server_seq", "received_at"})

@@ -8,6 +8,9 @@ central servers, the deploy tests' installed roots).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -195,3 +198,19 @@ def cli(
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def cpu_hog() -> Iterator[None]:
+    """Every core busy with a spinning process while the test runs: a loaded kiosk, so that
+    what a test shows does not rest on the machine being idle."""
+    hogs = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(min(os.cpu_count() or 1, 2))
+    ]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()

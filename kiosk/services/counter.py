@@ -60,6 +60,7 @@ from kiosk.core.redemption import (
 )
 from kiosk.core.reference import catalog_items, catalog_prices_on, operator_by_id, stock_levels
 from kiosk.core.seed import DEMO_PINS
+from kiosk.core.sync_state import sync_health
 from kiosk.services.administration import Administration
 from kiosk.services.households import (
     HouseholdFinder,
@@ -189,6 +190,16 @@ class CounterService:
             point_id = kiosk_exchange_point(session, self.settings) or ""
             point = session.get(ExchangePoint, point_id) if point_id else None
             return point_id, point.name if point else point_id
+
+    def sync_days_overdue(self) -> int | None:
+        """How long this kiosk has gone without a complete sync, when the shop should be
+        told (0: it never synced); None when all is well or it does not sync (a demo)."""
+        with read_session(self.engine) as session:
+            health = sync_health(session)
+        now = self.clock()
+        if health is None or not health.overdue(now):
+            return None
+        return health.days_since(now) or 0
 
     def kiosk_village(self) -> str | None:
         with read_session(self.engine) as session:

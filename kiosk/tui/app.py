@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import ModalScreen
 
 from kiosk.core.errors import DomainError
@@ -18,7 +18,7 @@ from kiosk.core.fulfilment import DeadlineCounts
 from kiosk.services.counter import CounterService, ScanTarget, SignedIn
 from kiosk.services.households import HouseholdView
 from kiosk.settings import Settings
-from kiosk.tui.bindings import localize_bindings
+from kiosk.tui.bindings import active_keys, bind, localize_bindings
 from kiosk.tui.menu import ADMINS
 from kiosk.tui.places import PLACES
 from kiosk.tui.scanning import ScanFilter
@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from kiosk.printing.printers import Printer
 
 IDLE_CHECK_SECONDS = 5.0
+# The sync runs at night: a look every ten minutes notices a missed or repaired one soon
+# enough, for one meta read.
+SYNC_CHECK_SECONDS = 600.0
 
 
 # Printer states (kiosk.printing.printers.PrinterError.state) with words of their own.
@@ -52,11 +55,11 @@ class KioskApp(App[None]):
     TITLE = "Tangxiang points kiosk"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "help", id="help", tooltip="help"),
-        Binding("ctrl+q", "quit", "quit", id="quit", tooltip="quit", show=False),
-        Binding("f12", "demo_scan", "demo-scan", id="demo-scan", tooltip="demo-scan"),
+        bind("help", "help"),
+        bind("quit", "quit", show=False),
+        bind("demo-scan", "demo_scan"),
         # Wherever the printer failed (the counter's screens): the message says F8.
-        Binding("f8", "retry_print", "retry-print", id="retry-print", tooltip="retry-print"),
+        bind("retry-print", "retry_print"),
     ]
 
     def __init__(
@@ -73,6 +76,9 @@ class KioskApp(App[None]):
         # What the printer said of itself then: one of SAID_PRINTER_STATES, or None.
         self.print_state: str | None = None
         self.pending_receipts = 0
+        # Days since the kiosk last synced, once the shop should be told (0: never); None
+        # when all is well. Read at start and every SYNC_CHECK_SECONDS.
+        self.sync_overdue_days: int | None = None
         self.last_message = ""  # the newest message shown, for tests and the status bar
         self._said = 0  # messages said so far: a late one never covers a newer one
         self._last_input = time.monotonic()
@@ -84,7 +90,7 @@ class KioskApp(App[None]):
             set_timer=lambda delay, callback: self.set_timer(delay, callback),
             focused=lambda: self.focused,
         )
-        localize_bindings(self, self.language)
+        localize_bindings(self, self.t, self.language)
 
     # --- text and messages ---
 
@@ -134,6 +140,8 @@ class KioskApp(App[None]):
         self.set_interval(IDLE_CHECK_SECONDS, self.sign_out_if_idle)
         # Receipts left queued by the last run go out once the screen is up.
         self.call_after_refresh(self.print_receipts)
+        self.call_after_refresh(self.check_sync)
+        self.set_interval(SYNC_CHECK_SECONDS, self.check_sync)
 
     def signed_in(self, operator: SignedIn) -> None:
         self.operator = operator
@@ -170,7 +178,7 @@ class KioskApp(App[None]):
     def set_language(self, language: str) -> None:
         """Switch the interface language; screens are rebuilt so every label follows."""
         self.language = language
-        localize_bindings(self, language)
+        localize_bindings(self, self.t, language)
         self.home()
         if isinstance(self.screen, HomeScreen):
             self.switch_screen(HomeScreen())
@@ -287,6 +295,17 @@ class KioskApp(App[None]):
             if isinstance(screen, ReceiptsScreen):
                 screen.reload()
 
+    @work(thread=True, exclusive=True, group="sync-state")
+    def check_sync(self) -> None:
+        """Whether the nightly sync has been missed: the shop sees it on the status line."""
+        days = self.backend.sync_days_overdue()
+        self.call_from_thread(self._sync_checked, days)
+
+    def _sync_checked(self, days: int | None) -> None:
+        if days != self.sync_overdue_days:
+            self.sync_overdue_days = days
+            self.refresh_status()
+
     def refresh_status(self) -> None:
         for screen in self.screen_stack:
             for bar in screen.query(StatusBar):
@@ -295,8 +314,12 @@ class KioskApp(App[None]):
     # --- app-wide actions ---
 
     def action_help(self) -> None:
-        if self.operator is not None and not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        """The help of the screen in front: its own keys, not a fixed page."""
+        if self.operator is None or isinstance(self.screen, HelpScreen):
+            return
+        screen = self.screen
+        rows = active_keys((screen, self), getattr(screen, "WIDGET_KEYS", ()))
+        self.push_screen(HelpScreen(rows, getattr(screen, "HOWTO", None)))
 
     def may_quit(self) -> bool:
         """Only a signed-in administrator may close the program.

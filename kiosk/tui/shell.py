@@ -29,6 +29,7 @@ class Kiosk(Protocol):
     print_problem: str | None
     print_state: str | None
     pending_receipts: int
+    sync_overdue_days: int | None
     last_message: str
 
     def t(self, key: str, /, **params: object) -> str: ...

@@ -7,6 +7,7 @@ Screen texts live here, beside the screens; the domain's refusals live in
 from __future__ import annotations
 
 from kiosk.core.messages import DEFAULT_LANGUAGE, MESSAGES, fill
+from kiosk.tui.bindings import key_params
 
 # Key labels ("key.<binding id>") stay short: the footer must fit 80 columns.
 SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
@@ -54,8 +55,8 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "Household {code}  head {head}  ordered {at}  total {total}",
     ),
     "tui.handover.help": (
-        "空格或回车：选中/取消；F9：交付并打印交付单",
-        "Space or Enter: tick/untick; F9: hand over and print the slip",
+        "{key_toggle}或回车：选中/取消；{key_do}：交付并打印交付单",
+        "{key_toggle} or Enter: tick/untick; {key_do}: hand over and print the slip",
     ),
     "tui.handover.status.pending": ("待交付", "pending"),
     "tui.handover.status.overdue": ("已逾期", "overdue"),
@@ -68,9 +69,9 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "Handed over {count} line(s), {late} late; slip sent to the printer",
     ),
     "tui.handover.no_stock": (
-        "“{name}”库存不足（现有 {on_hand}，需要 {qty}）：货到后在“交付期限”屏按 {key} 登记到货，再交付",
+        "“{name}”库存不足（现有 {on_hand}，需要 {qty}）：货到后在“交付期限”屏按 {key_record} 登记到货，再交付",
         "Not enough '{name}' in stock ({on_hand} on hand, {qty} needed): when the goods "
-        "arrive, record them with {key} on the Deadlines board, then hand over",
+        "arrive, record them with {key_record} on the Deadlines board, then hand over",
     ),
     "key.restock": ("到货", "Restock"),
     "key.restock.tip": ("登记送到兑换点的货物", "Record goods delivered to the shop"),
@@ -128,13 +129,16 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "key.file-declaration": ("登记申报", "File"),
     "key.file-declaration.tip": ("登记一条新的申报", "File a new declaration"),
     "key.uphold": ("维持", "Uphold"),
-    "key.uphold.tip": ("核实后维持原积分记录", "The entry stands"),
+    "key.uphold.tip": ("驳回异议：核实后维持原积分记录", "Refuse the objection: the entry stands"),
     "key.correct": ("更正", "Correct"),
     "key.correct.tip": ("写一条更正记录冲销原记录", "Reverse the entry with a correction"),
     "key.raise-dispute": ("登记异议", "Record"),
     "key.raise-dispute.tip": ("登记村民对积分记录的异议", "Record a villager's dispute"),
     "key.show-all": ("全部", "All"),
-    "key.show-all.tip": ("显示已处理的异议", "Show decided disputes too"),
+    "key.show-all.tip": (
+        "切换：也显示已处理的异议，或只显示未处理的",
+        "Toggle: decided disputes too, or open only",
+    ),
     "key.freeze": ("冻结", "Freeze"),
     "key.freeze.tip": ("冻结该户兑换到截止日期", "Stop the household redeeming until the date"),
     "key.lift": ("解冻", "Lift"),
@@ -169,8 +173,8 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "tui.decide.award": ("{code}：{what}，确认记入？", "{code}: {what}. Record it?"),
     "tui.award.title": (
-        "加分 / 扣分：先找农户，再选规则，看清将记的分数后按 F9 确认",
-        "Award / deduct: find the household, choose the rule, check the points, F9 to confirm",
+        "加分 / 扣分：先找农户，再选规则，看清将记的分数后按 {key_do} 确认",
+        "Award / deduct: find the household, choose the rule, check the points, {key_do} to confirm",
     ),
     "tui.award.household": ("农户（户号或扫积分卡）", "Household (code or scan the card)"),
     "tui.award.code_placeholder": ("输入户号后回车", "Type the code, then Enter"),
@@ -195,7 +199,7 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.award.will_deduct": ("将扣 {points} 分", "Will deduct {points} points"),
     "tui.award.will_warn": ("警告教育，不扣分（{note}）", "A warning, no points ({note})"),
     "tui.award.helper_too": ("帮助人 {code} 同得 {points} 分", "Helper {code} also gets {points}"),
-    "tui.award.press_confirm": ("按 F9 确认", "Press F9 to confirm"),
+    "tui.award.press_confirm": ("按 {key_do} 确认", "Press {key_do} to confirm"),
     "tui.award.done": ("已记入：{points}", "Recorded: {points}"),
     "tui.col.rule": ("规则", "Rule"),
     "tui.col.helper": ("帮助人", "Helper"),
@@ -213,8 +217,8 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.col.balance": ("余额", "Balance"),
     "tui.col.earned": ("得分", "Earned"),
     "tui.decl.title": (
-        "待审核的申报：F9 通过；驳回先填原因再按 F8",
-        "Pending declarations: F9 approves; type a reason, then F8 rejects",
+        "待审核的申报：{key_do} 通过；驳回先填原因再按 {key_refuse}",
+        "Pending declarations: {key_do} approves; type a reason, then {key_refuse} rejects",
     ),
     "tui.decl.reason": ("驳回原因", "Reason for rejecting"),
     "tui.decl.empty": ("没有待审核的申报", "No declarations waiting"),
@@ -225,8 +229,8 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "tui.decl.rejected": ("申报已驳回", "Declaration rejected"),
     "tui.decl.file_title": (
-        "登记申报（自主申报 / 互助申报），填好后按 F9 保存",
-        "File a declaration (own or mutual help); F9 saves it",
+        "登记申报（自主申报 / 互助申报），填好后按 {key_do} 保存",
+        "File a declaration (own or mutual help); {key_do} saves it",
     ),
     "tui.decl.card_photo": (
         "或：积分卡照片的文件路径，回车识别农户",
@@ -246,15 +250,15 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.decl.rule_chosen": ("已选：{rule}", "Chosen: {rule}"),
     "tui.decl.rule_none": ("尚未选择规则", "No rule chosen yet"),
     "tui.disp.title": (
-        "异议：先填处理意见，F9 维持原记录，F10 更正",
-        "Disputes: type the decision note, F9 upholds, F10 corrects",
+        "异议：先填处理意见，{key_refuse} 维持原记录，{key_do} 更正",
+        "Disputes: type the decision note, {key_refuse} upholds, {key_do} corrects",
     ),
     "tui.disp.note": ("处理意见", "Decision note"),
     "tui.disp.empty": ("没有待处理的异议", "No open disputes"),
     "tui.disp.decided": ("异议已处理：{status}", "Dispute decided: {status}"),
     "tui.disp.raise_title": (
-        "登记异议：找到农户，选中有异议的记录，填写后按 F9",
-        "Record a dispute: find the household, pick the entry, fill in, F9",
+        "登记异议：找到农户，选中有异议的记录，填写后按 {key_do}",
+        "Record a dispute: find the household, pick the entry, fill in, {key_do}",
     ),
     "tui.disp.raised_by": ("提出异议的村民", "Villager raising it"),
     "tui.disp.description": ("异议内容", "The objection"),
@@ -272,7 +276,10 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.freeze.empty": ("目前没有冻结兑换的农户", "No household is frozen"),
     "tui.notice.village": ("村", "Village"),
     "tui.notice.quarter": ("季度，如 2026Q4", "Quarter, e.g. 2026Q4"),
-    "tui.notice.out": ("导出文件（.pdf 或 .csv），F6 导出", "Export to (.pdf or .csv), F6"),
+    "tui.notice.out": (
+        "导出文件（.pdf 或 .csv），{key_print_copy} 导出",
+        "Export to (.pdf or .csv), {key_print_copy}",
+    ),
     "tui.notice.summary": (
         "{title}  参评 {count} 户  户均本季度得分 {average}",
         "{title}  {count} households  average this quarter {average}",
@@ -290,16 +297,24 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "role.village_admin": ("村管理员", "village admin"),
     "role.street_admin": ("街道管理员", "street admin"),
     "tui.status.printer_down": (
-        "打印机故障，{pending} 张小票待打印（F7 查看）",
-        "printer down, {pending} receipt(s) waiting (F7)",
+        "打印机故障，{pending} 张小票待打印（{key_receipts} 查看）",
+        "printer down, {pending} receipt(s) waiting ({key_receipts})",
     ),
     "tui.status.printer_paper_out": (
-        "打印机缺纸，{pending} 张小票待打印（F7 查看）",
-        "printer out of paper, {pending} receipt(s) waiting (F7)",
+        "打印机缺纸，{pending} 张小票待打印（{key_receipts} 查看）",
+        "printer out of paper, {pending} receipt(s) waiting ({key_receipts})",
     ),
     "tui.status.printer_offline": (
-        "打印机离线，{pending} 张小票待打印（F7 查看）",
-        "printer offline, {pending} receipt(s) waiting (F7)",
+        "打印机离线，{pending} 张小票待打印（{key_receipts} 查看）",
+        "printer offline, {pending} receipt(s) waiting ({key_receipts})",
+    ),
+    "tui.status.sync_overdue": (
+        "{days}天未同步，请告诉村管理员",
+        "no sync for {days} days: tell the village administrator",
+    ),
+    "tui.status.sync_never": (
+        "还没有同步过，请告诉村管理员",
+        "never synced: tell the village administrator",
     ),
     "tui.status.pending": ("{pending} 张小票待打印", "{pending} receipt(s) waiting"),
     # sign-in
@@ -312,9 +327,9 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "tui.signin.pin_placeholder": ("PIN", "PIN"),
     "tui.signin.demo_pins": (
-        "演示数据库：店员 PIN 1111，村管理员 2222，街道管理员 9999；登录后按 F12 模拟扫码",
+        "演示数据库：店员 PIN 1111，村管理员 2222，街道管理员 9999；登录后按 {key_demo_scan} 模拟扫码",
         "Demo database: shopkeeper PIN 1111, village admin 2222, street admin 9999; "
-        "after sign-in F12 simulates a scan",
+        "after sign-in {key_demo_scan} simulates a scan",
     ),
     "tui.signin.choose_first": ("请先选择操作员", "Choose an operator first"),
     "tui.signin.no_operators": (
@@ -350,7 +365,7 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
         "关闭程序需要村管理员或街道管理员登录",
         "Only a signed-in administrator may close the program",
     ),
-    "tui.quit.how": ("按 Ctrl+Q 关闭程序", "Press Ctrl+Q to close the program"),
+    "tui.quit.how": ("按 {key_quit} 关闭程序", "Press {key_quit} to close the program"),
     # scanning
     "tui.scan.signin_first": ("请先登录，再扫码", "Sign in first, then scan"),
     "tui.scan.finish_dialog": (
@@ -360,16 +375,16 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     # printing
     # One line at 80 columns: what to do; the status bar keeps the count waiting.
     "tui.print.failed": (
-        "小票没打出来，兑换已保存：检查打印机电源和纸，再按 F8 重打",
-        "Receipt not printed, order saved: check printer power and paper, then F8",
+        "小票没打出来，兑换已保存：检查打印机电源和纸，再按 {key_retry_print} 重打",
+        "Receipt not printed, order saved: check printer power and paper, then {key_retry_print}",
     ),
     "tui.print.paper_out": (
-        "打印机缺纸，兑换已保存：装入新纸卷，再按 F8 重打",
-        "Printer out of paper, order saved: load a new roll, then F8",
+        "打印机缺纸，兑换已保存：装入新纸卷，再按 {key_retry_print} 重打",
+        "Printer out of paper, order saved: load a new roll, then {key_retry_print}",
     ),
     "tui.print.offline": (
-        "打印机离线，兑换已保存：盖好纸仓盖、看指示灯，再按 F8 重打",
-        "Printer offline, order saved: close its cover, check its light, then F8",
+        "打印机离线，兑换已保存：盖好纸仓盖、看指示灯，再按 {key_retry_print} 重打",
+        "Printer offline, order saved: close its cover, check its light, then {key_retry_print}",
     ),
     "tui.print.recovered": ("打印机已恢复，小票已打印", "Printer back: receipts printed"),
     "tui.print.retrying": ("正在重新打印待打印的小票…", "Retrying the waiting receipts..."),
@@ -460,8 +475,8 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.redeem.wait_quote": ("正在计算合计，请稍候", "Working out the total, a moment"),
     "tui.redeem.saving": ("正在保存兑换单…", "Saving the order..."),
     "tui.redeem.not_saved": (
-        "兑换单没有保存（{error}），请再按 F10 重试，不会重复兑换",
-        "The order was not saved ({error}): press F10 again, it will not be doubled",
+        "兑换单没有保存（{error}），请再按 {key_do} 重试，不会重复兑换",
+        "The order was not saved ({error}): press {key_do} again, it will not be doubled",
     ),
     "tui.redeem.done": (
         "兑换成功：单号 {number}，扣 {total} 分，余额 {after} 分",
@@ -486,8 +501,8 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "tui.receipt.handed_later": ("，{at} 已交付", ", handed over {at}"),
     "tui.receipt.reprint_queued": ("已补打小票：{number}", "Reprint queued: {number}"),
     "tui.receipts.title": (
-        "最近的兑换单（回车预览小票，F6 补打，F8 重试打印）",
-        "Recent orders (Enter: preview, F6: reprint, F8: retry printing)",
+        "最近的兑换单（回车预览小票，{key_print_copy} 补打，{key_retry_print} 重试打印）",
+        "Recent orders (Enter: preview, {key_print_copy}: reprint, {key_retry_print}: retry printing)",
     ),
     # settings
     "tui.settings.language": ("界面语言", "Interface language"),
@@ -509,7 +524,7 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     "key.help": ("帮助", "Help"),
     "key.help.tip": ("按键说明和使用方法", "Keys and how the kiosk works"),
     "key.quit": ("退出", "Quit"),
-    "key.quit.tip": ("关闭程序", "Close the program"),
+    "key.quit.tip": ("关闭程序（仅限管理员）", "Close the program (administrators only)"),
     "key.demo-scan": ("模拟扫码", "Demo scan"),
     "key.demo-scan.tip": (
         "演示用：像扫码枪一样输入一张演示积分卡",
@@ -566,50 +581,77 @@ SCREEN_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "key.retry-print": ("重试打印", "Retry print"),
     "key.retry-print.tip": ("把待打印的小票再送一次打印机", "Send the waiting receipts again"),
-    # help
-    "tui.help.body": (
-        "# 使用说明\n\n"
-        "1. **扫码**：在任何屏幕用扫码枪扫积分卡，直接打开该户；扫小票上的二维码打开兑换单。\n"
-        "   没有卡时，在首页输入户号（如 HP0001）、户主姓名或拼音首字母后回车；"
-        "找到多户时按↓选择再回车。\n"
-        "2. **农户信息**：显示户主（姓名部分隐藏，F4 显示全名）、村组、本年度积分余额、"
-        "冻结情况、最近积分记录和待交付物品。\n"
-        "3. **兑换**（F5）：输入序号、名称或拼音首字母（如 yg 找牙膏），回车加入；"
-        "Tab 切到右边后，+ / - 改数量，Delete 删除。物品默认待交付，当场交给农户的按空格改为"
-        "“当场交付”。未确认的兑换单不会被扫码或 Esc 悄悄清掉，会先询问。"
-        "缺货物品也可兑换，在时限内（日用品 2 天，家电 7 天）交付。\n"
-        "4. **确认**（F10）：核对后回车保存，一次确认只生成一张兑换单，然后打印小票。\n"
-        "5. **小票**（F7）：预览、补打（F6）；打印机故障时兑换照样保存，小票排队，"
-        "修好后按 F8 重试。\n\n"
-        "| 按键 | 作用 |\n|---|---|\n"
-        "| F1 | 帮助 |\n| F2 | 查找 |\n| F4 | 显示/隐藏全名 |\n| F5 | 兑换 |\n"
-        "| F6 | 补打小票 |\n| F7 | 兑换单与小票 |\n| F8 | 重试打印 |\n| F10 | 确认兑换 |\n"
-        "| Esc | 返回 |\n| Ctrl+L | 退出登录 |\n",
-        "# How to use the kiosk\n\n"
-        "1. **Scan** a points card on any screen: the household opens. Scan a receipt's QR "
-        "code to open its order. Without a card, type the household code (HP0001), the "
-        "head's name or its pinyin initials on the home screen, then Enter; when several "
-        "households match, choose one with Down, then Enter.\n"
-        "2. **Household**: head (name partly hidden, F4 shows it), village and group, this "
-        "year's balance, any freeze, recent entries and items still to hand over.\n"
-        "3. **Redeem** (F5): type an item's number, name or pinyin initials (yg: 牙膏), Enter "
-        "adds it; Tab to the order, then + / - change the quantity, Delete removes. Lines are "
-        "handed over later unless Space marks them handed over now. A scan or Esc never drops "
-        "an unconfirmed order without asking. Items out of stock can still be redeemed "
-        "and are handed over within 2 days (daily goods) or 7 days (appliances).\n"
-        "4. **Confirm** (F10): check, then Enter. One confirmation makes exactly one order; "
-        "the receipt prints next.\n"
-        "5. **Receipts** (F7): preview, reprint (F6). When the printer fails the order is "
-        "still saved and the receipt waits; fix the printer and press F8.\n\n"
-        "| Key | Does |\n|---|---|\n"
-        "| F1 | Help |\n| F2 | Find |\n| F4 | Show/hide full name |\n| F5 | Redeem |\n"
-        "| F6 | Reprint |\n| F7 | Orders & receipts |\n| F8 | Retry printing |\n"
-        "| F10 | Confirm the order |\n| Esc | Back |\n| Ctrl+L | Sign out |\n",
+    # help: each screen's own keys (kiosk.tui.bindings.active_keys) under its how-to
+    "tui.help.title": ("帮助：{screen}", "Help: {screen}"),
+    "tui.help.keys": ("本屏按键", "Keys on this screen"),
+    "tui.help.scan": (
+        "在任何屏幕扫积分卡都会打开该户，扫小票上的二维码打开兑换单。",
+        "Scan a points card on any screen to open the household; a receipt's QR code opens "
+        "its order.",
     ),
+    "tui.help.howto.home": (
+        "没有卡时，输入户号（如 HP0001）、户主姓名或拼音后回车；找到多户时按↓选择再回车，"
+        "或直接输入户号。{key_menu} 转到功能菜单。",
+        "Without a card, type the household code (HP0001), the head's name or its pinyin, "
+        "then Enter; when several match, choose with Down, then Enter, or type a code. "
+        "{key_menu} goes to the menu.",
+    ),
+    "tui.help.howto.household": (
+        "户主姓名部分隐藏（{key_full_name} 显示全名）。{key_redeem} 为该户兑换。",
+        "The head's name is partly hidden ({key_full_name} shows it). {key_redeem} redeems "
+        "for this household.",
+    ),
+    "tui.help.howto.redeem": (
+        "输入序号、名称或拼音首字母（如 yg 找牙膏），用↑↓选中后回车加入；Tab 切到右边后，"
+        "+ / - 改数量，Delete 删除，{key_toggle}切换“当场交付”。未确认的兑换单不会被扫码或 Esc "
+        "悄悄清掉，会先询问。{key_do} 核对后确认，一次确认只生成一张兑换单。",
+        "Type an item's number, name or pinyin initials (yg: 牙膏), choose it with Up/Down, "
+        "then Enter adds it; Tab to the order, then + / - change the quantity, Delete "
+        "removes, {key_toggle} marks it handed over now. A scan or Esc never drops an "
+        "unconfirmed order without asking. {key_do} checks and confirms: one order each time.",
+    ),
+    "tui.help.howto.receipts": (
+        "打印机故障时兑换照样保存，小票排队，修好后按 {key_retry_print} 重试。",
+        "When the printer fails the order is still saved and the receipt waits; fix the "
+        "printer and press {key_retry_print}.",
+    ),
+    "tui.help.howto.deadlines": (
+        "红色已逾期，黄色24小时内到期。货到后按 {key_record} 登记到货，再回车办理交付。",
+        "Red: overdue; yellow: due within 24 h. When goods arrive, {key_record} records "
+        "them; then Enter hands the line over.",
+    ),
+    "tui.help.howto.decisions": (
+        "{key_do} 是本屏的决定（先询问），{key_refuse} 是驳回或撤销；先在下面填写原因或意见。",
+        "{key_do} is this screen's decision (it asks first), {key_refuse} refuses or undoes; "
+        "type the reason or note below first.",
+    ),
+    # the keys' words where no screen's own label fits (the help's widget keys)
+    "key.submit": ("确定", "Enter"),
+    "key.submit.tip": (
+        "在输入框或列表里：确定所填或所选",
+        "In a field or a list: take what is typed or chosen",
+    ),
+    "key.next-field": ("下一栏", "Next field"),
+    "key.next-field.tip": (
+        "转到下一个输入框或列表（Shift+Tab 回上一个）",
+        "To the next field or list (Shift+Tab: back)",
+    ),
+    "key.move": ("选择", "Choose"),
+    "key.move.tip": ("在列表里上下移动", "Move up and down a list"),
+    "key.switch": ("换按钮", "Switch"),
+    "key.switch.tip": ("在两个按钮之间切换", "Move between the two buttons"),
+    "key.award": ("确认记分", "Record"),
+    "key.award.tip": ("核对将记的分数，确认后记入", "Record the points shown, after a question"),
+    "key.save": ("保存", "Save"),
+    "key.save.tip": ("保存填写的内容", "Save what is filled in"),
 }
+
+
+KEY_PARAMS = {language: key_params(language) for language in ("zh", "en")}
 
 
 def text(key: str, language: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
     """The screen text or domain message `key` in `language`, with its placeholders filled."""
     pair = SCREEN_MESSAGES.get(key) or MESSAGES.get(key) or (key, key)
-    return fill(pair, language, params)
+    # A key a text names ("{key_do}") is the keymap's: the words follow any change of key.
+    return fill(pair, language, {**KEY_PARAMS.get(language, KEY_PARAMS["zh"]), **params})

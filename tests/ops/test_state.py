@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.core.db import make_engine, write_session
+from kiosk.core.db import make_engine, open_database, write_session
 from kiosk.core.errors import BadInput
 from kiosk.core.ledger import meta_set
+from kiosk.core.sync_state import LAST_SYNC_KEY
 from kiosk.fonts import FontMissingError, cjk_font_path
 from kiosk.ops.backup import backup_database
 from kiosk.ops.doctor import (
@@ -127,8 +128,12 @@ class TestDemoSync:
     def test_a_kiosk_database_never_synced_is_still_told_to_check_the_network(
         self, blank_db: Db
     ) -> None:
+        engine = open_database(blank_db.url)
+        with write_session(engine) as session:
+            meta_set(session, LAST_SYNC_KEY, "")  # installed, never synced
+        engine.dispose()
         facts = read_sync_facts(blank_db.url)
-        assert not facts.demo
+        assert not facts.demo and facts.last_sync_at is None
         check = check_sync(NOW, facts)
         assert check.status is Status.WARN
         assert "check the network" in check.message_en and "请检查网络" in check.message_zh

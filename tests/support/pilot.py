@@ -17,7 +17,8 @@ AppFactory = Callable[..., "KioskApp"]
 
 
 async def settle(pilot: Any) -> None:
-    """Let held keys, workers and the messages they post land (a message may start a worker)."""
+    """Let held keys, workers and the messages they post land (a message may start a worker),
+    and tables lay out their new rows."""
     from textual.worker import WorkerCancelled
 
     for _ in range(5):
@@ -27,6 +28,35 @@ async def settle(pilot: Any) -> None:
         with contextlib.suppress(WorkerCancelled):
             await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    # pause() waits for the process to look idle: a guess that a loaded machine fools (a
+    # process starved of CPU looks idle with messages still queued), and a table filled just
+    # before measures its rows only on its own next idle. Wait for the state itself: nothing
+    # queued anywhere, no worker running, no table still to measure, twice in a row.
+    quiet = 0
+    for _ in range(1000):
+        quiet = 0 if _busy(pilot.app) else quiet + 1
+        if quiet == 2:
+            break
+        await pilot.pause(0.01)
+
+
+def _busy(app: Any) -> bool:
+    from textual.widgets import DataTable
+    from textual.worker import WorkerState
+
+    if app.scan_filter.holding or app.message_queue_size:
+        return True
+    if any(worker.state in (WorkerState.PENDING, WorkerState.RUNNING) for worker in app.workers):
+        return True
+    for screen in app.screen_stack:
+        for node in (screen, *screen.walk_children()):
+            if node.message_queue_size:
+                return True
+            # Textual keeps this flag private: set when rows or columns change, cleared on the
+            # table's next idle once it has measured them.
+            if isinstance(node, DataTable) and getattr(node, "_require_update_dimensions", False):
+                return True
+    return False
 
 
 def keys_of(text: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -24,6 +24,7 @@ from kiosk.core.ledger import meta_set
 from kiosk.core.models import Household, Operator, Role, StockMovement
 from kiosk.core.pins import hash_pin
 from kiosk.core.seed import seed_demo, seed_reference
+from kiosk.core.sync_state import LAST_SYNC_KEY
 from tests.support.builders import NOW as BLANK_NOW
 from tests.support.builders import add_household, earn, seed_test_kiosk
 from tests.support.clock import at
@@ -164,6 +165,8 @@ def build_admin(path: Path) -> None:
         meta_set(session, "card_public_key", signer.public_key_hex())
         meta_set(session, "origin", "K-HP-01")
         meta_set(session, "exchange_point_id", "heping-shop")
+        # Synced last night, as a kiosk in service is: no missed sync on its status line.
+        meta_set(session, LAST_SYNC_KEY, as_utc(ADMIN_NOW - timedelta(hours=7)).isoformat())
         for operator_id, name, role, village in (
             ("street-admin", "街道管理员", Role.STREET_ADMIN, None),
             ("admin-heping", "和平管理员", Role.VILLAGE_ADMIN, "heping"),

@@ -1,5 +1,5 @@
-"""Every administrator's screen at the kiosk's two terminal sizes: each field is reached by Tab
-and fully on screen once focused, and no number in a list is cut."""
+"""Every screen and dialog at the kiosk's two terminal sizes: each field is reached by Tab and
+fully on screen once focused, and no number in a list is cut."""
 
 from __future__ import annotations
 
@@ -15,15 +15,23 @@ from textual.widgets import DataTable, Input
 
 from kiosk.core.db import write_session
 from kiosk.core.disputes import raise_dispute
-from tests.support.builders import earn, household
+from kiosk.tui.bindings import KEY
+from kiosk.tui.dialogs.change_pin import ChangePinDialog
+from kiosk.tui.screens.home import HomeScreen
+from tests.support.builders import PlaceOrder, earn, household
 from tests.support.clock import at
-from tests.support.pilot import AppFactory, settle, sign_in_as, type_into
+from tests.support.pilot import AppFactory, scan_burst, settle, sign_in_as, type_into
+from tests.support.worlds import RICE_COOKER, TOOTHPASTE
 from tests.tui.test_admin_screens import declare, give
 
 pytestmark = pytest.mark.world("admin")
 
 SIZES = [(80, 24), (120, 40)]
-SCREENS = [
+# Places `open_screen` opens without arguments.
+OPENED = [
+    "receipts",
+    "deadlines",
+    "settings",
     "award",
     "declarations",
     "file-declaration",
@@ -32,6 +40,22 @@ SCREENS = [
     "freezes",
     "notice",
 ]
+# Screens and dialogs reached by keys from another (`_reach`).
+REACHED = [
+    "signin",
+    "home",
+    "household",
+    "redeem",
+    "confirm-redeem",
+    "ask",
+    "receipt",
+    "handover",
+    "cancel-line",
+    "restock",
+    "help",
+    "change-pin",
+]
+SCREENS = OPENED + REACHED
 
 
 def _world(engine: Engine) -> None:
@@ -95,18 +119,59 @@ def _cut_numbers(app: Any) -> list[str]:
     return cut
 
 
+async def _reach(app: Any, pilot: Any, place: str, order: str) -> None:
+    """From home, signed in as 和平's village administrator, to `place` by keys."""
+    if place in OPENED:
+        app.open_screen(place)
+    elif place in ("household", "redeem", "confirm-redeem", "ask"):
+        await pilot.press(*"hp0002", "enter")
+        await settle(pilot)
+        if place != "household":
+            await pilot.press(KEY["redeem"])
+            await settle(pilot)
+            await pilot.press(*"yg", "enter")
+            await settle(pilot)
+        if place == "confirm-redeem":
+            await pilot.press(KEY["do"])
+        elif place == "ask":
+            await pilot.press("escape")  # an unconfirmed cart: asks first
+    elif place == "receipt":
+        app.open_screen("receipt", order)
+    elif place in ("handover", "cancel-line"):
+        await scan_burst(pilot, f"JFO:{order}")
+        if place == "cancel-line":
+            await pilot.press(KEY["refuse"])
+    elif place == "restock":
+        app.open_screen("deadlines")
+        await settle(pilot)
+        await pilot.press(KEY["record"])
+    elif place == "help":
+        await pilot.press(KEY["help"])
+    elif place == "change-pin":
+        app.push_screen(ChangePinDialog(app.operator, "482915"))
+    await settle(pilot)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("place", SCREENS)
 async def test_every_field_is_reached_by_tab_and_seen_and_no_number_is_cut(
-    make_app: AppFactory, engine: Engine, place: str, size: tuple[int, int]
+    make_app: AppFactory,
+    engine: Engine,
+    place_order: PlaceOrder,
+    place: str,
+    size: tuple[int, int],
 ) -> None:
     _world(engine)
+    order = place_order("HP0001", [TOOTHPASTE, RICE_COOKER], at(2026, 11, 10, 10, 0))
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await sign_in_as(pilot, "admin-heping")
-        app.open_screen(place)
-        await settle(pilot)
+        if place == "signin":
+            await settle(pilot)
+        else:
+            await sign_in_as(pilot, "admin-heping")
+            await _reach(app, pilot, place, order)
         screen = app.screen
+        assert place in ("signin", "home") or not isinstance(screen, HomeScreen), place
         focusable = list(screen.focus_chain)
         assert focusable, place
         reached: list[Widget] = []
@@ -136,7 +201,7 @@ async def test_the_lists_after_saving_a_declaration_and_a_dispute_show_every_num
         await sign_in_as(pilot, "admin-heping")
         app.open_screen("declarations")
         await settle(pilot)
-        await pilot.press("f2")
+        await pilot.press(KEY["record"])
         await settle(pilot)
         await type_into(pilot, "#household", "HP0004")
         await type_into(pilot, "#helper", "HP0003")
@@ -144,7 +209,7 @@ async def test_the_lists_after_saving_a_declaration_and_a_dispute_show_every_num
         await pilot.press("enter")
         await settle(pilot)
         app.screen.query_one("#description", Input).value = "清理村道"
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         assert app.last_message == "申报已登记，待审核"
         table = app.screen.query_one("#pending", DataTable)
@@ -154,12 +219,12 @@ async def test_the_lists_after_saving_a_declaration_and_a_dispute_show_every_num
 
         app.open_screen("disputes")
         await settle(pilot)
-        await pilot.press("f2")
+        await pilot.press(KEY["record"])
         await settle(pilot)
         await type_into(pilot, "#household", "HP0002")
         app.screen.query_one("#raised-by", Input).value = "户主本人"
         app.screen.query_one("#description", Input).value = "分数不对"
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         assert app.last_message == "异议已登记，待村支两委处理"
         table = app.screen.query_one("#disputes", DataTable)

@@ -14,6 +14,7 @@ from kiosk.core.awards import award
 from kiosk.core.db import write_session
 from kiosk.core.declarations import file_declaration
 from kiosk.printables.cards import CardFace, render_card
+from kiosk.tui.bindings import KEY
 from kiosk.tui.dialogs.ask import AskDialog
 from kiosk.tui.screens.declarations import DeclarationsScreen, FileDeclarationScreen
 from kiosk.tui.screens.disputes import DisputesScreen, RaiseDisputeScreen
@@ -86,7 +87,7 @@ async def test_declarations_of_the_village_approved_rejected_and_filed(
         assert rows(app, "#pending") == 1
 
         # F9 asks; Esc keeps it pending.
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         assert isinstance(app.screen, AskDialog)
         question = str(app.screen.query_one("#ask-question").render())
@@ -94,14 +95,14 @@ async def test_declarations_of_the_village_approved_rejected_and_filed(
         await pilot.press("escape")
         await settle(pilot)
         assert (points_of(engine, "HP0002"), rows(app, "#pending")) == (0, 1)
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await answer_yes(pilot)
         assert app.last_message == "申报已通过，记入 20 分"
         assert (points_of(engine, "HP0002"), points_of(engine, "HP0003")) == (20, 20)
         assert rows(app, "#pending") == 0
 
         # File one from a photo of the household's card, then reject it with a reason.
-        await pilot.press("f2")
+        await pilot.press(KEY["record"])
         await settle(pilot)
         assert isinstance(app.screen, FileDeclarationScreen)
         card = tmp_path / "card.png"
@@ -126,7 +127,7 @@ async def test_declarations_of_the_village_approved_rejected_and_filed(
         # Filled in, every field still says what it is.
         labels = [str(label.render()) for label in app.screen.query(".field-label")]
         assert "农户（户号或扫积分卡）" in labels and "申报的事情" in labels
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         assert app.last_message == "申报已登记，待审核"
         assert isinstance(app.screen, DeclarationsScreen)
@@ -134,10 +135,10 @@ async def test_declarations_of_the_village_approved_rejected_and_filed(
 
         # Four eyes: the administrator who filed it may not decide it.
         await type_into(pilot, "#reason", "not P08", submit=False)
-        await pilot.press("f8")
+        await pilot.press(KEY["refuse"])
         await settle(pilot)
         assert app.last_message == "这条申报是您本人登记的，须由另一位管理员审核"
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await answer_yes(pilot)
         assert app.last_message == "这条申报是您本人登记的，须由另一位管理员审核"
         assert rows(app, "#pending") == 1 and points_of(engine, "HP0004") == 0
@@ -148,11 +149,11 @@ async def test_declarations_of_the_village_approved_rejected_and_filed(
         await open_menu(pilot, "declarations")
         codes = [other.screen.query_one("#pending").get_row_at(i)[1] for i in range(2)]
         other.screen.query_one("#pending").move_cursor(row=codes.index("HP0004"))
-        await pilot.press("f8")  # no reason yet: refused, still pending
+        await pilot.press(KEY["refuse"])  # no reason yet: refused, still pending
         await settle(pilot)
         assert "驳回申报请写明原因" in other.last_message
         await type_into(pilot, "#reason", "not P08", submit=False)
-        await pilot.press("f8")
+        await pilot.press(KEY["refuse"])
         await settle(pilot)
         assert other.last_message == "申报已驳回"
         assert rows(other, "#pending") == 1  # only 惜字阁's is left
@@ -173,21 +174,21 @@ async def test_a_dispute_recorded_and_corrected_restores_the_balance(
         assert isinstance(app.screen, DisputesScreen)
         assert rows(app, "#disputes") == 0
 
-        await pilot.press("f2")
+        await pilot.press(KEY["record"])
         await settle(pilot)
         assert isinstance(app.screen, RaiseDisputeScreen)
         await type_into(pilot, "#household", "HP0001")
         assert rows(app, "#entries") == 5  # newest first: the deduction is highlighted
         app.screen.query_one("#raised-by").value = "林小禾"
         app.screen.query_one("#description").value = "那天已经分好类"
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         assert app.last_message == "异议已登记，待村支两委处理"
         assert isinstance(app.screen, DisputesScreen)
         assert rows(app, "#disputes") == 1
 
         await type_into(pilot, "#note", "ok", submit=False)
-        await pilot.press("f10")
+        await pilot.press(KEY["do"])
         await answer_yes(pilot)
         # Four eyes: whoever recorded it may not decide it.
         assert app.last_message == "这条异议是您本人登记的，须由另一位管理员处理"
@@ -198,7 +199,7 @@ async def test_a_dispute_recorded_and_corrected_restores_the_balance(
         await sign_in_as(pilot, "street-admin")
         await open_menu(pilot, "disputes")
         await type_into(pilot, "#note", "ok", submit=False)
-        await pilot.press("f10")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         question = str(other.screen.query_one("#ask-question").render())
         assert question == "更正 HP0001 的记录（扣分 -2），冲回这 -2 分？"
@@ -206,7 +207,7 @@ async def test_a_dispute_recorded_and_corrected_restores_the_balance(
         assert other.last_message == "异议已处理：已更正"
         assert points_of(engine, "HP0001") == 10
         assert rows(other, "#disputes") == 0
-        await pilot.press("f6")  # decided ones too: it stays in the history
+        await pilot.press(KEY["find"])  # decided ones too: it stays in the history
         await settle(pilot)
         assert rows(other, "#disputes") == 1
 
@@ -222,14 +223,14 @@ async def test_freeze_and_lift_within_the_village_only(
         await type_into(pilot, "#code", "HP0004", submit=False)
         await type_into(pilot, "#until", "2026-12-31", submit=False)
         await type_into(pilot, "#reason", "ban", submit=False)
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         question = str(app.screen.query_one("#ask-question").render())
         assert question == "冻结 HP0004 兑换至 2026-12-31？"
         await pilot.press("escape")
         await settle(pilot)
         assert rows(app, "#frozen") == 0
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await answer_yes(pilot)
         assert app.last_message == "HP0004 冻结兑换至 2026-12-31"
         assert rows(app, "#frozen") == 1
@@ -237,7 +238,7 @@ async def test_freeze_and_lift_within_the_village_only(
         await type_into(pilot, "#code", "XZG0001", submit=False)
         await type_into(pilot, "#until", "2026-12-31", submit=False)
         await type_into(pilot, "#reason", "ban", submit=False)
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await answer_yes(pilot)
         assert "只能管理本村的农户" in app.last_message
         assert rows(app, "#frozen") == 1
@@ -245,7 +246,7 @@ async def test_freeze_and_lift_within_the_village_only(
         app.screen.query_one("#code").value = ""
         await type_into(pilot, "#reason", "lifted", submit=False)
         app.screen.query_one("#frozen").focus()
-        await pilot.press("f8")
+        await pilot.press(KEY["refuse"])
         await settle(pilot)
         assert app.last_message == "HP0004 已解除冻结"
         assert rows(app, "#frozen") == 0
@@ -274,7 +275,7 @@ async def test_the_notice_screen_ranks_and_exports(
         assert rows(app, "#month-top") == 1  # November: only HP0002 earned
         out = tmp_path / "notice.pdf"
         await type_into(pilot, "#out", str(out), submit=False)
-        await pilot.press("f6")
+        await pilot.press(KEY["print_copy"])
         await settle(pilot)
         assert app.last_message == f"公示已导出：{out}"
         assert out.read_bytes().startswith(b"%PDF")

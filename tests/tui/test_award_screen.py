@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from kiosk.tui.bindings import KEY
 from kiosk.tui.dialogs.ask import AskDialog
 from kiosk.tui.screens.award import AwardScreen
 from kiosk.tui.screens.home import HomeScreen
@@ -75,8 +76,8 @@ async def test_award_45_cigarette_boxes_with_preview_then_confirm(
         assert "将加 10 分" in preview(app) and "余5个未计分" in preview(app)
         assert points_of(engine, "HP0001") == 0  # a preview writes nothing
 
-        # F9 asks first; Esc, or Enter on the focused safe answer, writes nothing.
-        await pilot.press("f9")
+        # F10 asks first; Esc, or Enter on the focused safe answer, writes nothing.
+        await pilot.press(KEY["do"])
         await settle(pilot)
         assert isinstance(app.screen, AskDialog)
         assert "HP0001：将加 10 分，确认记入？" in str(
@@ -86,11 +87,11 @@ async def test_award_45_cigarette_boxes_with_preview_then_confirm(
         assert app.screen.focused is app.screen.query_one("#no")
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.press("f9", "enter")
+        await pilot.press(KEY["do"], "enter")
         await settle(pilot)
         assert isinstance(app.screen, AwardScreen)
         assert points_of(engine, "HP0001") == 0
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await answer_yes(pilot)
         assert app.last_message == "已记入：+10"
         assert points_of(engine, "HP0001") == 10
@@ -106,22 +107,22 @@ async def test_the_preview_shows_the_month_cap_and_the_first_deduction(
         await type_into(pilot, "#household", "HP0001")
 
         await choose_rule(pilot, "P09")
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await answer_yes(pilot)
         await choose_rule(pilot, "P09")
         assert "不能记分：本月已计过分（2026-11-16）" in preview(app)
-        await pilot.press("f9")  # refused: nothing written, the reason said again
+        await pilot.press(KEY["do"])  # refused: nothing written, the reason said again
         await settle(pilot)
         assert points_of(engine, "HP0001") == 10
 
         for nth in range(1, 4):
             await choose_rule(pilot, "N11")
             assert f"第{nth}次警告教育" in preview(app)
-            await pilot.press("f9")
+            await pilot.press(KEY["do"])
             await answer_yes(pilot)
         await choose_rule(pilot, "N11")
         assert "将扣 2 分" in preview(app)
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await answer_yes(pilot)
         assert points_of(engine, "HP0001") == 8
 
@@ -135,7 +136,7 @@ async def test_a_mutual_help_award_credits_both(make_app: AppFactory, engine: En
         await type_into(pilot, "#helper", "HP0003")
         await choose_rule(pilot, "P08")
         assert "帮助人 HP0003 同得 20 分" in preview(app)
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await answer_yes(pilot)
         assert (points_of(engine, "HP0002"), points_of(engine, "HP0003")) == (20, 20)
 
@@ -150,7 +151,7 @@ async def test_a_village_administrator_only_awards_its_village(
         await type_into(pilot, "#household", "XZG0001")
         assert "只能管理本村的农户" in str(app.screen.query_one("#household-info").render())
         assert app.screen.household is None
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         assert points_of(engine, "XZG0001") == 0
 

@@ -3,10 +3,7 @@ without asking, an item is added only when chosen, and every message is on scree
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from string import Formatter
 from typing import Any
 
@@ -28,21 +25,6 @@ pytestmark = pytest.mark.world("tui")
 # Two heads of the 和平 village (HP) are called ...永红: a name search with several hits.
 SHARED_NAME = "永红"
 SIZE = (80, 24)
-
-
-@pytest.fixture
-def cpu_hog() -> Iterator[None]:
-    """Every core busy with a spinning process while the test runs: a loaded kiosk."""
-    hogs = [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"])
-        for _ in range(min(os.cpu_count() or 1, 2))
-    ]
-    try:
-        yield
-    finally:
-        for hog in hogs:
-            hog.kill()
-            hog.wait()
 
 
 def hit_codes(app: Any) -> list[str]:

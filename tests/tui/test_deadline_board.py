@@ -21,6 +21,7 @@ from kiosk.printing.preview import preview_text
 from kiosk.printing.printers import DummyPrinter
 from kiosk.settings import Settings
 from kiosk.tui.app import KioskApp, create_app
+from kiosk.tui.bindings import KEY
 from kiosk.tui.menu import entries_for
 from kiosk.tui.screens.deadlines import DeadlinesScreen, RestockDialog
 from kiosk.tui.screens.handover import HandoverScreen
@@ -189,7 +190,7 @@ async def test_scanning_the_receipt_hands_the_late_rice_cooker_over(
         # Untick, and F9 with nothing ticked is refused with the reason; nothing is written.
         await type_keys(pilot, "down", "space")
         assert screen.chosen == set()
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         assert app.last_message == "请至少选择一项待交付物品"
         with Session(engine) as session:
@@ -197,7 +198,7 @@ async def test_scanning_the_receipt_hands_the_late_rice_cooker_over(
 
         await pilot.press("enter")  # Enter ticks too
         assert screen.chosen == {2}
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         assert app.last_message == "已交付 1 项（其中逾期 1 项），交付单已送打印"
         assert [str(_cells(table, row)[5]) for row in range(2)] == [
@@ -216,7 +217,7 @@ async def test_scanning_the_receipt_hands_the_late_rice_cooker_over(
             assert sorted(handed) == [TOOTHPASTE, RICE_COOKER]
 
         # A second F9 has nothing left to hand over; the counts on home drop to zero.
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         assert app.last_message == "请至少选择一项待交付物品"
         await pilot.press("escape")
@@ -333,7 +334,7 @@ async def test_an_administrator_cancels_a_line_and_a_shopkeeper_cannot(
         await pilot.press(*f"JFO:{number}", "enter")
         await settle(pilot)
         assert isinstance(app.screen, HandoverScreen)
-        await pilot.press("down", "f8")  # not offered to a shopkeeper: nothing happens
+        await pilot.press("down", KEY["refuse"])  # not offered to a shopkeeper: nothing happens
         await settle(pilot)
         assert isinstance(app.screen, HandoverScreen)
         app.sign_out()
@@ -346,9 +347,9 @@ async def test_an_administrator_cancels_a_line_and_a_shopkeeper_cannot(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, HandoverScreen)
-        await type_keys(pilot, "down", "f8", "enter")  # an empty reason is refused
+        await type_keys(pilot, "down", KEY["refuse"], "enter")  # an empty reason is refused
         assert app.last_message == "请写明取消原因（不超过200字）"
-        await type_keys(pilot, "f8", *"供货商断货", "enter")
+        await type_keys(pilot, KEY["refuse"], *"供货商断货", "enter")
         assert app.last_message == "已取消“电饭煲”，退回 180 分，余额 1997 分"  # 2000 - 183 + 180
         table = screen.query_one("#handover-lines", DataTable)
         assert str(_cells(table, 1)[5]) == "已取消"
@@ -405,7 +406,7 @@ async def test_handing_over_goods_not_in_stock_says_where_to_record_them(
         await pilot.press(*f"JFO:{number}", "enter")
         await settle(pilot)
         assert isinstance(app.screen, HandoverScreen)
-        await pilot.press("enter", "f9")  # tick the rice cooker the shelf does not hold
+        await pilot.press("enter", KEY["do"])  # tick the rice cooker the shelf does not hold
         await settle(pilot)
         assert restock_keys == ["f4"]
         assert app.last_message == (
@@ -439,7 +440,7 @@ async def test_home_counts_change_with_the_hand_over_itself(
         await pilot.press(*f"JFO:{number}", "enter")
         await settle(pilot)
         assert isinstance(app.screen, HandoverScreen) and app.screen.chosen == {1}
-        await pilot.press("f9")
+        await pilot.press(KEY["do"])
         await settle(pilot)
         assert app.last_message == "已交付 1 项（其中逾期 0 项），交付单已送打印"
         assert seen == [DeadlineCounts(overdue=0, due_today=0)]

@@ -12,6 +12,7 @@ from sqlmodel import select, update
 
 from kiosk.core.db import open_database, read_session, write_session
 from kiosk.core.models import Household, LedgerEntry, RedemptionOrder
+from kiosk.tui.bindings import KEY
 from kiosk.tui.screens.home import HomeScreen
 from kiosk.tui.screens.household import HouseholdScreen
 from kiosk.tui.screens.receipt import ReceiptScreen
@@ -158,9 +159,9 @@ async def test_order_code_opens_the_order(
         assert "牙膏" in app.screen.paper
 
 
-async def test_typing_a_short_code_or_initials_finds_the_household(
-    make_app: AppFactory, db_path: Path
-) -> None:
+async def initials_then_code(make_app: AppFactory, db_path: Path) -> None:
+    """Initials find the household (masked), a typed code opens it, a name's first glyph
+    finds it again."""
     from catalog.search import pinyin_initials
 
     engine = open_database(f"sqlite:///{db_path}")
@@ -189,6 +190,21 @@ async def test_typing_a_short_code_or_initials_finds_the_household(
         assert table.row_count >= 1
 
 
+async def test_typing_a_short_code_or_initials_finds_the_household(
+    make_app: AppFactory, db_path: Path
+) -> None:
+    await initials_then_code(make_app, db_path)
+
+
+@pytest.mark.usefixtures("cpu_hog")
+async def test_typing_a_short_code_or_initials_finds_the_household_on_a_loaded_machine(
+    make_app: AppFactory, db_path: Path
+) -> None:
+    # The same keys with every core busy: typed keys and scanner bursts are told apart by
+    # what arrives, not by how fast the machine happens to deliver it.
+    await initials_then_code(make_app, db_path)
+
+
 async def test_next_card_on_the_household_screen_replaces_the_household(
     make_app: AppFactory, payload_of: Callable[[str], str]
 ) -> None:
@@ -197,7 +213,7 @@ async def test_next_card_on_the_household_screen_replaces_the_household(
         await sign_in(pilot)
         await scan_burst(pilot, payload_of("HP0001"))
         first = app.screen
-        await pilot.press("f4")  # full name shown for the first customer
+        await pilot.press(KEY["full_name"])  # full name shown for the first customer
         await scan_burst(pilot, payload_of("HP0002"))
         assert app.screen is first  # refilled, not stacked
         assert first.household.code == "HP0002"

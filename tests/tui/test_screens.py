@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.settings import load_settings
+from kiosk.tui.bindings import KEY
 from kiosk.tui.screens.help import HelpScreen
 from kiosk.tui.screens.home import HomeScreen
 from kiosk.tui.screens.household import HouseholdScreen
@@ -29,7 +30,9 @@ async def test_help_opens_and_closes(make_app: AppFactory) -> None:
         await pilot.press("f1")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
-        assert "F10" in app.screen.query_one("#help").source
+        source = app.screen.query_one("#help").source
+        # Home's own keys, not the redeem screen's confirm.
+        assert "- `F2` **查找**" in source and "F10" not in source
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
@@ -77,9 +80,9 @@ async def test_household_screen_shows_the_masked_name_until_asked(
         assert "冻结兑换至 2026-06-30（违法违纪影响期）" in card
         entries = screen.query_one("#entries")
         assert entries.row_count == min(8, len(screen.household.entries)) > 0
-        await pilot.press("f4")
+        await pilot.press(KEY["full_name"])
         assert head in str(screen.query_one("#card").render())
-        await pilot.press("f4")
+        await pilot.press(KEY["full_name"])
         assert head not in str(screen.query_one("#card").render())
         await pilot.press("escape")
         await settle(pilot)

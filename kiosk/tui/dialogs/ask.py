@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label
 
+from kiosk.tui.bindings import bind
 from kiosk.tui.dialogs.base import KioskDialog
 from kiosk.tui.widgets.message_line import MessageLine
 
@@ -17,9 +18,10 @@ class AskDialog(KioskDialog[bool]):
     """Dismisses with True only when the operator chooses `yes`; Esc or Enter keeps things."""
 
     CSS_PATH = "ask.tcss"
+    WIDGET_KEYS = ("submit",)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "keep", "cancel", id="cancel", tooltip="cancel"),
-        Binding("left,right", "switch", show=False),
+        bind("cancel", "keep"),
+        bind("switch", "switch", show=False),
     ]
 
     def __init__(self, question: str, yes: str, no: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from textual.screen import ModalScreen
 
@@ -15,9 +15,12 @@ T = TypeVar("T")
 class KioskDialog(ModalScreen[T]):
     """A modal dialog of the kiosk that dismisses with a result of type T."""
 
+    # As a screen's (`kiosk.tui.screens.base.KioskScreen`): what its widgets answer.
+    WIDGET_KEYS: ClassVar[tuple[str, ...]] = ()
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        localize_bindings(self, self.kiosk.language)
+        localize_bindings(self, self.t, self.kiosk.language)
 
     @property
     def kiosk(self) -> Kiosk:

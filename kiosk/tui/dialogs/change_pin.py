@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label
@@ -21,6 +21,7 @@ from textual.widgets import Input, Label
 from kiosk.core.errors import DomainError
 from kiosk.core.pins import PIN_DIGITS
 from kiosk.services.counter import SignedIn
+from kiosk.tui.bindings import bind
 from kiosk.tui.dialogs.base import KioskDialog
 from kiosk.tui.widgets.message_line import MessageLine
 
@@ -29,8 +30,9 @@ class ChangePinDialog(KioskDialog[bool]):
     """Dismisses with True once the new PIN is stored, False when the operator gives up."""
 
     CSS_PATH = "change_pin.tcss"
+    WIDGET_KEYS = ("submit",)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "give_up", "cancel", id="cancel", tooltip="cancel"),
+        bind("cancel", "give_up"),
     ]
 
     @dataclass

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Label
 
+from kiosk.tui.bindings import bind
 from kiosk.tui.dialogs.base import KioskDialog
 from kiosk.tui.widgets.message_line import MessageLine
 
@@ -28,8 +29,8 @@ class ConfirmRedeemDialog(KioskDialog[bool]):
 
     CSS_PATH = "confirm_redeem.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "confirm", "confirm", id="confirm", tooltip="confirm", priority=True),
-        Binding("escape", "cancel", "cancel", id="cancel", tooltip="cancel"),
+        bind("confirm", "confirm", priority=True),
+        bind("cancel", "cancel"),
     ]
 
     def __init__(

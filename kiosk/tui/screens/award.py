@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, Input, Label, OptionList, Static
@@ -21,6 +21,7 @@ from kiosk.services.administration import (
     RuleChoice,
     search_rules,
 )
+from kiosk.tui.bindings import bind
 from kiosk.tui.screens.base import AdminScreen
 from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
@@ -28,10 +29,11 @@ from kiosk.tui.widgets.status_bar import StatusBar
 
 class AwardScreen(AdminScreen):
     CSS_PATH = "award.tcss"
+    WIDGET_KEYS = ("submit", "move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "confirm", "confirm", id="confirm", tooltip="confirm"),
-        Binding("f2", "focus_household", "find", id="find", tooltip="find"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("award", "confirm"),
+        bind("find", "focus_household"),
+        bind("back", "back"),
     ]
 
     @dataclass
@@ -62,7 +64,7 @@ class AwardScreen(AdminScreen):
         self.helper: AdminHousehold | None = None
         self.rule: RuleChoice | None = None
         self.preview: AwardPreview | None = None
-        self.busy = False  # a confirmed award is being written: a second F9 must not repeat it
+        self.busy = False  # a confirmed award is being written: a second F10 must not repeat it
 
     def compose(self) -> ComposeResult:
         yield StatusBar()

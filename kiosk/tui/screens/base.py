@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+from typing import ClassVar, cast
 
 from textual.screen import Screen
 
@@ -19,9 +19,14 @@ from kiosk.tui.shell import Kiosk
 class KioskScreen(Screen[None]):
     """A full screen of the kiosk; its bindings' labels follow the interface language."""
 
+    # Its F1 help: the text key of its how-to, and the binding ids (`kiosk.tui.bindings`)
+    # of keys its widgets answer themselves (Enter in a field, arrows in a list, Tab).
+    HOWTO: ClassVar[str | None] = None
+    WIDGET_KEYS: ClassVar[tuple[str, ...]] = ()
+
     def __init__(self) -> None:
         super().__init__()
-        localize_bindings(self, self.kiosk.language)
+        localize_bindings(self, self.t, self.kiosk.language)
 
     @property
     def kiosk(self) -> Kiosk:

@@ -9,7 +9,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label
@@ -24,7 +24,7 @@ from kiosk.core.fulfilment import (
 )
 from kiosk.core.masking import mask_name
 from kiosk.services.counter import CatalogueRow
-from kiosk.tui.bindings import RESTOCK_KEY
+from kiosk.tui.bindings import bind
 from kiosk.tui.dialogs.base import KioskDialog
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.shell import Kiosk
@@ -59,11 +59,13 @@ class BoardFilter:
 
 class DeadlinesScreen(KioskScreen):
     CSS_PATH = "deadlines.tcss"
+    HOWTO = "tui.help.howto.deadlines"
+    WIDGET_KEYS = ("submit", "move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "focus_filters", "filter", id="filter", tooltip="filter"),
-        Binding(RESTOCK_KEY, "restock", "restock", id="restock", tooltip="restock"),
-        Binding("f5", "refresh", "refresh", id="refresh", tooltip="refresh"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("filter", "focus_filters"),
+        bind("restock", "restock"),
+        bind("refresh", "refresh"),
+        bind("back", "back"),
     ]
 
     @dataclass
@@ -269,8 +271,9 @@ class RestockDialog(KioskDialog[tuple[int, str] | None]):
     screen) and how many (as typed; the screen checks it)."""
 
     CSS_PATH = "deadlines.tcss"
+    WIDGET_KEYS = ("submit", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "cancel", id="cancel", tooltip="cancel"),
+        bind("cancel", "cancel"),
     ]
 
     def __init__(self, catalogue: list[CatalogueRow]) -> None:

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Input, Label, OptionList, Static
@@ -20,6 +20,7 @@ from kiosk.core.declarations import DeclarationView
 from kiosk.core.errors import DomainError
 from kiosk.core.masking import mask_name
 from kiosk.services.administration import AdminHousehold, RuleChoice, search_rules
+from kiosk.tui.bindings import bind
 from kiosk.tui.screens.admin import evidence_dir_for
 from kiosk.tui.screens.base import AdminScreen
 from kiosk.tui.screens.decisions import DecisionListScreen
@@ -46,12 +47,14 @@ class DeclarationsScreen(DecisionListScreen[DeclarationView]):
     )
     LIST_ID = "pending"
     NOTE_ID = "reason"
+    HOWTO = "tui.help.howto.decisions"
+    WIDGET_KEYS = ("move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "approve", "approve", id="approve", tooltip="approve"),
-        Binding("f8", "reject", "reject", id="reject", tooltip="reject"),
-        Binding("f2", "file", "file-declaration", id="file-declaration", tooltip="file"),
-        Binding("f5", "refresh", "refresh", id="refresh", tooltip="refresh"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("approve", "approve"),
+        bind("reject", "reject"),
+        bind("file-declaration", "file"),
+        bind("refresh", "refresh"),
+        bind("back", "back"),
     ]
 
     def load(self) -> list[DeclarationView]:
@@ -108,9 +111,10 @@ class FileDeclarationScreen(AdminScreen):
     """Filing a declaration for a villager at the committee's terminal or the kiosk."""
 
     CSS_PATH = "decisions.tcss"
+    WIDGET_KEYS = ("submit", "move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "confirm", "confirm", id="confirm", tooltip="confirm"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("save", "confirm"),
+        bind("back", "back"),
     ]
 
     @dataclass

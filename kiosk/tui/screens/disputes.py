@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
@@ -17,6 +17,7 @@ from kiosk.core.disputes import DisputeView
 from kiosk.core.errors import DomainError
 from kiosk.core.ledger import EntryView
 from kiosk.services.administration import AdminHousehold
+from kiosk.tui.bindings import bind
 from kiosk.tui.screens.base import AdminScreen
 from kiosk.tui.screens.decisions import DecisionListScreen
 from kiosk.tui.widgets.message_line import MessageLine
@@ -39,12 +40,14 @@ class DisputesScreen(DecisionListScreen[DisputeView]):
     )
     LIST_ID = "disputes"
     NOTE_ID = "note"
+    HOWTO = "tui.help.howto.decisions"
+    WIDGET_KEYS = ("move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "uphold", "uphold", id="uphold", tooltip="uphold"),
-        Binding("f10", "correct", "correct", id="correct", tooltip="correct"),
-        Binding("f2", "raise_dispute", "raise-dispute", id="raise-dispute", tooltip="raise"),
-        Binding("f6", "show_all", "show-all", id="show-all", tooltip="show-all"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("uphold", "uphold"),
+        bind("correct", "correct"),
+        bind("raise-dispute", "raise_dispute"),
+        bind("show-all", "show_all"),
+        bind("back", "back"),
     ]
 
     def __init__(self) -> None:
@@ -107,9 +110,10 @@ class RaiseDisputeScreen(AdminScreen):
     """Recording a villager's objection: find the household, pick the entry, say who and why."""
 
     CSS_PATH = "decisions.tcss"
+    WIDGET_KEYS = ("submit", "move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "confirm", "confirm", id="confirm", tooltip="confirm"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("save", "confirm"),
+        bind("back", "back"),
     ]
 
     @dataclass

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from kiosk.core.errors import BadInput, DomainError
 from kiosk.core.masking import mask_name
 from kiosk.core.notice import FrozenHousehold
+from kiosk.tui.bindings import bind
 from kiosk.tui.screens.base import AdminScreen
 from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
@@ -23,10 +24,12 @@ from kiosk.tui.widgets.status_bar import StatusBar
 
 class FreezeScreen(AdminScreen):
     CSS_PATH = "freeze.tcss"
+    HOWTO = "tui.help.howto.decisions"
+    WIDGET_KEYS = ("move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "freeze", "freeze", id="freeze", tooltip="freeze"),
-        Binding("f8", "lift", "lift", id="lift", tooltip="lift"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("freeze", "freeze"),
+        bind("lift", "lift"),
+        bind("back", "back"),
     ]
 
     @dataclass

@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
@@ -25,7 +25,7 @@ from kiosk.core.fulfilment import (
     OrderRecord,
 )
 from kiosk.core.masking import mask_name
-from kiosk.tui.bindings import RESTOCK_KEY, key_name
+from kiosk.tui.bindings import bind
 from kiosk.tui.dialogs.base import KioskDialog
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.message_line import MessageLine
@@ -41,14 +41,13 @@ STATUS_STYLE = {
 
 class HandoverScreen(KioskScreen):
     CSS_PATH = "handover.tcss"
+    WIDGET_KEYS = ("submit", "move")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_line", "pick-line", id="pick-line", tooltip="pick-line"),
-        Binding("f9", "deliver", "deliver", id="deliver", tooltip="deliver"),
-        Binding(
-            "f7", "order_receipt", "order-receipt", id="order-receipt", tooltip="order-receipt"
-        ),
-        Binding("f8", "cancel_line", "cancel-line", id="cancel-line", tooltip="cancel-line"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("pick-line", "toggle_line"),
+        bind("deliver", "deliver"),
+        bind("order-receipt", "order_receipt"),
+        bind("cancel-line", "cancel_line"),
+        bind("back", "back"),
     ]
 
     @dataclass
@@ -175,11 +174,8 @@ class HandoverScreen(KioskScreen):
         self.saving = False
         if message.error.key == "stock.short":
             # The domain's words say to record the delivery; here the shopkeeper is told
-            # where: the deadline board's restock key.
-            self.kiosk.say(
-                self.t("tui.handover.no_stock", key=key_name(RESTOCK_KEY), **message.error.params),
-                error=True,
-            )
+            # where: the deadline board's restock key (the text names it from the keymap).
+            self.kiosk.say(self.t("tui.handover.no_stock", **message.error.params), error=True)
         else:
             self.kiosk.say_error(message.error)
         if self.record is None:
@@ -295,8 +291,9 @@ class CancelLineDialog(KioskDialog[str | None]):
     """The reason for cancelling a line; dismisses with it, or None to keep the line."""
 
     CSS_PATH = "handover.tcss"
+    WIDGET_KEYS = ("submit",)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "keep", "cancel", id="cancel", tooltip="cancel"),
+        bind("cancel", "keep"),
     ]
 
     def __init__(self, name: str, points: int) -> None:

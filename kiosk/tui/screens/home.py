@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, OptionList
@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from kiosk.core.errors import DomainError
 from kiosk.services.households import HouseholdHit, HouseholdView
+from kiosk.tui.bindings import bind
 from kiosk.tui.menu import entries_for
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.deadline_counts import DeadlineCountsBar
@@ -24,14 +25,14 @@ from kiosk.tui.widgets.status_bar import StatusBar
 
 class HomeScreen(KioskScreen):
     CSS_PATH = "home.tcss"
+    HOWTO = "tui.help.howto.home"
+    WIDGET_KEYS = ("submit", "move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "focus_search", "find", id="find", tooltip="find"),
-        Binding("f3", "focus_menu", "menu", id="menu", tooltip="menu"),
-        Binding("f7", "receipts", "receipts", id="receipts", tooltip="receipts"),
-        Binding("ctrl+l", "sign_out", "sign-out", id="sign-out", tooltip="sign-out"),
-        Binding(
-            "escape", "clear_search", "clear-search", id="clear-search", tooltip="clear-search"
-        ),
+        bind("find", "focus_search"),
+        bind("menu", "focus_menu"),
+        bind("receipts", "receipts"),
+        bind("sign-out", "sign_out"),
+        bind("clear-search", "clear_search"),
     ]
 
     @dataclass

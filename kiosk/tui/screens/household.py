@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Label
@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Label
 from kiosk.core.clock import local
 from kiosk.core.errors import DomainError
 from kiosk.services.households import HouseholdView
+from kiosk.tui.bindings import bind
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.cells import fit, free_cells
 from kiosk.tui.widgets.household_card import HouseholdCard
@@ -26,11 +27,12 @@ WHAT_COLUMNS = 12  # the fewest cells a rule's text is cut to, before the layout
 
 class HouseholdScreen(KioskScreen):
     CSS_PATH = "household.tcss"
+    HOWTO = "tui.help.howto.household"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5", "redeem", "redeem", id="redeem", tooltip="redeem"),
-        Binding("f4", "toggle_name", "show-name", id="show-name", tooltip="show-name"),
-        Binding("f7", "receipts", "receipts", id="receipts", tooltip="receipts"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("redeem", "redeem"),
+        bind("show-name", "toggle_name"),
+        bind("receipts", "receipts"),
+        bind("back", "back"),
     ]
 
     @dataclass

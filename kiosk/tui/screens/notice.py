@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from kiosk.core.errors import BadInput, DomainError
 from kiosk.core.notice import Quarter, parse_quarter
 from kiosk.services.administration import NoticeBoard
+from kiosk.tui.bindings import bind
 from kiosk.tui.screens.base import AdminScreen
 from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
@@ -24,10 +25,11 @@ from kiosk.tui.widgets.status_bar import StatusBar
 
 class NoticeScreen(AdminScreen):
     CSS_PATH = "notice.tcss"
+    WIDGET_KEYS = ("submit", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5", "refresh", "refresh", id="refresh", tooltip="refresh"),
-        Binding("f6", "export", "export", id="export", tooltip="export"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("refresh", "refresh"),
+        bind("export", "export"),
+        bind("back", "back"),
     ]
 
     @dataclass

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Static
@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 from kiosk.core.clock import local
 from kiosk.core.errors import DomainError
 from kiosk.core.redemption import RedeemResult
+from kiosk.tui.bindings import bind
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
@@ -23,8 +24,8 @@ from kiosk.tui.widgets.status_bar import StatusBar
 class ReceiptScreen(KioskScreen):
     CSS_PATH = "receipt.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f6", "reprint", "reprint", id="reprint", tooltip="reprint"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("reprint", "reprint"),
+        bind("back", "back"),
     ]
 
     @dataclass

@@ -7,12 +7,13 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Label
 
 from kiosk.core.clock import local
 from kiosk.services.counter import OrderSummary
+from kiosk.tui.bindings import bind
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
@@ -20,10 +21,12 @@ from kiosk.tui.widgets.status_bar import StatusBar
 
 class ReceiptsScreen(KioskScreen):
     CSS_PATH = "receipts.tcss"
+    HOWTO = "tui.help.howto.receipts"
+    WIDGET_KEYS = ("submit", "move")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f6", "reprint", "reprint", id="reprint", tooltip="reprint"),
-        Binding("f8", "retry", "retry-print", id="retry-print", tooltip="retry-print"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("reprint", "reprint"),
+        bind("retry-print", "retry"),
+        bind("back", "back"),
     ]
 
     @dataclass

@@ -6,19 +6,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets.data_table import ColumnKey
 
 from kiosk.core.errors import DomainError
 from kiosk.core.ids import new_id
 from kiosk.core.redemption import MAX_LINE_QTY, Quote, RedeemLine, RedeemResult
 from kiosk.services.counter import CatalogueRow
 from kiosk.services.households import HouseholdView
+from kiosk.tui.bindings import bind
 from kiosk.tui.dialogs.ask import AskDialog
 from kiosk.tui.dialogs.confirm_redeem import ConfirmLine, ConfirmRedeemDialog
 from kiosk.tui.screens.base import KioskScreen
@@ -45,14 +48,16 @@ class CartLine:
 
 class RedeemScreen(KioskScreen):
     CSS_PATH = "redeem.tcss"
+    HOWTO = "tui.help.howto.redeem"
+    WIDGET_KEYS = ("submit", "move", "next-field")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f10", "confirm", "confirm-order", id="confirm-order", tooltip="confirm-order"),
-        Binding("plus", "more", "more", id="more", tooltip="more"),
-        Binding("minus", "less", "less", id="less", tooltip="less"),
-        Binding("space", "toggle_hand_over", "hand-over", id="hand-over", tooltip="hand-over"),
-        Binding("delete", "remove", "remove", id="remove", tooltip="remove", show=False),
-        Binding("f2", "focus_search", "find-item", id="find-item", tooltip="find-item"),
-        Binding("escape", "back", "back", id="back", tooltip="back"),
+        bind("confirm-order", "confirm"),
+        bind("more", "more"),
+        bind("less", "less"),
+        bind("hand-over", "toggle_hand_over"),
+        bind("remove", "remove", show=False),
+        bind("find-item", "focus_search"),
+        bind("back", "back"),
     ]
 
     @dataclass
@@ -152,10 +157,16 @@ class RedeemScreen(KioskScreen):
         table.clear(columns=True)
         self._catalogue_columns(table)
         self.name_columns = free_cells(table, "name", at_least=NAME_COLUMNS)
-        for row in self.shown:
+        names = [fit(row.name, self.name_columns) for row in self.shown]
+        # The name column's width is set here, not left for the table to measure on its
+        # next idle: until then it would draw the names cut to its header's width.
+        column = table.columns[ColumnKey("name")]
+        column.width = max([column.content_width, *map(cell_len, names)])
+        column.auto_width = False
+        for row, name in zip(self.shown, names, strict=True):
             table.add_row(
                 str(row.no),
-                fit(row.name, self.name_columns),
+                name,
                 str(row.points),
                 self.t("tui.redeem.days", days=row.due_days),
                 str(row.stock) if row.stock > 0 else self.t("tui.redeem.out_of_stock"),

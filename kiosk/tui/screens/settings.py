@@ -6,11 +6,12 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Footer, Label, RadioButton, RadioSet, Static
 
 from kiosk.settings import LANGUAGES, save_language
+from kiosk.tui.bindings import bind
 from kiosk.tui.screens.base import KioskScreen
 from kiosk.tui.widgets.message_line import MessageLine
 from kiosk.tui.widgets.status_bar import StatusBar
@@ -20,9 +21,8 @@ LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
 class SettingsScreen(KioskScreen):
     CSS_PATH = "settings.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "back", id="back", tooltip="back")
-    ]
+    WIDGET_KEYS = ("submit", "move")
+    BINDINGS: ClassVar[list[BindingType]] = [bind("back", "back")]
 
     def compose(self) -> ComposeResult:
         settings = self.kiosk.settings

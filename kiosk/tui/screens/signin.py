@@ -24,6 +24,7 @@ MAX_PIN_LENGTH = 8
 
 class SignInScreen(KioskScreen):
     CSS_PATH = "signin.tcss"
+    WIDGET_KEYS = ("submit", "move")
 
     @dataclass
     class Verified(Message):

@@ -1,4 +1,5 @@
-"""The top line of every screen: exchange point, who is signed in, and the printer's state."""
+"""The top line of every screen: exchange point, who is signed in, the printer's state, and a
+missed nightly sync."""
 
 from __future__ import annotations
 
@@ -35,10 +36,15 @@ class StatusBar(Widget):
         if app.operator is not None:
             role = app.t(f"role.{app.operator.role}")
             line.append(f" · {role} {app.operator.name}")
-        self.set_class(app.print_problem is not None, "-problem")
+        days = app.sync_overdue_days
+        self.set_class(app.print_problem is not None or days is not None, "-problem")
         if app.print_problem is not None:
             key = f"tui.status.printer_{app.print_state or 'down'}"
             line.append(" · " + app.t(key, pending=app.pending_receipts))
         elif app.pending_receipts:
             line.append(" · " + app.t("tui.status.pending", pending=app.pending_receipts))
+        if days is not None:
+            # Balances here drift from the street's until the next sync: say so, shortly.
+            key = "tui.status.sync_overdue" if days else "tui.status.sync_never"
+            line.append(" · " + app.t(key, days=days))
         return line
