@@ -142,9 +142,11 @@ def ingest_chunk(session: Session, kiosk: SyncKiosk, chunk: Chunk, now: datetime
                 fresh = row["origin_seq"] > acked
             (new if fresh else old)[name].append(row)
     repeated = _check_repeats(session, kiosk.id, old)
-    _check_scope(session, kiosk, new)
+    villages = _check_scope(session, kiosk, new)
     _check_decided_once(session, kiosk, new)
-    findings = admit(session, new, origin=kiosk.id, village=kiosk.village_id)
+    findings = admit(
+        session, new, origin=kiosk.id, village=kiosk.village_id, household_villages=villages
+    )
     base = counter.value - acked  # server_seq = base + origin_seq keeps the kiosk's order
     received = as_utc(now)
     inserted = 0
@@ -247,9 +249,10 @@ def _check_repeats(session: Session, kiosk_id: str, old: dict[str, list[Row]]) -
     return count
 
 
-def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) -> None:
+def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) -> dict[str, str]:
     """A kiosk writes only for its own village's households and exchange points, and names
-    only records of its village."""
+    only records of its village. Returns the village of each household the push names
+    (all the kiosk's own), which admission needs too: one read serves both."""
     households = {
         row["household_id"]
         for name in ("entries", "orders", "freezes", "declarations", "disputes")
@@ -275,18 +278,20 @@ def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) 
         if older:
             t = BY_NAME[parent].table
             households.update(session.scalars(select(t.c.household_id).where(t.c.id.in_(older))))
+    found: dict[str, str] = {}
     if households:
-        found = set(
-            session.scalars(
+        found = {
+            household_id: kiosk.village_id
+            for household_id in session.scalars(
                 select(col(Household.id)).where(
                     col(Household.id).in_(households),
                     col(Household.village_id) == kiosk.village_id,
                 )
             )
-        )
-        if households - found:
+        }
+        if households - found.keys():
             raise Refused(
-                "sync.foreign_village", kiosk=kiosk.id, what=sorted(households - found)[0]
+                "sync.foreign_village", kiosk=kiosk.id, what=sorted(households - found.keys())[0]
             )
     points = {
         row["exchange_point_id"]
@@ -294,7 +299,7 @@ def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) 
         for row in new.get(name, [])
     }
     if points:
-        found = set(
+        known_points = set(
             session.scalars(
                 select(col(ExchangePoint.id)).where(
                     col(ExchangePoint.id).in_(points),
@@ -302,8 +307,11 @@ def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) 
                 )
             )
         )
-        if points - found:
-            raise Refused("sync.foreign_village", kiosk=kiosk.id, what=sorted(points - found)[0])
+        if points - known_points:
+            raise Refused(
+                "sync.foreign_village", kiosk=kiosk.id, what=sorted(points - known_points)[0]
+            )
+    return found
 
 
 def _check_decided_once(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) -> None:
