@@ -226,13 +226,12 @@ class Known:
         s = self.session
         # Only the operators the push names: a district's central holds thousands, and
         # reading them all for every push made a push's cost grow with the district.
-        named = {
-            row[column]
-            for rows in self.rows.values()
-            for row in rows
-            for column in _OPERATOR_COLUMNS
-            if row.get(column) is not None
-        }
+        named: set[str] = set()
+        for rows in self.rows.values():
+            # A table's rows all have the same columns (decoded): look only at its own.
+            for column in (c for c in _OPERATOR_COLUMNS if rows and c in rows[0]):
+                named.update(row[column] for row in rows)
+        named.discard(None)
         if named:
             operators = Operator.__table__  # type: ignore[attr-defined]
             self.operators = {
@@ -343,13 +342,14 @@ def admit(
         known.households[household_id] = {"id": household_id, "village_id": household_village}
     findings: list[Finding] = []
     _check_ids(rows)
-    households = {
-        row[c]
-        for name in ("entries", "orders", "freezes", "declarations", "disputes")
-        for row in rows.get(name, ())
-        for c in ("household_id", "helper_for_id", "helper_household_id")
-        if row.get(c) is not None
-    }
+    households: set[str] = set()
+    for name in ("entries", "orders", "freezes", "declarations", "disputes"):
+        table_rows = rows.get(name, ())
+        # A table's rows all have the same columns (decoded): look only at its own.
+        for c in ("household_id", "helper_for_id", "helper_household_id"):
+            if table_rows and c in table_rows[0]:
+                households.update(row[c] for row in table_rows)
+    households.discard(None)
     known.load_households(households)
     _check_orders(known, origin, findings)
     _check_entries(known, findings)
