@@ -28,12 +28,18 @@ def bench_modules() -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["night"]:
+        # The night load test takes minutes per size and is run on its own, by hand.
+        from bench.night import main as night
+
+        return night(arguments[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke run on small data")
     parser.add_argument("--samples", type=int, default=None, help="timed repetitions per row")
     parser.add_argument("--only", action="append", default=[], help="run only bench_NAME")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="cache directory")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     samples = args.samples or (50 if args.quick else 1000)
     options = BenchOptions(quick=args.quick, samples=samples, data_dir=args.data_dir)
 

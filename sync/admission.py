@@ -194,6 +194,10 @@ _ENTRY_COLUMNS = (
 )
 
 
+# Every column of a pushed row that names an operator (checked by `_operator`).
+_OPERATOR_COLUMNS = ("operator_id", "decided_by", "filed_by", "recorded_by")
+
+
 @lru_cache(maxsize=64)
 def _parsed(body: str) -> RuleSet:
     return parse_ruleset(body)
@@ -220,10 +224,22 @@ class Known:
         for name, rows in self.rows.items():
             self.by_id[name] = {row["id"]: row for row in rows}
         s = self.session
-        self.operators = {
-            r["id"]: dict(r)
-            for r in s.execute(select(Operator.__table__)).mappings()  # type: ignore[attr-defined]
-        }
+        # Only the operators the push names: a district's central holds thousands, and
+        # reading them all for every push made a push's cost grow with the district.
+        named: set[str] = set()
+        for rows in self.rows.values():
+            # A table's rows all have the same columns (decoded): look only at its own.
+            for column in (c for c in _OPERATOR_COLUMNS if rows and c in rows[0]):
+                named.update(row[column] for row in rows)
+        named.discard(None)
+        if named:
+            operators = Operator.__table__  # type: ignore[attr-defined]
+            self.operators = {
+                r["id"]: dict(r)
+                for r in s.execute(
+                    select(operators).where(operators.c.id.in_(sorted(named)))
+                ).mappings()
+            }
         self.items = {
             r["no"]: dict(r)
             for r in s.execute(select(CatalogItem.__table__)).mappings()  # type: ignore[attr-defined]
@@ -312,22 +328,28 @@ def admit(
     *,
     origin: str,
     village: str | None = None,
+    household_villages: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Check every row of a push (decoded, `sync.protocol.decode_tables`) against the database;
     raise `Inadmissible` or `Conflict` for the first that fails, else return the findings.
 
     `village` is the pushing kiosk's (the central knows it; a kiosk checking itself holds
-    only its village's households and points anyway)."""
+    only its village's households and points anyway). `household_villages` maps household ids to
+    their villages as the caller read them in this transaction, so they are not read again."""
     known = Known(session, rows, village)
+    # Households whose village the caller has just read (the central's scope check).
+    for household_id, household_village in (household_villages or {}).items():
+        known.households[household_id] = {"id": household_id, "village_id": household_village}
     findings: list[Finding] = []
     _check_ids(rows)
-    households = {
-        row[c]
-        for name in ("entries", "orders", "freezes", "declarations", "disputes")
-        for row in rows.get(name, ())
-        for c in ("household_id", "helper_for_id", "helper_household_id")
-        if row.get(c) is not None
-    }
+    households: set[str] = set()
+    for name in ("entries", "orders", "freezes", "declarations", "disputes"):
+        table_rows = rows.get(name, ())
+        # A table's rows all have the same columns (decoded): look only at its own.
+        for c in ("household_id", "helper_for_id", "helper_household_id"):
+            if table_rows and c in table_rows[0]:
+                households.update(row[c] for row in table_rows)
+    households.discard(None)
     known.load_households(households)
     _check_orders(known, origin, findings)
     _check_entries(known, findings)

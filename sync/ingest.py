@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, literal_column, select, union
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -19,12 +19,13 @@ from kiosk.core.admission import Touched, check_touched
 from kiosk.core.central_models import SyncKiosk
 from kiosk.core.clock import as_utc
 from kiosk.core.db import is_sqlite, write_session
-from kiosk.core.errors import BadInput, Refused
+from kiosk.core.errors import BadInput, DomainError, Refused
 from kiosk.core.models import ExchangePoint, Household
 from sync.admission import Conflict, Finding, Inadmissible, admit
 from sync.alerts import check_overdrafts, raise_kiosk_alert
 from sync.plausible import check_rows
 from sync.protocol import (
+    APPLY_ORDER,
     BY_NAME,
     MAX_CHUNK,
     ORDER_LINES,
@@ -36,7 +37,7 @@ from sync.protocol import (
     encode_row,
     field,
 )
-from sync.stamps import lock_counter
+from sync.stamps import high_water, lock_counter
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def ingest_chunk(session: Session, kiosk: SyncKiosk, chunk: Chunk, now: datetime
     identical repeats (a retry after a lost reply); the rest must continue it without a gap,
     be admissible, and leave the books of what they touch balanced.
     """
-    counter = lock_counter(session)  # serialises every writer of server_seq until commit
+    # The kiosk's own row first: a retry racing its original push waits here, and acked_seq
+    # is this push's to move until the commit.
     session.refresh(kiosk, with_for_update=not is_sqlite(session.get_bind()))  # type: ignore[arg-type]
     acked = kiosk.acked_seq
     if chunk.first_seq > acked + 1:
@@ -142,9 +144,21 @@ def ingest_chunk(session: Session, kiosk: SyncKiosk, chunk: Chunk, now: datetime
                 fresh = row["origin_seq"] > acked
             (new if fresh else old)[name].append(row)
     repeated = _check_repeats(session, kiosk.id, old)
-    _check_scope(session, kiosk, new)
-    _check_decided_once(session, kiosk, new)
-    findings = admit(session, new, origin=kiosk.id, village=kiosk.village_id)
+    # The checks run before the counter lock that serialises every writer of server_seq, so
+    # one push's checks do not hold up every other kiosk's push (a district's night is
+    # hundreds at once). What they read that another push can change is this village's
+    # records: when a push of the village, or a stamp, committed in the meantime, or the
+    # checks refused, they run again under the lock, exactly as they would have there.
+    seen = high_water(session)
+    try:
+        findings: list[Finding] | None = _admit_new(session, kiosk, new)
+    except DomainError:
+        findings = None
+    counter = lock_counter(session)  # serialises every writer of server_seq until commit
+    if findings is None or (
+        counter.value != seen and _village_moved(session, kiosk.village_id, seen, counter.value)
+    ):
+        findings = _admit_new(session, kiosk, new)
     base = counter.value - acked  # server_seq = base + origin_seq keeps the kiosk's order
     received = as_utc(now)
     inserted = 0
@@ -184,6 +198,36 @@ def ingest_chunk(session: Session, kiosk: SyncKiosk, chunk: Chunk, now: datetime
     alerts = check_overdrafts(session, kiosk.id, new.get("entries", []), now)
     _alert_findings(session, kiosk.id, findings, now)
     return PushOutcome(kiosk.acked_seq, inserted, repeated, alerts)
+
+
+def _admit_new(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) -> list[Finding]:
+    """Every check of the push's new rows that reads the database: scope, decisions made
+    once, and admission."""
+    villages = _check_scope(session, kiosk, new)
+    _check_decided_once(session, kiosk, new)
+    return admit(
+        session, new, origin=kiosk.id, village=kiosk.village_id, household_villages=villages
+    )
+
+
+def _village_moved(session: Session, village_id: str, after: int, upto: int) -> bool:
+    """Whether a row stamped with a server_seq in (after, upto] may change what admission
+    read for a kiosk of `village_id`: any reference row, and any record that is not the
+    push of a kiosk of another village (one read over every synced table)."""
+    parts = []
+    for table in APPLY_ORDER:
+        if table is ORDER_LINES:
+            continue  # lines ride with their orders, which carry the seq
+        t = table.table
+        in_range = (t.c.server_seq > after) & (t.c.server_seq <= upto)
+        origin = literal_column("NULL") if table.reference else t.c.origin
+        parts.append(select(origin.label("origin")).where(in_range).distinct())
+    stamped = union(*parts).subquery()
+    other = select(col(SyncKiosk.id)).where(col(SyncKiosk.village_id) != village_id)
+    moved = select(stamped.c.origin).where(
+        stamped.c.origin.is_(None) | stamped.c.origin.not_in(other.scalar_subquery())
+    )
+    return session.execute(moved.limit(1)).first() is not None
 
 
 def _check_books(session: Session, new: dict[str, list[Row]]) -> None:
@@ -247,9 +291,10 @@ def _check_repeats(session: Session, kiosk_id: str, old: dict[str, list[Row]]) -
     return count
 
 
-def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) -> None:
+def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) -> dict[str, str]:
     """A kiosk writes only for its own village's households and exchange points, and names
-    only records of its village."""
+    only records of its village. Returns the village of each household the push names
+    (all the kiosk's own), which admission needs too: one read serves both."""
     households = {
         row["household_id"]
         for name in ("entries", "orders", "freezes", "declarations", "disputes")
@@ -275,18 +320,20 @@ def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) 
         if older:
             t = BY_NAME[parent].table
             households.update(session.scalars(select(t.c.household_id).where(t.c.id.in_(older))))
+    found: dict[str, str] = {}
     if households:
-        found = set(
-            session.scalars(
+        found = {
+            household_id: kiosk.village_id
+            for household_id in session.scalars(
                 select(col(Household.id)).where(
                     col(Household.id).in_(households),
                     col(Household.village_id) == kiosk.village_id,
                 )
             )
-        )
-        if households - found:
+        }
+        if households - found.keys():
             raise Refused(
-                "sync.foreign_village", kiosk=kiosk.id, what=sorted(households - found)[0]
+                "sync.foreign_village", kiosk=kiosk.id, what=sorted(households - found.keys())[0]
             )
     points = {
         row["exchange_point_id"]
@@ -294,7 +341,7 @@ def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) 
         for row in new.get(name, [])
     }
     if points:
-        found = set(
+        known_points = set(
             session.scalars(
                 select(col(ExchangePoint.id)).where(
                     col(ExchangePoint.id).in_(points),
@@ -302,8 +349,11 @@ def _check_scope(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) 
                 )
             )
         )
-        if points - found:
-            raise Refused("sync.foreign_village", kiosk=kiosk.id, what=sorted(points - found)[0])
+        if points - known_points:
+            raise Refused(
+                "sync.foreign_village", kiosk=kiosk.id, what=sorted(points - known_points)[0]
+            )
+    return found
 
 
 def _check_decided_once(session: Session, kiosk: SyncKiosk, new: dict[str, list[Row]]) -> None:
