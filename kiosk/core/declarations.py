@@ -40,7 +40,7 @@ from kiosk.core.models import (
 )
 from kiosk.core.reference import require_role, require_village, rule_for, ruleset_for
 from rules.engine import RuleRefusal, price_award
-from rules.model import RuleList
+from rules.model import Rule, RuleList
 
 MAX_DESCRIPTION = 500
 MAX_PHOTOS = 9  # what a phone's share sheet sends at once
@@ -106,7 +106,16 @@ def store_evidence(photo: Path, evidence_dir: Path) -> str:
     suffix = _PHOTO_SUFFIXES.get(image_format)
     if suffix is None:
         raise BadInput("evidence.unreadable", name=name)
-    stored = hashlib.sha256(data).hexdigest() + suffix
+    return store_evidence_bytes(data, suffix, evidence_dir)
+
+
+def evidence_name(data: bytes, suffix: str) -> str:
+    return hashlib.sha256(data).hexdigest() + suffix
+
+
+def store_evidence_bytes(data: bytes, suffix: str, evidence_dir: Path) -> str:
+    """Write checked photo bytes into `evidence_dir` under their content hash; return the name."""
+    stored = evidence_name(data, suffix)
     evidence_dir.mkdir(parents=True, exist_ok=True)
     target = evidence_dir / stored
     if not target.exists():
@@ -205,6 +214,44 @@ def _view(session: Session, record: Declaration, *, replayed: bool = False) -> D
 # --- services --------------------------------------------------------------------------------
 
 
+def check_declarable(
+    session: Session,
+    *,
+    household: Household,
+    rule_id: str,
+    quantity: int,
+    description: str,
+    now: datetime,
+    helper: Household | None = None,
+) -> tuple[Rule, str]:
+    """What filing a declaration checks of the deed, the households and the words (not the
+    photos): the rule and the trimmed description, or the refusal. A phone asks it before
+    storing anything it was sent."""
+    if not household.takes_part:
+        raise Refused("rule.not_participating")
+    rule, _ruleset = rule_for(session, household.village_id, rule_id, now)
+    if rule.list is not RuleList.POSITIVE:
+        raise Refused("declaration.positive_only")
+    try:
+        # An empty history checks only what the deed itself must satisfy (quantity, cadence).
+        price_award(rule, quantity, [], now)
+    except RuleRefusal as refusal:
+        raise Refused(refusal.key, **refusal.params) from None
+    if helper is not None:
+        if helper.id == household.id:
+            raise BadInput("rule.helper_self")
+        if not helper.takes_part:
+            raise Refused("rule.not_participating")
+        # A village's kiosks hold only its own households, so a declaration naming another
+        # village's household could not be synced down to them.
+        if helper.village_id != household.village_id:
+            raise Refused("declaration.helper_village")
+    text = description.strip()
+    if not 1 <= len(text) <= MAX_DESCRIPTION:
+        raise BadInput("declaration.description", max=MAX_DESCRIPTION)
+    return rule, text
+
+
 def file_declaration(
     session: Session,
     *,
@@ -230,28 +277,15 @@ def file_declaration(
         existing = session.get(Declaration, declaration_id)
         if existing is not None:
             return _view(session, existing, replayed=True)
-    if not household.takes_part:
-        raise Refused("rule.not_participating")
-    rule, _ruleset = rule_for(session, household.village_id, rule_id, now)
-    if rule.list is not RuleList.POSITIVE:
-        raise Refused("declaration.positive_only")
-    try:
-        # An empty history checks only what the deed itself must satisfy (quantity, cadence).
-        price_award(rule, quantity, [], now)
-    except RuleRefusal as refusal:
-        raise Refused(refusal.key, **refusal.params) from None
-    if helper is not None:
-        if helper.id == household.id:
-            raise BadInput("rule.helper_self")
-        if not helper.takes_part:
-            raise Refused("rule.not_participating")
-        # A village's kiosks hold only its own households, so a declaration naming another
-        # village's household could not be synced down to them.
-        if helper.village_id != household.village_id:
-            raise Refused("declaration.helper_village")
-    text = description.strip()
-    if not 1 <= len(text) <= MAX_DESCRIPTION:
-        raise BadInput("declaration.description", max=MAX_DESCRIPTION)
+    rule, text = check_declarable(
+        session,
+        household=household,
+        rule_id=rule_id,
+        quantity=quantity,
+        description=description,
+        now=now,
+        helper=helper,
+    )
     # The seed: 自主申报...申报时要正确选择对应正面清单中的加分项，并上传照片等相关证据. It asks it
     # of the household's own declaration; a mutual-help one is made by a neighbour or the
     # village administrator for someone without a smartphone, and may come without photos.
