@@ -239,7 +239,15 @@ def central_serve(args: argparse.Namespace) -> int:
         raise BadInput("sync.serve_public", host=args.host)
     engine = _central_engine(args)
     public_url = check_central_url(args.public_url, insecure=False) if args.public_url else None
-    serve(engine, args.host, args.port, public_url=public_url)
+    settings = settings_of(args)
+    serve(
+        engine,
+        args.host,
+        args.port,
+        public_url=public_url,
+        evidence_dir=settings.evidence_path,
+        evidence_cap_mb=settings.evidence_cap_mb,
+    )
     return 0
 
 
