@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,11 +112,10 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-@pytest.fixture
-def site(sqlite_central: Central, tmp_path: Path) -> Iterator[Site]:
+def make_site(central: Central, tmp_path: Path) -> Site:
     clock = Clock()
-    kiosk = ("K-HP-01", sqlite_central.add_kiosk("K-HP-01", "heping"))
-    with read_session(sqlite_central.engine) as session:
+    kiosk = ("K-HP-01", central.add_kiosk("K-HP-01", "heping"))
+    with read_session(central.engine) as session:
         households = list(
             session.exec(
                 select(Household)
@@ -128,12 +126,17 @@ def site(sqlite_central: Central, tmp_path: Path) -> Iterator[Site]:
         other = session.exec(select(Household).where(Household.village_id != "heping")).first()
     assert other is not None and len(households) >= 2
     evidence = tmp_path / "evidence"
-    yield Site(
-        sqlite_central,
-        create_app(sqlite_central.engine, clock=clock, evidence_dir=evidence),
+    return Site(
+        central,
+        create_app(central.engine, clock=clock, evidence_dir=evidence),
         clock,
         kiosk,
         households,
         other,
         evidence,
     )
+
+
+@pytest.fixture
+def site(sqlite_central: Central, tmp_path: Path) -> Site:
+    return make_site(sqlite_central, tmp_path)

@@ -2,14 +2,17 @@
 household's own declaration with a photo goes through the kiosk's filing path (photo
 re-encoded without EXIF, stored under its hash), a neighbour's waits for the neighbour's
 confirmation, an administrator approves and rejects through the award path, and every
-refusal (another household, another village, a forged token, a bad upload) changes nothing."""
+refusal (another household, another village, a forged token, a bad upload) changes nothing.
+On a SQLite and a PostgreSQL central."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlmodel import col, select
@@ -19,11 +22,16 @@ from kiosk.core.db import read_session
 from kiosk.core.declarations import list_pending
 from kiosk.core.ledger import entry_views
 from kiosk.core.models import Declaration, DeclarationDecision, Dispute, Household
-from tests.sync.harness import NOW
-from tests.sync.web.conftest import Site, csrf_of, photo
+from tests.sync.harness import NOW, Central
+from tests.sync.web.conftest import Site, csrf_of, make_site, photo
 
 RULE = "P08"  # 参与村委会组织的各项公益活动: per occurrence (how many times: 1 by default)
 RATE_RULE = "P13.2"  # bottles picked up, counted: takes a quantity
+
+
+@pytest.fixture
+def site(central: Central, tmp_path: Path) -> Site:
+    return make_site(central, tmp_path)
 
 
 def declare(
