@@ -18,6 +18,7 @@ from kiosk.core.ledger import EntryView, entry_views
 from kiosk.core.masking import mask_name
 from kiosk.core.models import Declaration, Household, Operator
 from kiosk.core.photos import similar
+from kiosk.core.reference import ruleset_for
 from rules.engine import points_year
 
 HELP_PAIR_WINDOW = timedelta(days=90)
@@ -45,6 +46,7 @@ class HouseholdGroup:
     masked_head: str
     items: list[ReviewItem]
     recent: list[EntryView]
+    rule_texts: dict[str, str]
 
 
 def _village(operator: Operator) -> str | None:
@@ -135,8 +137,13 @@ def review_queue(session: Session, operator: Operator, now: datetime) -> list[Ho
             ).one()
             recent = entry_views(session, household.id, points_year(now))[-RECENT_ENTRIES:]
             recent.reverse()
+            rules = ruleset_for(session, household.village_id, now).rules
             group = groups[declaration.household_code] = HouseholdGroup(
-                declaration.household_code, mask_name(household.head_name), [], recent
+                declaration.household_code,
+                mask_name(household.head_name),
+                [],
+                recent,
+                {rule.id: rule.behaviour for rule in rules},
             )
         group.items.append(ReviewItem(declaration, flags.get(declaration.id, [])))
     return list(groups.values())

@@ -11,7 +11,12 @@ from sqlmodel import Session, col, select
 
 from kiosk.core.central_models import SyncKiosk
 from kiosk.core.clock import from_db, local
-from kiosk.core.declarations import DeclarationView, check_declarable, declarations_of
+from kiosk.core.declarations import (
+    DeclarationView,
+    check_declarable,
+    declarations_of,
+    get_declaration,
+)
 from kiosk.core.disputes import DISPUTABLE_KINDS, DisputeView, list_disputes
 from kiosk.core.errors import BadInput
 from kiosk.core.fulfilment.board import BoardRow
@@ -185,6 +190,8 @@ class RequestsPage:
     to_confirm: list[HelpRequestView]  # neighbours' declarations for this household
     for_others: list[HelpRequestView]  # what it declared for neighbours
     rule_texts: dict[str, str]
+    # The declarations its confirmed help requests became: the helper sees the review too.
+    became: dict[str, DeclarationView]
 
 
 def requests_page(session: Session, household: Household, now: datetime) -> RequestsPage:
@@ -193,12 +200,19 @@ def requests_page(session: Session, household: Household, now: datetime) -> Requ
     rules = {
         rule.id: rule.behaviour for rule in ruleset_for(session, household.village_id, now).rules
     }
+    for_others = filed_for_others(session, household.id)
+    became = {
+        asked.id: get_declaration(session, asked.declaration_id)
+        for asked in for_others
+        if asked.declaration_id
+    }
     return RequestsPage(
         declarations_of(session, household.id),
         list_disputes(session, None, open_only=False, household_id=household.id),
         awaiting_confirmation(session, household.id),
-        filed_for_others(session, household.id),
+        for_others,
         rules,
+        became,
     )
 
 
