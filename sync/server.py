@@ -31,6 +31,7 @@ from kiosk.core.errors import BadInput, DomainError, NotFound
 from sync import central, phones
 from sync.api import openapi_document
 from sync.credentials import Unauthorized, authenticate
+from sync.evidence import photos_for_kiosk
 from sync.protocol import MAX_BODY_BYTES
 from sync.web.routes import install as install_web
 
@@ -166,6 +167,7 @@ def create_app(
     # The handlers read bodies themselves (size cap, after sign-in): the published document
     # is built from sync.api's models, not from the handlers' signatures.
     app.openapi = openapi_document  # type: ignore[method-assign]
+    photos_dir = evidence_dir or _beside_sqlite(engine)
     per_kiosk = kiosk_limiter or RateLimiter(burst=300, per_second=5)
     failures = failure_limiter or RateLimiter(burst=20, per_second=0.2)
     address_failures = address_limiter or RateLimiter(burst=200, per_second=1)
@@ -276,6 +278,17 @@ def create_app(
 
         return await handle(request, work, body=False)
 
+    @app.post("/v1/evidence")
+    async def evidence_endpoint(request: Request) -> Response:
+        # Photos of the kiosk's own village's declarations only, a bounded number per call.
+        def work(kiosk_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+            with read_session(engine) as session:
+                return photos_for_kiosk(
+                    session, kiosk_village(session, kiosk_id), payload.get("names"), photos_dir
+                )
+
+        return await handle(request, work)
+
     @app.delete("/v1/households/{household_id}/phones/{phone_id}")
     async def revoke_phone_endpoint(request: Request, household_id: str, phone_id: str) -> Response:
         def work(kiosk_id: str, _payload: dict[str, Any]) -> dict[str, Any]:
@@ -292,7 +305,7 @@ def create_app(
         app,
         engine,
         clock,
-        evidence_dir=evidence_dir or _beside_sqlite(engine),
+        evidence_dir=photos_dir,
         evidence_cap=evidence_cap_mb * 1024 * 1024,
     )
     return app

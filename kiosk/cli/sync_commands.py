@@ -165,7 +165,14 @@ def run_sync(args: argparse.Namespace) -> int:
     progress = _progress if sys.stderr.isatty() and not args.json else None
     try:
         with HttpCentral(url, kiosk_id, secret, insecure=args.insecure) as link:
-            report = sync_now(engine, link, kiosk_id=kiosk_id, now=now(), progress=progress)
+            report = sync_now(
+                engine,
+                link,
+                kiosk_id=kiosk_id,
+                now=now(),
+                progress=progress,
+                evidence_dir=settings.evidence_path,
+            )
     except SyncFailed as failure:
         if progress:
             sys.stderr.write("\n")

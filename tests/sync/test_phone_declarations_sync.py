@@ -5,8 +5,10 @@ photo names with it), is decided at the counter, and both sides end with the sam
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from kiosk.core.central_models import HelpRequest
@@ -21,16 +23,30 @@ from kiosk.core.help_requests import (
 from kiosk.core.households import household_by_code
 from kiosk.core.models import Declaration
 from kiosk.core.reference import operator_by_id
-from tests.sync.harness import NOW, Central, LiveServer, assert_agree, new_kiosk
+from tests.sync.harness import NOW, Central, Clock, LiveServer, assert_agree, new_kiosk
 from tests.sync.web.conftest import photo
+
+OTHER_VILLAGE = "xizige"
+
+
+@pytest.fixture
+def evidence(tmp_path: Path) -> Path:
+    return tmp_path / "evidence"
+
+
+@pytest.fixture
+def photo_server(central: Central, evidence: Path) -> Iterator[LiveServer]:
+    live = LiveServer(central.engine, Clock(), evidence_dir=evidence)
+    yield live
+    live.stop()
 
 
 def test_a_neighbours_declaration_reaches_the_kiosk_only_once_confirmed(
-    central: Central, server: LiveServer, tmp_path: Path
+    central: Central, photo_server: LiveServer, evidence: Path, tmp_path: Path
 ) -> None:
+    server = photo_server
     kiosk = new_kiosk(central, tmp_path, "K-HP-01")
     kiosk.sync(server.url)
-    evidence = tmp_path / "evidence"
     with write_session(central.engine) as session:
         helper = household_by_code(session, "HP0001")
         helped = household_by_code(session, "HP0002")
@@ -68,12 +84,22 @@ def test_a_neighbours_declaration_reaches_the_kiosk_only_once_confirmed(
             now=NOW,
         )
         assert session.get(HelpRequest, asked.id).outcome == "confirmed"  # type: ignore[union-attr]
-    kiosk.sync(server.url)
+    counter_photos = tmp_path / "kiosk-evidence"
+    report = kiosk.sync(server.url, evidence_dir=counter_photos)
     with read_session(kiosk.engine) as session:
         (pending,) = list_pending(session, "heping")
     assert pending.id == filed.id
     assert (pending.household_code, pending.helper_code) == ("HP0002", "HP0001")
     assert pending.evidence == [p.name for p in paths]
+    # The photo came with the sync, byte for byte, for the counter's review.
+    assert report.photos == 1
+    (name,) = pending.evidence
+    assert (counter_photos / name).read_bytes() == (evidence / name).read_bytes()
+    assert kiosk.sync(server.url, evidence_dir=counter_photos).photos == 0  # held already
+    # A kiosk of another village is not given it.
+    other = new_kiosk(central, tmp_path, "K-OT-01", village=OTHER_VILLAGE)
+    with other.link(server.url) as link:
+        assert link.evidence([name]) == {"photos": {}, "missing": [name]}
 
     # Decided at the counter, through the kiosk's own path; the next sync agrees.
     with write_session(kiosk.engine) as session:
