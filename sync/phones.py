@@ -373,6 +373,9 @@ def phone_json(phone: PhoneSession) -> dict[str, object]:
 # --- administrators on phones ----------------------------------------------------------------
 
 ADMIN_SESSION_LIFETIME = timedelta(hours=12)  # a working day: a lost phone's access runs out
+# The PIN check's own wait slows guessing one operator's PIN; this stops one address guessing
+# across many operator ids (a whole village may sit behind one address, so it is loose).
+PIN_FAILURES_PER_ADDRESS = 20
 
 
 @dataclass(frozen=True)
@@ -400,6 +403,16 @@ def sign_in_admin(
     operator_id = operator_id.strip()[:64]
     with write_session(engine) as session:
         try:
+            failures = session.exec(
+                select(func.count()).where(
+                    WebAction.action == "admin.sign_in",
+                    WebAction.outcome != "ok",
+                    WebAction.address == address,
+                    col(WebAction.at) > as_utc(now - CODE_WINDOW),
+                )
+            ).one()
+            if failures >= PIN_FAILURES_PER_ADDRESS:
+                raise Refused("admin.too_many", minutes=int(CODE_WINDOW.total_seconds() // 60))
             operator = sign_in(session, operator_id, pin[:32], now)
             if operator.role not in AWARDING_ROLES or not operator.active:
                 raise Refused("admin.not_admin")

@@ -276,6 +276,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No household {code} in your village: check your neighbour's code",
     ),
     "admin.unknown": ("工号或PIN不对", "Wrong operator id or PIN"),
+    "admin.too_many": (
+        "这里试错次数太多，请{minutes}分钟后再试",
+        "Too many wrong tries from here; try again in {minutes} minutes",
+    ),
     "admin.not_admin": ("只有村、街道管理员能在手机上审核", "Only administrators review on phones"),
     "evidence.no_dir": (
         "本机没有设置照片存放目录",

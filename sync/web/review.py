@@ -72,7 +72,7 @@ def install(
                 )
             )
         except DomainError as error:
-            status = 429 if error.key == "operator.locked" else 400
+            status = 429 if error.key in ("operator.locked", "admin.too_many") else 400
             return render(
                 request,
                 viewer,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from kiosk.core.db import read_session
 from kiosk.core.declarations import list_pending
 from kiosk.core.ledger import entry_views
 from kiosk.core.models import Declaration, DeclarationDecision, Dispute, Household
+from sync.phones import PIN_FAILURES_PER_ADDRESS
 from tests.sync.harness import NOW, Central
 from tests.sync.web.conftest import Site, csrf_of, make_site, photo
 
@@ -259,6 +261,18 @@ def test_wrong_pins_are_refused_logged_and_slowed(site: Site) -> None:
     )
     assert right.status_code == 429
     assert len(actions(site, "admin.sign_in")) == 5
+
+
+def test_guessing_across_operators_from_one_address_is_stopped(site: Site) -> None:
+    client = site.client()
+    csrf = csrf_of(client.get("/a/signin").text)
+    for i in range(PIN_FAILURES_PER_ADDRESS):
+        form = {"csrf": csrf, "operator": f"nobody-{i}", "pin": "1234"}
+        assert client.post("/a/signin", data=form).status_code == 400
+    right = {"csrf": csrf, "operator": "admin-heping", "pin": "2222"}
+    assert client.post("/a/signin", data=right).status_code == 429
+    site.clock.at += timedelta(minutes=16)
+    assert client.post("/a/signin", data=right).status_code == 303
 
 
 def test_the_same_photo_twice_and_many_in_a_day_are_flagged(site: Site) -> None:
