@@ -100,12 +100,14 @@ def install(
                     review_views.open_disputes(session, operator),
                 )
 
-        groups, open_disputes = await run_in_threadpool(read)
+        queue, open_disputes = await run_in_threadpool(read)
         return render(
             request,
             viewer,
             "review.html",
-            groups=groups,
+            groups=queue.groups,
+            waiting=queue.waiting,
+            shown=sum(len(group.items) for group in queue.groups),
             disputes=open_disputes,
             reasons=review_views.REJECT_REASONS,
             operator=operator,

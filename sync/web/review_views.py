@@ -11,20 +11,22 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from kiosk.core.central_models import EvidencePhoto
-from kiosk.core.clock import as_utc, local
-from kiosk.core.declarations import DeclarationView, list_pending
+from kiosk.core.clock import as_utc, from_db, local
+from kiosk.core.declarations import DeclarationView, count_pending, list_pending
 from kiosk.core.disputes import DisputeView, list_disputes
-from kiosk.core.ledger import EntryView, entry_views
 from kiosk.core.masking import mask_name
-from kiosk.core.models import Declaration, Household, Operator
+from kiosk.core.models import Declaration, Household, LedgerEntry, Operator
 from kiosk.core.photos import similar
 from kiosk.core.reference import ruleset_for
-from rules.engine import points_year
+from rules.model import Rule
 
 HELP_PAIR_WINDOW = timedelta(days=90)
 HELP_PAIR_LIMIT = 3  # declarations between the same two households, either way, in the window
 DAY_LIMIT = 3  # a household's declarations filed on one day
 RECENT_ENTRIES = 5
+# The queue shows the oldest declarations a page at a time: an administrator decides them in
+# order, and the page stays quick (and light on a phone) however long the backlog grows.
+QUEUE_PAGE = 20
 # One-tap reasons: what administrators most often say; any other is typed.
 REJECT_REASONS = (
     "reason.photo_unclear",
@@ -40,12 +42,31 @@ class ReviewItem:
     flags: list[tuple[str, dict[str, object]]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class RecentEntry:
+    created_at: datetime
+    rule_id: str | None
+    kind: str
+    points: int
+
+
+def recent_entries(session: Session, household_id: str) -> list[RecentEntry]:
+    """The household's last few entries, newest first (all kinds, any year)."""
+    rows = session.exec(
+        select(LedgerEntry)
+        .where(LedgerEntry.household_id == household_id)
+        .order_by(col(LedgerEntry.created_at).desc(), col(LedgerEntry.id))
+        .limit(RECENT_ENTRIES)
+    )
+    return [RecentEntry(from_db(e.created_at), e.rule_id, e.kind, e.points) for e in rows]
+
+
 @dataclass
 class HouseholdGroup:
     code: str
     masked_head: str
     items: list[ReviewItem]
-    recent: list[EntryView]
+    recent: list[RecentEntry]
     rule_texts: dict[str, str]
 
 
@@ -123,21 +144,32 @@ def _flags(
     return flags
 
 
-def review_queue(session: Session, operator: Operator, now: datetime) -> list[HouseholdGroup]:
-    """The pending declarations the administrator may decide, oldest household first; names
-    masked (the administrator knows the village; the page may be seen over a shoulder)."""
-    pending = list_pending(session, _village(operator))
+@dataclass
+class Queue:
+    groups: list[HouseholdGroup]
+    waiting: int  # pending in all, beyond this page too
+
+
+def review_queue(session: Session, operator: Operator, now: datetime) -> Queue:
+    """The oldest pending declarations the administrator may decide (a page of them), by
+    household; names masked (the administrator knows the village; the page may be seen over
+    a shoulder)."""
+    pending = list_pending(session, _village(operator), limit=QUEUE_PAGE)
     flags = _flags(session, pending, now)
     groups: dict[str, HouseholdGroup] = {}
+    village_rules: dict[str, tuple[Rule, ...]] = {}
     for declaration in pending:
         group = groups.get(declaration.household_code)
         if group is None:
             household = session.exec(
                 select(Household).where(Household.code == declaration.household_code)
             ).one()
-            recent = entry_views(session, household.id, points_year(now))[-RECENT_ENTRIES:]
-            recent.reverse()
-            rules = ruleset_for(session, household.village_id, now).rules
+            recent = recent_entries(session, household.id)
+            if household.village_id not in village_rules:
+                village_rules[household.village_id] = ruleset_for(
+                    session, household.village_id, now
+                ).rules
+            rules = village_rules[household.village_id]
             group = groups[declaration.household_code] = HouseholdGroup(
                 declaration.household_code,
                 mask_name(household.head_name),
@@ -146,7 +178,7 @@ def review_queue(session: Session, operator: Operator, now: datetime) -> list[Ho
                 {rule.id: rule.behaviour for rule in rules},
             )
         group.items.append(ReviewItem(declaration, flags.get(declaration.id, [])))
-    return list(groups.values())
+    return Queue(list(groups.values()), count_pending(session, _village(operator)))
 
 
 def open_disputes(session: Session, operator: Operator) -> list[DisputeView]:

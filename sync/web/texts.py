@@ -159,6 +159,10 @@ WEB_TEXTS: dict[str, tuple[str, str]] = {
     "review.title": ("待审核", "To review"),
     "review.who": ("{operator} 已登录", "Signed in as {operator}"),
     "review.none": ("没有待审核的申报", "Nothing to review"),
+    "review.more": (
+        "共 {waiting} 条待审核，这里是最早的 {shown} 条；审完再打开这一页看后面的",
+        "{waiting} waiting; these are the oldest {shown}: decide them, then open this page again",
+    ),
     "review.helper": ("{code} 帮助申报", "helped by {code}"),
     "review.photo": ("照片 {n}", "Photo {n}"),
     "review.no_photo": ("没有照片", "No photo"),

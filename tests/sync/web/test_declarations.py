@@ -327,3 +327,17 @@ def test_a_household_objects_to_its_own_entry_and_sees_the_decision(site: Site) 
     assert done.status_code == 303
     page = client.get(f"/h/{household.code}/requests").text
     assert "处理意见：核实无误" in page
+
+
+def test_the_queue_shows_the_oldest_a_page_at_a_time(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync.web import review_views
+
+    monkeypatch.setattr(review_views, "QUEUE_PAGE", 2)
+    phone = site.signed_in(site.households[0])
+    for _ in range(3):
+        declare(site, phone, site.households[0])
+    queue = site.admin().get("/a").text
+    assert queue.count("/approve") == 2
+    assert "共 3 条待审核，这里是最早的 2 条" in queue
