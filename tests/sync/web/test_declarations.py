@@ -341,3 +341,27 @@ def test_the_queue_shows_the_oldest_a_page_at_a_time(
     queue = site.admin().get("/a").text
     assert queue.count("/approve") == 2
     assert "共 3 条待审核，这里是最早的 2 条" in queue
+
+
+def test_an_administrators_session_ends_on_sign_out_and_after_its_day(site: Site) -> None:
+    admin = site.admin()
+    queue = admin.get("/a")
+    assert queue.status_code == 200
+    assert admin.post("/a/signout", data={"csrf": csrf_of(queue.text)}).status_code == 303
+    assert admin.get("/a").status_code == 401
+    later = site.admin()
+    site.clock.at += timedelta(hours=12, seconds=1)
+    assert later.get("/a").status_code == 401
+    assert {a.action for a in actions(site, "admin.sign_out")} == {"admin.sign_out"}
+
+
+def test_resubmitting_reads_only_the_households_own_declaration(site: Site) -> None:
+    first, second = site.households[0], site.households[1]
+    declare(site, site.signed_in(first), first, description="只有第一户写的话")
+    (filed,) = declarations(site)
+    page = site.signed_in(second).get(
+        f"/h/{second.code}/declare/{RULE}", params={"again": filed.id}
+    )
+    assert page.status_code == 200 and "只有第一户写的话" not in page.text
+    own = site.signed_in(first).get(f"/h/{first.code}/declare/{RULE}", params={"again": filed.id})
+    assert "只有第一户写的话" in own.text
