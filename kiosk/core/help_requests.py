@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from kiosk.core.central_models import EvidencePhoto, HelpRequest
@@ -33,6 +34,10 @@ from kiosk.core.models import Household
 from kiosk.core.photos import clean_photo, dhash
 
 SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+# One household's phones may not fill the street's photo store for everyone: a day's photos
+# are capped well above any honest day's deeds (a few declarations of a few photos each).
+PHOTOS_PER_DAY = 30
+DAY = timedelta(hours=24)
 CONFIRMED = "confirmed"
 DECLINED = "declined"
 
@@ -80,6 +85,14 @@ def keep_photos(
     if evidence_dir is None:
         raise BadInput("evidence.no_dir")
     new = [p for p in photos if session.get(EvidencePhoto, p.name) is None]
+    today = session.exec(
+        select(func.count()).where(
+            EvidencePhoto.household_id == household.id,
+            col(EvidencePhoto.stored_at) > as_utc(now - DAY),
+        )
+    ).one()
+    if new and today + len(new) > PHOTOS_PER_DAY:
+        raise Refused("evidence.daily_limit", max=PHOTOS_PER_DAY)
     if new and used_bytes(evidence_dir) + sum(len(p.data) for p in new) > cap_bytes:
         raise Refused("evidence.full")
     paths = []

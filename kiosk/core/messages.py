@@ -266,6 +266,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "照片存放空间已满，请告诉街道办，或先不带照片到兑换点申报",
         "The photo store is full: please tell the street office",
     ),
+    "evidence.daily_limit": (
+        "一天最多上传 {max} 张照片，请明天再申报，或到兑换点申报",
+        "At most {max} photos a day: declare tomorrow, or at the shop",
+    ),
     "help.unknown": ("找不到这条互助申报：{ref}", "No such mutual-help declaration: {ref}"),
     "help.answered": (
         "这条互助申报已经确认或拒绝过了",

@@ -365,3 +365,22 @@ def test_resubmitting_reads_only_the_households_own_declaration(site: Site) -> N
     assert page.status_code == 200 and "只有第一户写的话" not in page.text
     own = site.signed_in(first).get(f"/h/{first.code}/declare/{RULE}", params={"again": filed.id})
     assert "只有第一户写的话" in own.text
+
+
+def test_a_households_photos_are_capped_per_day(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kiosk.core import help_requests
+
+    monkeypatch.setattr(help_requests, "PHOTOS_PER_DAY", 2)
+    household = site.households[0]
+    phone = site.signed_in(household)
+    two = [("a.jpg", photo((1, 2, 3)), "image/jpeg"), ("b.jpg", photo((9, 8, 7)), "image/jpeg")]
+    assert declare(site, phone, household, photos=two).status_code == 303
+    before = site.state()
+    third = [("c.jpg", photo((50, 60, 70)), "image/jpeg")]
+    refused = declare(site, phone, household, photos=third)
+    assert refused.status_code == 400 and "一天最多上传 2 张照片" in refused.text
+    assert site.state() == before
+    site.clock.at += timedelta(hours=25)
+    assert declare(site, phone, household, photos=third).status_code == 303
