@@ -45,7 +45,8 @@ LANGUAGE_COOKIE = "jf_lang"
 SIZE_COOKIE = "jf_size"
 ADMIN_COOKIE = "jf_admin"
 SESSION_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie (Chromium caps it)
-MAX_FORM_BYTES = 4096
+# A form's urlencoded body: 500 Chinese characters of description are 4,500 bytes encoded.
+MAX_FORM_BYTES = 16384
 # A form with photos: the phone's script sends them downscaled (a few hundred KB each); without
 # script a phone sends its camera's files, 3-6 MB each. Each photo is capped on its own too.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

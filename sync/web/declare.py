@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
-from kiosk.core.central_models import HelpRequest
+from kiosk.core.central_models import EvidencePhoto, HelpRequest
 from kiosk.core.db import read_session, write_session
-from kiosk.core.declarations import MAX_DESCRIPTION, file_declaration
+from kiosk.core.declarations import MAX_DESCRIPTION, MAX_PHOTOS, file_declaration
 from kiosk.core.disputes import raise_dispute
 from kiosk.core.errors import DomainError
 from kiosk.core.help_requests import (
@@ -61,7 +61,11 @@ def photo_response(evidence_dir: Path, name: str) -> Response:
 
 def household_may_see_photo(session: Session, household: Household, name: str) -> bool:
     """A photo of the household's own declarations, or of a neighbour's declaration it filed or
-    is asked to confirm; nothing else, however its name was learnt."""
+    is asked to confirm, or one its phones sent (the check page shows it before filing);
+    nothing else, however its name was learnt."""
+    kept = session.get(EvidencePhoto, name)
+    if kept is not None and kept.household_id == household.id:
+        return True
     for evidence in session.exec(
         select(Declaration.evidence).where(
             (Declaration.household_id == household.id)
@@ -203,30 +207,14 @@ def install(
         if errors:
             return form_page(request, viewer, rule, form, errors, 400)
 
-        def act() -> str:
+        def check_and_keep() -> list[str]:
             # Everything is checked (photos cleaned, the deed declarable) before any photo is
             # written: a refused form leaves nothing behind.
             photos = clean_photos(viewer.files)
             with write_session(engine) as session:
                 me = session.get(Household, household.id)
                 assert me is not None
-                neighbour = None
-                if form.neighbour:
-                    neighbour = session.exec(
-                        select(Household).where(
-                            Household.code == form.neighbour,
-                            Household.village_id == me.village_id,
-                        )
-                    ).first()
-                    if neighbour is None or neighbour.left_at is not None:
-                        raise views.FieldError("neighbour", "help.neighbour_unknown")
-                    views.check_for_neighbour(
-                        session, me, neighbour, rule.id, quantity, form.description, now=clock()
-                    )
-                else:
-                    views.check_own(
-                        session, me, rule.id, quantity, form.description, photos, now=clock()
-                    )
+                check(session, me, rule, quantity, form, bool(photos))
                 paths = keep_photos(
                     session,
                     photos,
@@ -235,6 +223,87 @@ def install(
                     cap_bytes=evidence_cap,
                     now=clock(),
                 )
+                if paths:
+                    log(session, viewer, "photos.store", f"rule:{rule.id}", "ok")
+                return [path.name for path in paths]
+
+        try:
+            names = await run_in_threadpool(check_and_keep)
+        except views.FieldError as error:
+            errors[error.field] = say(error.key, language, **error.params)
+        except DomainError as error:
+            field = views.FIELD_OF.get(error.key, "photos")
+            errors[field] = say(error.key, language, **error.params)
+        if errors:
+            await run_in_threadpool(
+                refusal_logged, viewer, "declaration.file", f"rule:{rule.id}", "refused"
+            )
+            return form_page(request, viewer, rule, form, errors, 400)
+        # Check your answers: nothing is filed until the household says so on the next page.
+        return render(
+            request,
+            viewer,
+            "declare_check.html",
+            household=household,
+            rule=rule,
+            form=form,
+            quantity=quantity,
+            photos=names,
+        )
+
+    def check(
+        session: Session,
+        me: Household,
+        rule: Rule,
+        quantity: int,
+        form: DeclareForm,
+        has_photos: bool,
+    ) -> Household | None:
+        """The deed checked as it will be filed; the neighbour, for a mutual-help one."""
+        if not form.neighbour:
+            views.check_own(
+                session, me, rule.id, quantity, form.description, has_photos, now=clock()
+            )
+            return None
+        neighbour = session.exec(
+            select(Household).where(
+                Household.code == form.neighbour, Household.village_id == me.village_id
+            )
+        ).first()
+        if neighbour is None or neighbour.left_at is not None:
+            raise views.FieldError("neighbour", "help.neighbour_unknown", code=form.neighbour)
+        views.check_for_neighbour(
+            session, me, neighbour, rule.id, quantity, form.description, now=clock()
+        )
+        return neighbour
+
+    @app.post("/h/{code}/declare/{rule_id}/send", include_in_schema=False)
+    async def send(request: Request, rule_id: str, viewer: OwnForm) -> Response:
+        household = viewer.household
+        assert household is not None
+        rule = await run_in_threadpool(rule_of, household, rule_id)
+        if rule is None:
+            return refused(request, viewer, 404, "refused.missing")
+        form = DeclareForm(
+            quantity=viewer.form.get("quantity", "1").strip()[:6],
+            description=viewer.form.get("description", "")[: MAX_DESCRIPTION + 1],
+            neighbour=viewer.form.get("neighbour", "").strip().upper()[:16],
+        )
+        names = [n for n in viewer.form.get("photos", "").split(",") if n][: MAX_PHOTOS + 1]
+        quantity = int(form.quantity) if form.quantity.isdigit() else 0
+
+        def act() -> None:
+            with write_session(engine) as session:
+                me = session.get(Household, household.id)
+                assert me is not None
+                # Only photos this household's phones stored: a name learnt elsewhere is no
+                # way to attach someone else's picture.
+                for name in names:
+                    kept = session.get(EvidencePhoto, name)
+                    if not PHOTO_NAME.match(name) or kept is None or kept.household_id != me.id:
+                        raise views.FieldError("photos", "refused.missing")
+                neighbour = check(session, me, rule, quantity, form, bool(names))
+                paths = [evidence_dir / name for name in names] if evidence_dir else []
                 if neighbour is not None:
                     asked = file_help_request(
                         session,
@@ -248,7 +317,7 @@ def install(
                         now=clock(),
                     )
                     log(session, viewer, "help.file", f"help:{asked.id}", "ok")
-                    return "help"
+                    return
                 filed = file_declaration(
                     session,
                     household=me,
@@ -260,21 +329,16 @@ def install(
                     evidence_dir=evidence_dir,
                 )
                 log(session, viewer, "declaration.file", f"declaration:{filed.id}", "ok")
-                return "own"
 
         try:
             await run_in_threadpool(act)
-        except views.FieldError as error:
-            errors[error.field] = say(error.key, language, **error.params)
-        except DomainError as error:
-            field = views.FIELD_OF.get(error.key, "photos")
-            errors[field] = say(error.key, language, **error.params)
-        if errors:
+        except (views.FieldError, DomainError) as error:
+            key = error.key
             await run_in_threadpool(
-                refusal_logged, viewer, "declaration.file", f"rule:{rule.id}", "refused"
+                refusal_logged, viewer, "declaration.file", f"rule:{rule.id}", key
             )
-            return form_page(request, viewer, rule, form, errors, 400)
-        return RedirectResponse(f"/h/{household.code}/requests?sent=1", status_code=303)
+            return refused(request, viewer, 400, key)
+        return RedirectResponse(f"/h/{household.code}/requests", status_code=303)
 
     async def answer(request: Request, viewer: Viewer, request_id: str, yes: bool) -> Response:
         household = viewer.household

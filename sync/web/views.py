@@ -22,7 +22,6 @@ from kiosk.core.errors import BadInput
 from kiosk.core.fulfilment.board import BoardRow
 from kiosk.core.fulfilment.board import board as deadline_board
 from kiosk.core.help_requests import (
-    CleanPhoto,
     HelpRequestView,
     awaiting_confirmation,
     filed_for_others,
@@ -266,7 +265,7 @@ def check_own(
     rule_id: str,
     quantity: int,
     description: str,
-    photos: list[CleanPhoto],
+    has_photos: bool,
     *,
     now: datetime,
 ) -> None:
@@ -279,7 +278,7 @@ def check_own(
         description=description,
         now=now,
     )
-    if not photos:
+    if not has_photos:
         raise BadInput("evidence.required")
 
 

@@ -266,7 +266,13 @@ def test_declarations_review_and_an_objection_from_phones(
     _check(mine, "21-declare-form", report)
     mine.get_by_label("做了什么").fill("3月5日参加村里清扫公路")
     mine.get_by_label("照片").set_input_files(str(picture))
-    mine.get_by_role("button", name="提交申报").click()
+    mine.get_by_role("button", name="下一步").click()
+    # Check your answers: the deed, the words and the photo as stored, then send.
+    expect(mine.get_by_role("heading", level=1)).to_have_text("请核对申报")
+    expect(mine.locator(".answers img")).to_have_count(1)
+    mine.screenshot(path=str(SCREENS / "29-declare-check-normal.png"), full_page=True)
+    report["29-declare-check-normal"] = _axe(mine)
+    mine.get_by_role("button", name="确认提交").click()
     mine.wait_for_url("**/h/HP0001/requests*")
     expect(mine.locator(".rows").first).to_contain_text("待审核")
     _check(mine, "22-requests-pending", report)
@@ -275,7 +281,8 @@ def test_declarations_review_and_an_objection_from_phones(
     mine.goto("/h/HP0001/declare/P08")
     mine.get_by_label("做了什么").fill("帮邻居老人打扫院坝")
     mine.get_by_label("帮邻居申报（可不填）").fill("HP0002")
-    mine.get_by_role("button", name="提交申报").click()
+    mine.get_by_role("button", name="下一步").click()
+    mine.get_by_role("button", name="确认提交").click()
     mine.wait_for_url("**/h/HP0001/requests*")
     expect(mine.get_by_text("等邻居确认")).to_be_visible()
     neighbour = _phone(browser, server, kiosk, "HP0002")
@@ -348,4 +355,4 @@ def test_declarations_review_and_an_objection_from_phones(
     }
     print({name: [v["id"] for v in found] for name, found in report.items()})
     assert all(not found for found in serious.values()), serious
-    assert len(report) == 2 * 9
+    assert len(report) == 2 * 9 + 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,20 @@ def declare(
         ("photos", item)
         for item in (photos if photos is not None else [("a.jpg", photo(), "image/jpeg")])
     ]
-    return client.post(f"/h/{household.code}/declare/{rule}", data=data, files=files)
+    checked = client.post(f"/h/{household.code}/declare/{rule}", data=data, files=files)
+    if checked.status_code != 200 or "请核对申报" not in checked.text:
+        return checked
+    return client.post(f"/h/{household.code}/declare/{rule}/send", data=hidden_fields(checked.text))
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The check page's form: what it will send."""
+    import html as markup
+
+    return {
+        name: markup.unescape(value)
+        for name, value in re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', html)
+    }
 
 
 def declarations(site: Site) -> list[Declaration]:
@@ -384,3 +398,33 @@ def test_a_households_photos_are_capped_per_day(
     assert site.state() == before
     site.clock.at += timedelta(hours=25)
     assert declare(site, phone, household, photos=third).status_code == 303
+
+
+def test_nothing_is_filed_before_the_check_page_is_confirmed(site: Site) -> None:
+    first, second = site.households[0], site.households[1]
+    phone = site.signed_in(first)
+    form = phone.get(f"/h/{first.code}/declare/{RULE}")
+    checked = phone.post(
+        f"/h/{first.code}/declare/{RULE}",
+        data={"csrf": csrf_of(form.text), "description": "打扫村道"},
+        files=[("photos", ("a.jpg", photo(), "image/jpeg"))],
+    )
+    assert checked.status_code == 200 and "请核对申报" in checked.text
+    assert declarations(site) == []
+    fields = hidden_fields(checked.text)
+    (name,) = fields["photos"].split(",")
+    assert phone.get(f"/h/{first.code}/photo/{name}").status_code == 200
+    # Another household cannot attach that photo by its name, nor file on this page's token.
+    other = site.signed_in(second)
+    other_csrf = csrf_of(other.get(f"/h/{second.code}/phones").text)
+    before = site.state()
+    stolen = other.post(
+        f"/h/{second.code}/declare/{RULE}/send", data={**fields, "csrf": other_csrf}
+    )
+    assert stolen.status_code == 400
+    assert other.post(f"/h/{first.code}/declare/{RULE}/send", data=fields).status_code == 403
+    assert site.state() == before
+    sent = phone.post(f"/h/{first.code}/declare/{RULE}/send", data=fields)
+    assert sent.status_code == 303
+    (filed,) = declarations(site)
+    assert filed.evidence == [name]
