@@ -38,6 +38,8 @@ SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 # are capped well above any honest day's deeds (a few declarations of a few photos each).
 PHOTOS_PER_DAY = 30
 DAY = timedelta(hours=24)
+# And no household can flood its neighbours' pages with declarations to confirm.
+HELP_REQUESTS_PER_DAY = 10
 CONFIRMED = "confirmed"
 DECLINED = "declined"
 
@@ -146,6 +148,18 @@ def _view(session: Session, record: HelpRequest) -> HelpRequestView:
     )
 
 
+def check_help_quota(session: Session, helper: Household, now: datetime) -> None:
+    """Refused once the household filed HELP_REQUESTS_PER_DAY for neighbours in 24 hours."""
+    filed_today = session.exec(
+        select(func.count()).where(
+            HelpRequest.helper_household_id == helper.id,
+            col(HelpRequest.created_at) > as_utc(now - DAY),
+        )
+    ).one()
+    if filed_today >= HELP_REQUESTS_PER_DAY:
+        raise Refused("help.too_many", max=HELP_REQUESTS_PER_DAY)
+
+
 def file_help_request(
     session: Session,
     *,
@@ -160,6 +174,7 @@ def file_help_request(
 ) -> HelpRequestView:
     """A mutual-help declaration for `household`, filed by `helper`'s phone: checked as the
     declaration it will become, waiting for `household` to confirm it."""
+    check_help_quota(session, helper, now)
     _rule, text = check_declarable(
         session,
         household=household,

@@ -270,6 +270,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "一天最多上传 {max} 张照片，请明天再申报，或到兑换点申报",
         "At most {max} photos a day: declare tomorrow, or at the shop",
     ),
+    "help.too_many": (
+        "一天最多帮邻居申报 {max} 次，请明天再报",
+        "At most {max} declarations for neighbours a day",
+    ),
     "help.unknown": ("找不到这条互助申报：{ref}", "No such mutual-help declaration: {ref}"),
     "help.answered": (
         "这条互助申报已经确认或拒绝过了",

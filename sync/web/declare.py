@@ -330,14 +330,20 @@ def install(
                 )
                 log(session, viewer, "declaration.file", f"declaration:{filed.id}", "ok")
 
+        errors: dict[str, str] = {}
         try:
             await run_in_threadpool(act)
-        except (views.FieldError, DomainError) as error:
-            key = error.key
+        except views.FieldError as error:
+            errors[error.field] = say(error.key, viewer.language, **error.params)
+        except DomainError as error:
+            field = views.FIELD_OF.get(error.key, "photos")
+            errors[field] = say(error.key, viewer.language, **error.params)
+        if errors:
             await run_in_threadpool(
-                refusal_logged, viewer, "declaration.file", f"rule:{rule.id}", key
+                refusal_logged, viewer, "declaration.file", f"rule:{rule.id}", "refused"
             )
-            return refused(request, viewer, 400, key)
+            # Back to the form with the words kept; photos are chosen again.
+            return form_page(request, viewer, rule, form, errors, 400)
         return RedirectResponse(f"/h/{household.code}/requests", status_code=303)
 
     async def answer(request: Request, viewer: Viewer, request_id: str, yes: bool) -> Response:

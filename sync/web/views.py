@@ -24,6 +24,7 @@ from kiosk.core.fulfilment.board import board as deadline_board
 from kiosk.core.help_requests import (
     HelpRequestView,
     awaiting_confirmation,
+    check_help_quota,
     filed_for_others,
 )
 from kiosk.core.households import HouseholdSummary, summarize
@@ -255,6 +256,7 @@ FIELD_OF = {
     "rule.helper_self": "neighbour",
     "declaration.helper_village": "neighbour",
     "rule.not_participating": "neighbour",
+    "help.too_many": "neighbour",
     "rule.quantity": "quantity",
 }
 
@@ -292,6 +294,7 @@ def check_for_neighbour(
     *,
     now: datetime,
 ) -> None:
+    check_help_quota(session, helper, now)
     check_declarable(
         session,
         household=neighbour,

@@ -428,3 +428,21 @@ def test_nothing_is_filed_before_the_check_page_is_confirmed(site: Site) -> None
     assert sent.status_code == 303
     (filed,) = declarations(site)
     assert filed.evidence == [name]
+
+
+def test_declarations_for_neighbours_are_capped_per_day(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kiosk.core import help_requests
+
+    monkeypatch.setattr(help_requests, "HELP_REQUESTS_PER_DAY", 1)
+    helper, neighbour = site.households[0], site.households[1]
+    phone = site.signed_in(helper)
+    no_photo = [("", b"", "application/octet-stream")]
+    assert (
+        declare(site, phone, helper, neighbour=neighbour.code, photos=no_photo).status_code == 303
+    )
+    before = site.state()
+    again = declare(site, phone, helper, neighbour=neighbour.code, photos=no_photo)
+    assert again.status_code == 400 and "一天最多帮邻居申报 1 次" in again.text
+    assert site.state() == before
