@@ -95,6 +95,9 @@ class Settings:
     evidence_dir: str = ""
     """Where declaration photos are kept (KIOSK_EVIDENCE_DIR); empty: `<sqlite file>.evidence`
     beside an SQLite database, else `evidence` in the user's data directory."""
+    evidence_cap_mb: int = 20_000
+    """The most the central keeps of photos sent from phones, in MB (KIOSK_EVIDENCE_CAP_MB);
+    past it a declaration's photos are refused with a word to tell the street office."""
     printer: str = "dummy"
     """Receipt printer URI (KIOSK_PRINTER): file:PATH, usb:VID:PID, serial:DEV[:BAUD],
     tcp:HOST[:PORT] or dummy."""

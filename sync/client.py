@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
@@ -25,6 +26,7 @@ from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import BadInput, DomainError, Refused
 from kiosk.core.ledger import meta_get, meta_set
 from kiosk.core.models import OriginCounter
+from sync.evidence import PhotoSource, fetch_photos
 from sync.protocol import (
     APPLY_ORDER,
     CHUNK_SIZE,
@@ -171,6 +173,10 @@ class HttpCentral:
 
     def revoke_phone(self, household_id: str, phone_id: str) -> None:
         self._call(f"/v1/households/{quote(household_id)}/phones/{quote(phone_id)}", None, "DELETE")
+
+    def evidence(self, names: list[str]) -> dict[str, Any]:
+        """Photos of the village's declarations by name: {photos: {name: base64}, missing}."""
+        return self._call("/v1/evidence", {"names": names})
 
 
 class LocalCentral:
@@ -430,6 +436,8 @@ class SyncReport:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     acked_seq: int = 0
     seconds: float = 0.0
+    photos: int = 0  # evidence photos fetched for pending declarations
+    photo_problem: str | None = None  # why fetching photos stopped, if it did
 
     def summary(self) -> str:
         """The one line the journal keeps for each sync."""
@@ -489,13 +497,23 @@ def run_sync(
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
     pull_limit: int = PULL_LIMIT,
+    evidence_dir: Path | None = None,
 ) -> SyncReport:
-    """One whole sync: hello, push everything the central lacks, pull until up to date.
+    """One whole sync: hello, push everything the central lacks, pull until up to date, then
+    (over a link that hands out photos, with `evidence_dir`) fetch a bounded number of the
+    photos of pending declarations the kiosk lacks.
 
     The outcome (ok, or the error) is remembered on the kiosk for `kiosk doctor`.
     """
     try:
         report = _sync(engine, link, kiosk_id, now, progress, chunk_size, pull_limit)
+        if evidence_dir is not None and isinstance(link, PhotoSource):
+            try:
+                report.photos = fetch_photos(engine, link, evidence_dir)
+            except (DomainError, ValueError, OSError) as error:
+                # The rows are in; photos are a convenience for the counter's review, so a
+                # failure here leaves the sync ok and the photos for the next one.
+                report.photo_problem = str(error)[:200]
     except DomainError as error:
         with write_session(engine) as session:
             meta_set(session, LAST_RESULT_KEY, str(error)[:500])

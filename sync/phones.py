@@ -5,6 +5,7 @@ QR code) and a 6-digit code to type by hand, single use, valid a day, stored onl
 Whatever proves the household (`HouseholdProof`: the slip's link or code today, an SMS or
 WeChat login later) ends in the same `bind_phone`, which makes a long-lived, revocable phone
 session. Every action is recorded in `WebAction` with who and when, refusals included.
+Administrators sign in on phones with their operator id and PIN (`sign_in_admin`).
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from kiosk.core.central_models import PhoneSession, PhoneSlip, WebAction
+from kiosk.core.awards import AWARDING_ROLES
+from kiosk.core.central_models import AdminSession, PhoneSession, PhoneSlip, WebAction
 from kiosk.core.clock import as_utc, from_db
 from kiosk.core.db import write_session
-from kiosk.core.errors import NotFound, Refused
+from kiosk.core.errors import BadInput, DomainError, NotFound, Refused
 from kiosk.core.ids import new_id
-from kiosk.core.models import Household
+from kiosk.core.models import Household, Operator
+from kiosk.core.pins import sign_in
 
 SLIP_LIFETIME = timedelta(hours=24)
 # Wrong 6-digit codes: a household's code has 10^6 values, so a few tries per quarter hour
@@ -365,3 +368,98 @@ def phone_json(phone: PhoneSession) -> dict[str, object]:
         "created_at": from_db(phone.created_at).isoformat(),
         "last_seen_at": from_db(phone.last_seen_at).isoformat() if phone.last_seen_at else None,
     }
+
+
+# --- administrators on phones ----------------------------------------------------------------
+
+ADMIN_SESSION_LIFETIME = timedelta(hours=12)  # a working day: a lost phone's access runs out
+# The PIN check's own wait slows guessing one operator's PIN; this stops one address guessing
+# across many operator ids (a whole village may sit behind one address, so it is loose).
+PIN_FAILURES_PER_ADDRESS = 20
+
+
+@dataclass(frozen=True)
+class AdminSignIn:
+    token: str
+    operator: Operator
+
+
+def admin_for_token(session: Session, token: str | None) -> AdminSession | None:
+    """The unrevoked administrator session whose cookie this is (its expiry the caller's)."""
+    if not token or len(token) > 100:
+        return None
+    found = session.exec(
+        select(AdminSession).where(AdminSession.token_hash == token_hash(token))
+    ).first()
+    return found if found is not None and found.revoked_at is None else None
+
+
+def sign_in_admin(
+    engine: Engine, operator_id: str, pin: str, *, now: datetime, address: str
+) -> AdminSignIn:
+    """An administrator signs in on a phone through the kiosks' own PIN check
+    (`kiosk.core.pins.sign_in`: its growing wait after wrong PINs included); a right PIN of
+    an operator who may not award signs nothing in. Every attempt is logged."""
+    operator_id = operator_id.strip()[:64]
+    with write_session(engine) as session:
+        try:
+            failures = session.exec(
+                select(func.count()).where(
+                    WebAction.action == "admin.sign_in",
+                    WebAction.outcome != "ok",
+                    WebAction.address == address,
+                    col(WebAction.at) > as_utc(now - CODE_WINDOW),
+                )
+            ).one()
+            if failures >= PIN_FAILURES_PER_ADDRESS:
+                raise Refused("admin.too_many", minutes=int(CODE_WINDOW.total_seconds() // 60))
+            operator = sign_in(session, operator_id, pin[:32], now)
+            if operator.role not in AWARDING_ROLES or not operator.active:
+                raise Refused("admin.not_admin")
+        except DomainError as refusal:
+            key = "admin.unknown" if isinstance(refusal, NotFound) else refusal.key
+            record(
+                session,
+                actor="anonymous",
+                action="admin.sign_in",
+                subject=f"operator:{operator_id}",
+                outcome=key,
+                now=now,
+                address=address,
+            )
+            session.commit()  # the attempt stays recorded: sign_in's wait counts it
+            if isinstance(refusal, NotFound):
+                raise BadInput("admin.unknown") from None
+            raise
+        token = secrets.token_urlsafe(32)
+        made = AdminSession(
+            id=new_id(),
+            operator_id=operator.id,
+            token_hash=token_hash(token),
+            created_at=as_utc(now),
+            expires_at=as_utc(now + ADMIN_SESSION_LIFETIME),
+        )
+        session.add(made)
+        record(
+            session,
+            actor=f"operator:{operator.id}",
+            action="admin.sign_in",
+            subject=f"admin_session:{made.id}",
+            now=now,
+            address=address,
+        )
+        session.expunge(operator)
+        return AdminSignIn(token, operator)
+
+
+def sign_out_admin(session: Session, admin: AdminSession, *, now: datetime, address: str) -> None:
+    admin.revoked_at = as_utc(now)
+    session.add(admin)
+    record(
+        session,
+        actor=f"operator:{admin.operator_id}",
+        action="admin.sign_out",
+        subject=f"admin_session:{admin.id}",
+        now=now,
+        address=address,
+    )

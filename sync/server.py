@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -30,6 +31,7 @@ from kiosk.core.errors import BadInput, DomainError, NotFound
 from sync import central, phones
 from sync.api import openapi_document
 from sync.credentials import Unauthorized, authenticate
+from sync.evidence import photos_for_kiosk
 from sync.protocol import MAX_BODY_BYTES
 from sync.web.routes import install as install_web
 
@@ -125,6 +127,15 @@ async def _read_json(request: Request, limit: int) -> dict[str, Any]:
     return payload
 
 
+def _beside_sqlite(engine: Engine) -> Path | None:
+    # As the settings' default (`<sqlite file>.evidence`); a PostgreSQL central is told its
+    # directory by `kiosk central serve` (the settings' evidence_path), else takes no photos.
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        return Path(f"{database}.evidence")
+    return None
+
+
 def create_app(
     engine: Engine,
     *,
@@ -134,6 +145,8 @@ def create_app(
     failure_limiter: RateLimiter | None = None,
     address_limiter: RateLimiter | None = None,
     public_url: str | None = None,
+    evidence_dir: Path | None = None,
+    evidence_cap_mb: int = 20_000,
 ) -> FastAPI:
     """The API over `engine`; tests pass their own clock and limits.
 
@@ -141,7 +154,9 @@ def create_app(
     secret) and, more loosely, per address (`address_limiter`: guessing across many ids), so
     one kiosk's wrong secrets never lock out the other kiosks behind the same NAT address.
     `public_url` is the address phones reach the central at (the slips' links); by default
-    the address the request came to.
+    the address the request came to. `evidence_dir` is where photos sent from phones are kept
+    (by default beside an SQLite database; none elsewhere: photos are then refused), at most
+    `evidence_cap_mb` of them.
     """
     app = FastAPI(
         title="Tangxiang central sync",
@@ -152,6 +167,7 @@ def create_app(
     # The handlers read bodies themselves (size cap, after sign-in): the published document
     # is built from sync.api's models, not from the handlers' signatures.
     app.openapi = openapi_document  # type: ignore[method-assign]
+    photos_dir = evidence_dir or _beside_sqlite(engine)
     per_kiosk = kiosk_limiter or RateLimiter(burst=300, per_second=5)
     failures = failure_limiter or RateLimiter(burst=20, per_second=0.2)
     address_failures = address_limiter or RateLimiter(burst=200, per_second=1)
@@ -262,6 +278,17 @@ def create_app(
 
         return await handle(request, work, body=False)
 
+    @app.post("/v1/evidence")
+    async def evidence_endpoint(request: Request) -> Response:
+        # Photos of the kiosk's own village's declarations only, a bounded number per call.
+        def work(kiosk_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+            with read_session(engine) as session:
+                return photos_for_kiosk(
+                    session, kiosk_village(session, kiosk_id), payload.get("names"), photos_dir
+                )
+
+        return await handle(request, work)
+
     @app.delete("/v1/households/{household_id}/phones/{phone_id}")
     async def revoke_phone_endpoint(request: Request, household_id: str, phone_id: str) -> Response:
         def work(kiosk_id: str, _payload: dict[str, Any]) -> dict[str, Any]:
@@ -274,7 +301,13 @@ def create_app(
 
         return await handle(request, work, body=False)
 
-    install_web(app, engine, clock)
+    install_web(
+        app,
+        engine,
+        clock,
+        evidence_dir=photos_dir,
+        evidence_cap=evidence_cap_mb * 1024 * 1024,
+    )
     return app
 
 
@@ -285,12 +318,19 @@ def serve(
     *,
     log_level: str = "info",
     public_url: str | None = None,
+    evidence_dir: Path | None = None,
+    evidence_cap_mb: int = 20_000,
 ) -> None:
     """Run the API and the household pages until stopped (the systemd unit's main process)."""
     import uvicorn
 
     uvicorn.run(
-        create_app(engine, public_url=public_url),
+        create_app(
+            engine,
+            public_url=public_url,
+            evidence_dir=evidence_dir,
+            evidence_cap_mb=evidence_cap_mb,
+        ),
         host=host,
         port=port,
         log_level=log_level,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.cli.context import add_db_option, database_url, now
+from kiosk.cli.context import add_db_option, database_url, now, settings_of
 from kiosk.cli.texts import BadArgument, problem, say
 
 DEFAULT_KIOSK_KEEP = 14
@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_backup(args: argparse.Namespace) -> int | None:
-    from kiosk.ops.backup import backup_database, dump_postgres
+    from kiosk.ops.backup import backup_database, backup_evidence, dump_postgres
 
     url = database_url(args)
     if args.keep < 1:
@@ -57,6 +57,7 @@ def run_backup(args: argparse.Namespace) -> int | None:
         if args.dir is None:
             raise BadArgument("backup.dir_for_postgres")
         written = dump_postgres(url, args.dir, now(), args.keep)
+        backup_dir = args.dir
     else:
         db_path = _sqlite_path(url)
         if db_path is None:
@@ -66,6 +67,10 @@ def run_backup(args: argparse.Namespace) -> int | None:
         backup_dir = args.dir if args.dir is not None else db_path.parent / "backups"
         written = backup_database(db_path, backup_dir, now(), args.keep)
     print(say("backup.done", path=written))
+    # The declarations' photos beside it (phones' at the central, the counter's at a kiosk).
+    photos = backup_evidence(settings_of(args).evidence_path, backup_dir)
+    if photos:
+        print(say("backup.photos", count=photos, path=backup_dir / "evidence"))
     return None
 
 

@@ -176,7 +176,14 @@ def run_sync(args: argparse.Namespace) -> int:
     progress = _progress if sys.stderr.isatty() and not args.json else None
     try:
         with HttpCentral(url, kiosk_id, secret, insecure=args.insecure) as link:
-            report = sync_now(engine, link, kiosk_id=kiosk_id, now=now(), progress=progress)
+            report = sync_now(
+                engine,
+                link,
+                kiosk_id=kiosk_id,
+                now=now(),
+                progress=progress,
+                evidence_dir=settings.evidence_path,
+            )
     except SyncFailed as failure:
         if progress:
             sys.stderr.write("\n")
@@ -250,7 +257,15 @@ def central_serve(args: argparse.Namespace) -> int:
         raise BadInput("sync.serve_public", host=args.host)
     engine = _central_engine(args)
     public_url = check_central_url(args.public_url, insecure=False) if args.public_url else None
-    serve(engine, args.host, args.port, public_url=public_url)
+    settings = settings_of(args)
+    serve(
+        engine,
+        args.host,
+        args.port,
+        public_url=public_url,
+        evidence_dir=settings.evidence_path,
+        evidence_cap_mb=settings.evidence_cap_mb,
+    )
     return 0
 
 

@@ -260,6 +260,7 @@ CLI_TEXTS: dict[str, tuple[str, str]] = {
     "backup.unsupported": ("不支持的数据库地址：{url}", "unsupported database URL: {url}"),
     "backup.no_database": ("数据库不存在：{path}", "no database at {path}"),
     "backup.done": ("已备份：{path}", "backed up: {path}"),
+    "backup.photos": ("新备份照片 {count} 张：{path}", "{count} new photos backed up: {path}"),
     "restore.sqlite_only": (
         "只能恢复 SQLite 数据库；中心库请用 pg_restore",
         "only SQLite databases are restored here; use pg_restore for the central one",

@@ -146,3 +146,47 @@ class WebAction(SQLModel, table=True):
     outcome: str  # "ok" or the refusal's key
     address: str | None = Field(default=None, index=True)
     at: datetime = Field(index=True)
+
+
+# --- what phones send: photos, neighbours' declarations awaiting confirmation, admins --------
+# Central only as well: a kiosk sees a mutual-help declaration once the helped household has
+# confirmed it, as an ordinary `Declaration` (kiosk.core.help_requests).
+
+
+class EvidencePhoto(SQLModel, table=True):
+    """A photo a phone sent, as stored (re-encoded, content-addressed) with its fingerprint."""
+
+    name: str = Field(primary_key=True)  # sha256 of the stored bytes and the suffix
+    dhash: str  # 16 hex digits of the 64-bit difference hash (kiosk.core.photos.dhash)
+    size: int
+    household_id: str = Field(foreign_key="household.id", index=True)  # who sent it
+    stored_at: datetime
+
+
+class HelpRequest(SQLModel, table=True):
+    """A mutual-help declaration (互助申报) a household filed for a neighbour, waiting for the
+    neighbour to confirm it on its own phone; only then is it filed as a `Declaration`."""
+
+    id: str = Field(primary_key=True)
+    household_id: str = Field(foreign_key="household.id", index=True)  # the helped neighbour
+    helper_household_id: str = Field(foreign_key="household.id", index=True)  # who filed it
+    rule_id: str
+    quantity: int
+    description: str
+    evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    filed_by: str  # "phone:<id>"
+    created_at: datetime
+    answered_at: datetime | None = None
+    outcome: str | None = None  # "confirmed" or "declined"
+    declaration_id: str | None = None  # the Declaration a confirmation filed
+
+
+class AdminSession(SQLModel, table=True):
+    """A village administrator signed in on a phone with operator id and PIN: short-lived."""
+
+    id: str = Field(primary_key=True)
+    operator_id: str = Field(foreign_key="operator.id", index=True)
+    token_hash: str = Field(unique=True, index=True)
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None

@@ -18,10 +18,11 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
 from kiosk.core.awards import AWARDING_ROLES, award
@@ -40,7 +41,7 @@ from kiosk.core.models import (
 )
 from kiosk.core.reference import require_role, require_village, rule_for, ruleset_for
 from rules.engine import RuleRefusal, price_award
-from rules.model import RuleList
+from rules.model import Rule, RuleList, RuleSet
 
 MAX_DESCRIPTION = 500
 MAX_PHOTOS = 9  # what a phone's share sheet sends at once
@@ -106,7 +107,16 @@ def store_evidence(photo: Path, evidence_dir: Path) -> str:
     suffix = _PHOTO_SUFFIXES.get(image_format)
     if suffix is None:
         raise BadInput("evidence.unreadable", name=name)
-    stored = hashlib.sha256(data).hexdigest() + suffix
+    return store_evidence_bytes(data, suffix, evidence_dir)
+
+
+def evidence_name(data: bytes, suffix: str) -> str:
+    return hashlib.sha256(data).hexdigest() + suffix
+
+
+def store_evidence_bytes(data: bytes, suffix: str, evidence_dir: Path) -> str:
+    """Write checked photo bytes into `evidence_dir` under their content hash; return the name."""
+    stored = evidence_name(data, suffix)
     evidence_dir.mkdir(parents=True, exist_ok=True)
     target = evidence_dir / stored
     if not target.exists():
@@ -157,16 +167,31 @@ def decision_of(session: Session, declaration_id: str) -> DeclarationDecision | 
     ).first()
 
 
-def _view(session: Session, record: Declaration, *, replayed: bool = False) -> DeclarationView:
+def _view(
+    session: Session,
+    record: Declaration,
+    *,
+    replayed: bool = False,
+    pending: bool = False,
+    rule_sets: dict[tuple[str, date], RuleSet] | None = None,
+) -> DeclarationView:
+    """`pending`: the caller selected it as pending (no decision to look up); `rule_sets`: a
+    list's memo of the rule set per village and day, so a long list reads each once."""
     household = session.get(Household, record.household_id)
     assert household is not None  # a foreign key
     helper = (
         session.get(Household, record.helper_household_id) if record.helper_household_id else None
     )
-    decision = decision_of(session, record.id)
+    decision = None if pending else decision_of(session, record.id)
     created = from_db(record.created_at)
     try:
-        rule = ruleset_for(session, household.village_id, created).get(record.rule_id)
+        key = (household.village_id, local(created).date())
+        found = rule_sets.get(key) if rule_sets is not None else None
+        if found is None:
+            found = ruleset_for(session, household.village_id, created)
+            if rule_sets is not None:
+                rule_sets[key] = found
+        rule = found.get(record.rule_id)
         rule_text = rule.behaviour if rule is not None else record.rule_id
     except LookupError:
         rule_text = record.rule_id
@@ -205,6 +230,44 @@ def _view(session: Session, record: Declaration, *, replayed: bool = False) -> D
 # --- services --------------------------------------------------------------------------------
 
 
+def check_declarable(
+    session: Session,
+    *,
+    household: Household,
+    rule_id: str,
+    quantity: int,
+    description: str,
+    now: datetime,
+    helper: Household | None = None,
+) -> tuple[Rule, str]:
+    """What filing a declaration checks of the deed, the households and the words (not the
+    photos): the rule and the trimmed description, or the refusal. A phone asks it before
+    storing anything it was sent."""
+    if not household.takes_part:
+        raise Refused("rule.not_participating")
+    rule, _ruleset = rule_for(session, household.village_id, rule_id, now)
+    if rule.list is not RuleList.POSITIVE:
+        raise Refused("declaration.positive_only")
+    try:
+        # An empty history checks only what the deed itself must satisfy (quantity, cadence).
+        price_award(rule, quantity, [], now)
+    except RuleRefusal as refusal:
+        raise Refused(refusal.key, **refusal.params) from None
+    if helper is not None:
+        if helper.id == household.id:
+            raise BadInput("rule.helper_self")
+        if not helper.takes_part:
+            raise Refused("rule.not_participating")
+        # A village's kiosks hold only its own households, so a declaration naming another
+        # village's household could not be synced down to them.
+        if helper.village_id != household.village_id:
+            raise Refused("declaration.helper_village")
+    text = description.strip()
+    if not 1 <= len(text) <= MAX_DESCRIPTION:
+        raise BadInput("declaration.description", max=MAX_DESCRIPTION)
+    return rule, text
+
+
 def file_declaration(
     session: Session,
     *,
@@ -230,28 +293,15 @@ def file_declaration(
         existing = session.get(Declaration, declaration_id)
         if existing is not None:
             return _view(session, existing, replayed=True)
-    if not household.takes_part:
-        raise Refused("rule.not_participating")
-    rule, _ruleset = rule_for(session, household.village_id, rule_id, now)
-    if rule.list is not RuleList.POSITIVE:
-        raise Refused("declaration.positive_only")
-    try:
-        # An empty history checks only what the deed itself must satisfy (quantity, cadence).
-        price_award(rule, quantity, [], now)
-    except RuleRefusal as refusal:
-        raise Refused(refusal.key, **refusal.params) from None
-    if helper is not None:
-        if helper.id == household.id:
-            raise BadInput("rule.helper_self")
-        if not helper.takes_part:
-            raise Refused("rule.not_participating")
-        # A village's kiosks hold only its own households, so a declaration naming another
-        # village's household could not be synced down to them.
-        if helper.village_id != household.village_id:
-            raise Refused("declaration.helper_village")
-    text = description.strip()
-    if not 1 <= len(text) <= MAX_DESCRIPTION:
-        raise BadInput("declaration.description", max=MAX_DESCRIPTION)
+    rule, text = check_declarable(
+        session,
+        household=household,
+        rule_id=rule_id,
+        quantity=quantity,
+        description=description,
+        now=now,
+        helper=helper,
+    )
     # The seed: 自主申报...申报时要正确选择对应正面清单中的加分项，并上传照片等相关证据. It asks it
     # of the household's own declaration; a mutual-help one is made by a neighbour or the
     # village administrator for someone without a smartphone, and may come without photos.
@@ -290,8 +340,11 @@ def get_declaration(session: Session, ref: str) -> DeclarationView:
     return _view(session, declaration_by_ref(session, ref))
 
 
-def list_pending(session: Session, village_id: str | None) -> list[DeclarationView]:
-    """Pending declarations of a village's households (every village's for None), oldest first."""
+def list_pending(
+    session: Session, village_id: str | None, *, limit: int | None = None
+) -> list[DeclarationView]:
+    """Pending declarations of a village's households (every village's for None), oldest first;
+    the oldest `limit` of them when given (a phone's review queue shows a page at a time)."""
     statement = (
         select(Declaration)
         .join(Household, col(Household.id) == col(Declaration.household_id))
@@ -304,7 +357,29 @@ def list_pending(session: Session, village_id: str | None) -> list[DeclarationVi
     )
     if village_id is not None:
         statement = statement.where(Household.village_id == village_id)
-    return [_view(session, record) for record in session.exec(statement)]
+    if limit is not None:
+        statement = statement.limit(limit)
+    memo: dict[tuple[str, date], RuleSet] = {}
+    return [
+        _view(session, record, pending=True, rule_sets=memo) for record in session.exec(statement)
+    ]
+
+
+def count_pending(session: Session, village_id: str | None) -> int:
+    """How many declarations of a village (every village's for None) wait for a decision."""
+    statement = (
+        select(func.count())
+        .select_from(Declaration)
+        .join(Household, col(Household.id) == col(Declaration.household_id))
+        .outerjoin(
+            DeclarationDecision,
+            col(DeclarationDecision.declaration_id) == col(Declaration.id),
+        )
+        .where(col(DeclarationDecision.id).is_(None))
+    )
+    if village_id is not None:
+        statement = statement.where(Household.village_id == village_id)
+    return int(session.exec(statement).one())
 
 
 def declarations_of(session: Session, household_id: str) -> list[DeclarationView]:
@@ -314,7 +389,8 @@ def declarations_of(session: Session, household_id: str) -> list[DeclarationView
         .where(Declaration.household_id == household_id)
         .order_by(col(Declaration.created_at).desc(), col(Declaration.id))
     )
-    return [_view(session, record) for record in session.exec(statement)]
+    memo: dict[tuple[str, date], RuleSet] = {}
+    return [_view(session, record, rule_sets=memo) for record in session.exec(statement)]
 
 
 def _four_eyes(record: Declaration, operator: Operator) -> None:

@@ -269,6 +269,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Photo too large: {name} (at most {max_mb} MB)",
     ),
     "evidence.too_many": ("每条申报最多 {max} 张照片", "At most {max} photos per declaration"),
+    "evidence.full": (
+        "照片存放空间已满，请告诉街道办，或先不带照片到兑换点申报",
+        "The photo store is full: please tell the street office",
+    ),
+    "evidence.daily_limit": (
+        "一天最多上传 {max} 张照片，请明天再申报，或到兑换点申报",
+        "At most {max} photos a day: declare tomorrow, or at the shop",
+    ),
+    "help.too_many": (
+        "一天最多帮邻居申报 {max} 次，请明天再报",
+        "At most {max} declarations for neighbours a day",
+    ),
+    "help.unknown": ("找不到这条互助申报：{ref}", "No such mutual-help declaration: {ref}"),
+    "help.answered": (
+        "这条互助申报已经确认或拒绝过了",
+        "This mutual-help declaration was already answered",
+    ),
+    "help.neighbour_unknown": (
+        "本村没有户号 {code}，请核对邻居的户号",
+        "No household {code} in your village: check your neighbour's code",
+    ),
+    "admin.unknown": ("工号或PIN不对", "Wrong operator id or PIN"),
+    "admin.too_many": (
+        "这里试错次数太多，请{minutes}分钟后再试",
+        "Too many wrong tries from here; try again in {minutes} minutes",
+    ),
+    "admin.not_admin": ("只有村、街道管理员能在手机上审核", "Only administrators review on phones"),
     "evidence.no_dir": (
         "本机没有设置照片存放目录",
         "No evidence directory is configured on this terminal",

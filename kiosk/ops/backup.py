@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -84,6 +85,35 @@ def backup_database(db_path: Path, backup_dir: Path, now: datetime, keep: int = 
     # the database) may be shared, and another database's backups are not ours to delete.
     prune_backups(backup_dir, KIOSK_PREFIX, KIOSK_SUFFIX, keep, of=db_path)
     return target
+
+
+def backup_evidence(evidence_dir: Path, backup_dir: Path) -> int:
+    """Copy the declaration photos not yet in `backup_dir/evidence`; returns how many.
+
+    Photos are named by their content's hash and never change, so a copy once made stays
+    right: each backup adds only the new ones, and none is pruned with the database's old
+    copies (a declaration of any kept backup may name it). A half-copied file is written
+    under a temporary name and renamed, so a cut leaves no wrong photo under a right name.
+    """
+    if not evidence_dir.is_dir():
+        return 0
+    target_dir = backup_dir / "evidence"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    copied = 0
+    for photo in sorted(evidence_dir.iterdir()):
+        if not photo.is_file() or photo.name.endswith(".part"):
+            continue
+        target = target_dir / photo.name
+        if target.exists():
+            continue
+        partial = target.with_name(target.name + ".part")
+        shutil.copyfile(photo, partial)
+        _fsync_file(partial)
+        os.replace(partial, target)
+        copied += 1
+    if copied:
+        _fsync_dir(target_dir)
+    return copied
 
 
 def verify_database(path: Path, required_tables: Iterable[str] = ()) -> list[str]:

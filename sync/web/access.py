@@ -5,7 +5,11 @@ Every route of `sync.web.routes` declares exactly one of the dependencies `Acces
 - `public`: anyone (the sign-in pages, the stylesheet);
 - `public_form`: anyone, with a form whose CSRF token is tied to a pre-sign-in cookie;
 - `household`: a signed-in phone, on a page of its own household (the path's code);
-- `household_form`: the same, with a form whose CSRF token is tied to the phone's session.
+- `household_form`: the same, with a form whose CSRF token is tied to the phone's session;
+- `household_upload_form`: the same, a multipart form with photos (size capped before parsing);
+- `admin`: a village (or street) administrator signed in on a phone with its PIN; every page
+  then shows only the administrator's village (`in_scope`);
+- `admin_form`: the same, with a form whose CSRF token is tied to the administrator's session.
 A refusal raises `WebRefusal` before the handler runs, so nothing is read or changed.
 """
 
@@ -16,6 +20,9 @@ import hmac
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -23,18 +30,27 @@ from fastapi import Request
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from kiosk.core.central_models import PhoneSession
+from kiosk.core.awards import AWARDING_ROLES
+from kiosk.core.central_models import AdminSession, PhoneSession
+from kiosk.core.clock import from_db
+from kiosk.core.clock import now as clock_now
 from kiosk.core.db import read_session
-from kiosk.core.models import Household
-from sync.phones import phone_for_token
+from kiosk.core.models import Household, Operator
+from sync.phones import admin_for_token, phone_for_token
 from sync.web.texts import LANGUAGES
 
 SESSION_COOKIE = "jf_session"
 PRE_COOKIE = "jf_pre"
 LANGUAGE_COOKIE = "jf_lang"
 SIZE_COOKIE = "jf_size"
+ADMIN_COOKIE = "jf_admin"
 SESSION_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie (Chromium caps it)
-MAX_FORM_BYTES = 4096
+# A form's urlencoded body: 500 Chinese characters of description are 4,500 bytes encoded.
+MAX_FORM_BYTES = 16384
+# A form with photos: the phone's script sends them downscaled (a few hundred KB each); without
+# script a phone sends its camera's files, 3-6 MB each. Each photo is capped on its own too.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_PARTS = 16
 
 
 class WebRefusal(Exception):
@@ -64,6 +80,9 @@ class Viewer:
     csrf: str = ""
     new_pre: str | None = None
     form: dict[str, str] = field(default_factory=dict)
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, bytes)
+    operator: Operator | None = None  # an administrator signed in on this phone
+    admin_session: AdminSession | None = None
 
 
 AccessDependency = Callable[..., Coroutine[Any, Any, Viewer]]
@@ -96,11 +115,72 @@ async def _form(request: Request, expected: str) -> dict[str, str]:
     return form
 
 
-class Access:
-    """The four access dependencies over one database."""
+async def _body(request: Request, cap: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise WebRefusal(413, "refused.too_large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:  # a lying or missing length: stop reading at the cap
+            raise WebRefusal(413, "refused.too_large")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
-    def __init__(self, engine: Engine) -> None:
+
+async def _upload_form(request: Request, expected: str) -> tuple[dict[str, str], list[Any]]:
+    """A multipart form's fields and files, read up to MAX_UPLOAD_BYTES, its CSRF checked.
+
+    Parsed with the standard library's MIME parser (no extra dependency): the body with its
+    Content-Type header in front is a MIME message whose parts are the fields.
+    """
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip() != "multipart/form-data" or len(content_type) > 200:
+        raise WebRefusal(403, "refused.csrf")
+    body = await _body(request, MAX_UPLOAD_BYTES)
+    message = BytesParser(policy=policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart():
+        raise WebRefusal(400, "refused.csrf")
+    form: dict[str, str] = {}
+    files: list[tuple[str, bytes]] = []
+    parts = list(message.iter_parts())
+    if len(parts) > MAX_UPLOAD_PARTS:
+        raise WebRefusal(413, "refused.too_large")
+    for part in parts:
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        raw = part.get_payload(decode=True)
+        payload = raw if isinstance(raw, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            if payload:  # an empty file input sends a part with no bytes
+                files.append((str(filename)[:100], payload))
+        elif name not in form:
+            try:
+                form[name] = payload.decode()[:MAX_FORM_BYTES]
+            except UnicodeDecodeError:
+                raise WebRefusal(400, "refused.csrf") from None
+    if not expected or not hmac.compare_digest(form.get("csrf", ""), expected):
+        raise WebRefusal(403, "refused.csrf")
+    return form, files
+
+
+def in_scope(operator: Operator, village_id: str) -> None:
+    """An administrator reads and decides only its own village's (a street administrator's
+    every village's): refused before anything of another village is shown."""
+    if operator.village_id is not None and operator.village_id != village_id:
+        raise WebRefusal(403, "refused.village")
+
+
+class Access:
+    """The access dependencies over one database, with the central's clock."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = clock_now) -> None:
         self.engine = engine
+        self.clock = clock
 
     def _phone(self, token: str | None) -> tuple[PhoneSession | None, Household | None]:
         if not token:
@@ -134,8 +214,37 @@ class Access:
         viewer.csrf = csrf_token(token)
         return viewer
 
+    def _admin_of(self, token: str | None) -> tuple[AdminSession | None, Operator | None]:
+        if not token:
+            return None, None
+        with read_session(self.engine) as session:
+            found = admin_for_token(session, token)
+            if found is None or from_db(found.expires_at) <= self.clock():
+                return None, None
+            operator = session.get(Operator, found.operator_id)
+            if operator is None or not operator.active or operator.role not in AWARDING_ROLES:
+                return None, None
+            return found, operator
+
+    async def _administrator(self, request: Request) -> Viewer:
+        viewer = basics(request)
+        token = request.cookies.get(ADMIN_COOKIE)
+        viewer.admin_session, viewer.operator = await run_in_threadpool(self._admin_of, token)
+        if viewer.operator is None or token is None:
+            raise WebRefusal(401, "refused.admin_signin")
+        viewer.csrf = csrf_token(token)
+        return viewer
+
     def dependencies(self) -> tuple[AccessDependency, ...]:
-        return (self.public, self.public_form, self.household, self.household_form)
+        return (
+            self.public,
+            self.public_form,
+            self.household,
+            self.household_form,
+            self.household_upload_form,
+            self.admin,
+            self.admin_form,
+        )
 
     async def public(self, request: Request) -> Viewer:
         return await self._anyone(request)
@@ -151,5 +260,18 @@ class Access:
 
     async def household_form(self, request: Request, code: str) -> Viewer:
         viewer = await self._own(request, code)
+        viewer.form = await _form(request, viewer.csrf)
+        return viewer
+
+    async def household_upload_form(self, request: Request, code: str) -> Viewer:
+        viewer = await self._own(request, code)
+        viewer.form, viewer.files = await _upload_form(request, viewer.csrf)
+        return viewer
+
+    async def admin(self, request: Request) -> Viewer:
+        return await self._administrator(request)
+
+    async def admin_form(self, request: Request) -> Viewer:
+        viewer = await self._administrator(request)
         viewer.form = await _form(request, viewer.csrf)
         return viewer

@@ -10,24 +10,19 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from kiosk.core.clock import local
 from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import DomainError
 from kiosk.core.models import Household
-from rules.model import RuleList
 from sync import phones
-from sync.web import views
+from sync.web import declare, review, views
 from sync.web.access import (
     LANGUAGE_COOKIE,
-    PRE_COOKIE,
     SESSION_COOKIE,
     SESSION_MAX_AGE,
     SIZE_COOKIE,
@@ -36,57 +31,29 @@ from sync.web.access import (
     WebRefusal,
     basics,
 )
+from sync.web.pages import Pages, safe_next, set_cookie
 from sync.web.texts import say
 
 HERE = Path(__file__).parent
 STYLESHEET = (HERE / "static" / "site.css").read_bytes()
 READ_ALOUD = (HERE / "static" / "read-aloud.js").read_bytes()
-SECURITY_HEADERS = {
-    # Only our own files (the 朗读 script, the stylesheet), nothing inline; a slip's token
-    # never leaves in a Referer.
-    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
-    "img-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-}
-
-Clock = Callable[[], datetime]
+SHRINK = (HERE / "static" / "shrink-photos.js").read_bytes()
 
 
-def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["day"] = lambda at: local(at).strftime("%Y-%m-%d")
-    env.filters["minute"] = lambda at: local(at).strftime("%Y-%m-%d %H:%M")
-    env.filters["signed"] = lambda points: f"+{points}" if points > 0 else str(points)
-    env.globals["RuleList"] = RuleList
-    return env
-
-
-def _set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(
-        name, value, max_age=max_age, path="/", secure=True, httponly=True, samesite="lax"
-    )
-
-
-def _safe_next(target: str | None) -> str:
-    # Only a path of this site: never an address elsewhere (an open redirect).
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
-def install(app: FastAPI, engine: Engine, clock: Clock) -> None:
-    """Mount the household pages on `app` over `engine`, with the central's clock, and the
-    page that says why a request was refused."""
-    env = _environment()
-    access = Access(engine)
+def install(
+    app: FastAPI,
+    engine: Engine,
+    clock: Callable[[], datetime],
+    *,
+    evidence_dir: Path | None,
+    evidence_cap: int,
+) -> None:
+    """Mount the household pages on `app` over `engine`, with the central's clock, the
+    declaration and review pages (photos under `evidence_dir`, at most `evidence_cap` bytes),
+    and the page that says why a request was refused."""
+    pages = Pages()
+    render, refused = pages.render, pages.refused
+    access = Access(engine, clock)
     notices = views.NoticeCache()
     router = app  # the routes straight on the app, so each stays a visible APIRoute
     # Each route takes exactly one of these (a test checks): who may ask, checked before it runs.
@@ -94,31 +61,6 @@ def install(app: FastAPI, engine: Engine, clock: Clock) -> None:
     PublicForm = Annotated[Viewer, Depends(access.public_form)]
     Own = Annotated[Viewer, Depends(access.household)]
     OwnForm = Annotated[Viewer, Depends(access.household_form)]
-
-    def render(
-        request: Request, viewer: Viewer, template: str, *, status: int = 200, **context: Any
-    ) -> HTMLResponse:
-        language = viewer.language
-
-        def t(key: str, **params: object) -> str:
-            return say(key, language, **params)
-
-        here = request.url.path
-        html = env.get_template(template).render(
-            t=t,
-            viewer=viewer,
-            lang="zh-CN" if language == "zh" else "en",
-            language_link=f"/prefs?lang={'en' if language == 'zh' else 'zh'}&next={quote(here)}",
-            size_link=f"/prefs?size={'normal' if viewer.large else 'large'}&next={quote(here)}",
-            **context,
-        )
-        response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
-        if viewer.new_pre:
-            _set_cookie(response, PRE_COOKIE, viewer.new_pre, SESSION_MAX_AGE)
-        return response
-
-    def refused(request: Request, viewer: Viewer, status: int, key: str) -> HTMLResponse:
-        return render(request, viewer, "refused.html", status=status, reason=key)
 
     async def on_refusal(request: Request, error: Exception) -> Response:
         assert isinstance(error, WebRefusal)
@@ -155,6 +97,14 @@ def install(app: FastAPI, engine: Engine, clock: Clock) -> None:
             headers={"Cache-Control": "max-age=86400", "X-Content-Type-Options": "nosniff"},
         )
 
+    @router.get("/shrink-photos.js", include_in_schema=False)
+    async def shrink_photos(viewer: Public) -> Response:
+        return Response(
+            SHRINK,
+            media_type="text/javascript",
+            headers={"Cache-Control": "max-age=86400", "X-Content-Type-Options": "nosniff"},
+        )
+
     @router.get("/prefs", include_in_schema=False)
     async def preferences(
         request: Request,
@@ -164,11 +114,11 @@ def install(app: FastAPI, engine: Engine, clock: Clock) -> None:
         next: str | None = None,
     ) -> Response:
         # A link, not a form: choosing a language or text size changes nothing but the cookie.
-        response = RedirectResponse(_safe_next(next), status_code=303)
+        response = RedirectResponse(safe_next(next), status_code=303)
         if lang in ("zh", "en"):
-            _set_cookie(response, LANGUAGE_COOKIE, lang, SESSION_MAX_AGE)
+            set_cookie(response, LANGUAGE_COOKIE, lang, SESSION_MAX_AGE)
         if size in ("normal", "large"):
-            _set_cookie(response, SIZE_COOKIE, size, SESSION_MAX_AGE)
+            set_cookie(response, SIZE_COOKIE, size, SESSION_MAX_AGE)
         return response
 
     @router.get("/signin", include_in_schema=False)
@@ -177,7 +127,7 @@ def install(app: FastAPI, engine: Engine, clock: Clock) -> None:
 
     def signed_in(bound: phones.BoundPhone) -> Response:
         response = RedirectResponse(f"/h/{bound.household_code}", status_code=303)
-        _set_cookie(response, SESSION_COOKIE, bound.token, SESSION_MAX_AGE)
+        set_cookie(response, SESSION_COOKIE, bound.token, SESSION_MAX_AGE)
         return response
 
     @router.post("/signin", include_in_schema=False)
@@ -300,4 +250,6 @@ def install(app: FastAPI, engine: Engine, clock: Clock) -> None:
         response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
         return response
 
+    declare.install(app, engine, clock, pages, access, evidence_dir, evidence_cap)
+    review.install(app, engine, clock, pages, access, evidence_dir)
     app.add_exception_handler(WebRefusal, on_refusal)

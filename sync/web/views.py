@@ -11,13 +11,25 @@ from sqlmodel import Session, col, select
 
 from kiosk.core.central_models import SyncKiosk
 from kiosk.core.clock import from_db, local
-from kiosk.core.declarations import DeclarationView, declarations_of
-from kiosk.core.disputes import DisputeView, list_disputes
+from kiosk.core.declarations import (
+    DeclarationView,
+    check_declarable,
+    declarations_of,
+    get_declaration,
+)
+from kiosk.core.disputes import DISPUTABLE_KINDS, DisputeView, list_disputes
+from kiosk.core.errors import BadInput
 from kiosk.core.fulfilment.board import BoardRow
 from kiosk.core.fulfilment.board import board as deadline_board
+from kiosk.core.help_requests import (
+    HelpRequestView,
+    awaiting_confirmation,
+    check_help_quota,
+    filed_for_others,
+)
 from kiosk.core.households import HouseholdSummary, summarize
 from kiosk.core.ledger import entry_views
-from kiosk.core.models import Household, RedemptionOrder, Village
+from kiosk.core.models import Household, LedgerEntry, RedemptionOrder, Village
 from kiosk.core.notice import HonoursView, Notice, Quarter, build_notice, village_honours
 from kiosk.core.reference import ruleset_for
 from rules.engine import points_year
@@ -54,6 +66,8 @@ class HistoryRow:
     kind: str
     quantity: int | None
     points: int
+    id: str = ""  # the entry, for an objection to it
+    disputable: bool = False
 
 
 def history_page(session: Session, household: Household, now: datetime) -> list[HistoryRow]:
@@ -68,7 +82,17 @@ def history_page(session: Session, household: Household, now: datetime) -> list[
                 found = ruleset_for(session, household.village_id, entry.created_at)
                 rule_sets[day] = {r.id: r for r in found.rules}
             rule = rule_sets[day].get(entry.rule_id)
-        rows.append(HistoryRow(entry.created_at, rule, entry.kind, entry.quantity, entry.points))
+        rows.append(
+            HistoryRow(
+                entry.created_at,
+                rule,
+                entry.kind,
+                entry.quantity,
+                entry.points,
+                entry.id,
+                entry.kind in DISPUTABLE_KINDS,
+            )
+        )
     rows.reverse()
     return rows
 
@@ -163,11 +187,137 @@ def rules_page(
 class RequestsPage:
     declarations: list[DeclarationView]  # newest first
     disputes: list[DisputeView]  # oldest first
+    to_confirm: list[HelpRequestView]  # neighbours' declarations for this household
+    for_others: list[HelpRequestView]  # what it declared for neighbours
+    rule_texts: dict[str, str]
+    # The declarations its confirmed help requests became: the helper sees the review too.
+    became: dict[str, DeclarationView]
 
 
-def requests_page(session: Session, household: Household, _now: datetime) -> RequestsPage:
-    """What the household declared and disputed, each with where it stands and why."""
+def requests_page(session: Session, household: Household, now: datetime) -> RequestsPage:
+    """What the household declared and disputed, each with where it stands and why, and the
+    neighbours' declarations waiting for its confirmation."""
+    rules = {
+        rule.id: rule.behaviour for rule in ruleset_for(session, household.village_id, now).rules
+    }
+    for_others = filed_for_others(session, household.id)
+    became = {
+        asked.id: get_declaration(session, asked.declaration_id)
+        for asked in for_others
+        if asked.declaration_id
+    }
     return RequestsPage(
         declarations_of(session, household.id),
         list_disputes(session, None, open_only=False, household_id=household.id),
+        awaiting_confirmation(session, household.id),
+        for_others,
+        rules,
+        became,
     )
+
+
+# --- declaring from the phone ----------------------------------------------------------------
+
+
+def declarable(rule: Rule) -> bool:
+    return rule.list is RuleList.POSITIVE and rule.awardable_by_hand
+
+
+def deed_groups(
+    session: Session, household: Household, now: datetime, query: str
+) -> list[RuleGroup]:
+    """The positive list in force, by category, narrowed to the rules whose words contain the
+    query (a GET form: searching needs no script)."""
+    found = ruleset_for(session, household.village_id, now)
+    groups: list[RuleGroup] = []
+    for rule in found.rules:
+        if not declarable(rule):
+            continue
+        words = f"{rule.category}{rule.matter}{rule.behaviour}{rule.id}"
+        if query and query.lower() not in words.lower():
+            continue
+        if not groups or groups[-1].category != rule.category:
+            groups.append(RuleGroup(rule.category, []))
+        groups[-1].rules.append(rule)
+    return groups
+
+
+class FieldError(Exception):
+    """A form field's problem, named by the field it is shown beside."""
+
+    def __init__(self, field: str, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.field, self.key, self.params = field, key, params
+
+
+# Which field of the declaration form a domain refusal belongs beside.
+FIELD_OF = {
+    "declaration.description": "description",
+    "rule.helper_self": "neighbour",
+    "declaration.helper_village": "neighbour",
+    "rule.not_participating": "neighbour",
+    "help.too_many": "neighbour",
+    "rule.quantity": "quantity",
+}
+
+
+def check_own(
+    session: Session,
+    household: Household,
+    rule_id: str,
+    quantity: int,
+    description: str,
+    has_photos: bool,
+    *,
+    now: datetime,
+) -> None:
+    """A household's own declaration, checked before its photos are stored."""
+    check_declarable(
+        session,
+        household=household,
+        rule_id=rule_id,
+        quantity=quantity,
+        description=description,
+        now=now,
+    )
+    if not has_photos:
+        raise BadInput("evidence.required")
+
+
+def check_for_neighbour(
+    session: Session,
+    helper: Household,
+    neighbour: Household,
+    rule_id: str,
+    quantity: int,
+    description: str,
+    *,
+    now: datetime,
+) -> None:
+    check_help_quota(session, helper, now)
+    check_declarable(
+        session,
+        household=neighbour,
+        rule_id=rule_id,
+        quantity=quantity,
+        description=description,
+        now=now,
+        helper=helper,
+    )
+
+
+@dataclass(frozen=True)
+class ObjectionEntry:
+    id: str
+    at: datetime
+    points: int
+    rule: Rule | None
+    disputable: bool
+
+
+def objection_entry(session: Session, household: Household, entry: LedgerEntry) -> ObjectionEntry:
+    at = from_db(entry.created_at)
+    rule = None
+    if entry.rule_id:
+        rule = ruleset_for(session, household.village_id, at).get(entry.rule_id)
+    return ObjectionEntry(entry.id, at, entry.points, rule, entry.kind in DISPUTABLE_KINDS)

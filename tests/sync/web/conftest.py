@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from kiosk.core.central_models import PhoneSession, PhoneSlip
+from kiosk.core.central_models import EvidencePhoto, HelpRequest, PhoneSession, PhoneSlip
 from kiosk.core.db import read_session
-from kiosk.core.models import Household, LedgerEntry
+from kiosk.core.models import Declaration, DeclarationDecision, Dispute, Household, LedgerEntry
 from sync.server import create_app
 from tests.sync.harness import Central, Clock
 
@@ -29,6 +30,7 @@ class Site:
     kiosk: tuple[str, str]  # id and secret of a kiosk of heping
     households: list[Household]  # heping's, by code
     other_village: Household  # one of another village
+    evidence: Path  # where the central keeps photos sent from phones
 
     def client(self) -> TestClient:
         return TestClient(self.app, base_url="https://testserver", follow_redirects=False)
@@ -51,6 +53,16 @@ class Site:
         assert done.headers["location"] == f"/h/{household.code}"
         return client
 
+    def admin(self, operator_id: str = "admin-heping", pin: str = "2222") -> TestClient:
+        """A phone signed in as a village administrator with its PIN."""
+        client = self.client()
+        page = client.get("/a/signin")
+        done = client.post(
+            "/a/signin", data={"csrf": csrf_of(page.text), "operator": operator_id, "pin": pin}
+        )
+        assert done.status_code == 303, done.text
+        return client
+
     def state(self) -> tuple[Any, ...]:
         """What a refused request must leave as it was."""
         with read_session(self.central.engine) as session:
@@ -62,11 +74,36 @@ class Site:
                     select(PhoneSlip.id, PhoneSlip.used_at).order_by(col(PhoneSlip.id))
                 ).all(),
                 session.exec(select(func.count()).select_from(LedgerEntry)).one(),
+                session.exec(select(func.count()).select_from(Declaration)).one(),
+                session.exec(select(func.count()).select_from(Dispute)).one(),
+                session.exec(select(func.count()).select_from(DeclarationDecision)).one(),
+                session.exec(select(func.count()).select_from(HelpRequest)).one(),
+                session.exec(select(func.count()).select_from(EvidencePhoto)).one(),
+                sorted(p.name for p in self.evidence.glob("*")) if self.evidence.exists() else [],
             )
 
 
 def token_of(slip: dict[str, Any]) -> str:
     return str(slip["url"]).rsplit("/s/", 1)[1]
+
+
+def photo(
+    colour: tuple[int, int, int] = (40, 120, 60), *, kind: str = "JPEG", size: int = 640
+) -> bytes:
+    """A picture as a phone's camera sends it: with EXIF carrying a GPS position. Stripes make
+    a picture whose fingerprint differs from another colour's."""
+    from PIL import Image
+
+    image = Image.new("RGB", (size, size * 3 // 4), colour)
+    for x in range(0, size, 40):
+        for y in range(image.height):
+            image.putpixel((x, y), (colour[2], colour[0], colour[1]))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (29.0, 30.0, 0.0), 3: "E", 4: (105.0, 50.0, 0.0)}  # GPSInfo
+    out = io.BytesIO()
+    image.save(out, kind, exif=exif.tobytes()) if kind != "GIF" else image.save(out, kind)
+    return out.getvalue()
 
 
 def csrf_of(html: str) -> str:
@@ -75,11 +112,10 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-@pytest.fixture
-def site(sqlite_central: Central) -> Iterator[Site]:
+def make_site(central: Central, tmp_path: Path) -> Site:
     clock = Clock()
-    kiosk = ("K-HP-01", sqlite_central.add_kiosk("K-HP-01", "heping"))
-    with read_session(sqlite_central.engine) as session:
+    kiosk = ("K-HP-01", central.add_kiosk("K-HP-01", "heping"))
+    with read_session(central.engine) as session:
         households = list(
             session.exec(
                 select(Household)
@@ -89,11 +125,18 @@ def site(sqlite_central: Central) -> Iterator[Site]:
         )
         other = session.exec(select(Household).where(Household.village_id != "heping")).first()
     assert other is not None and len(households) >= 2
-    yield Site(
-        sqlite_central,
-        create_app(sqlite_central.engine, clock=clock),
+    evidence = tmp_path / "evidence"
+    return Site(
+        central,
+        create_app(central.engine, clock=clock, evidence_dir=evidence),
         clock,
         kiosk,
         households,
         other,
+        evidence,
     )
+
+
+@pytest.fixture
+def site(sqlite_central: Central, tmp_path: Path) -> Site:
+    return make_site(sqlite_central, tmp_path)

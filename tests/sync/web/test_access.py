@@ -21,7 +21,19 @@ from sync.server import create_app
 from sync.web.access import Access
 from tests.sync.web.conftest import Site, csrf_of, token_of
 
-OWN_PAGES = ("", "/history", "/owed", "/notice", "/rules", "/requests", "/phones")
+OWN_PAGES = (
+    "",
+    "/history",
+    "/owed",
+    "/notice",
+    "/rules",
+    "/requests",
+    "/phones",
+    "/declare",
+    "/declare/P08",
+)
+# An administrator's pages: refused to a phone without an administrator's sign-in.
+ADMIN_PAGES = ("/a", "/a/photo/" + "0" * 64 + ".jpg")
 
 
 def _web_routes(site: Site) -> list[APIRoute]:
@@ -59,6 +71,17 @@ def test_no_session_is_refused_on_every_household_route(site: Site) -> None:
         assert "请先用登录条登录" in response.text
     refused = client.post(f"/h/{code}/phones/x/revoke", data={"csrf": "0" * 64})
     assert refused.status_code == 401
+    for path in ("/help/x/confirm", "/help/x/decline", "/object/x", "/declare/P08"):
+        assert client.post(f"/h/{code}{path}", data={"csrf": "0" * 64}).status_code == 401
+    for page in ADMIN_PAGES:
+        assert client.get(page).status_code == 401, page
+    for path in ("/a/d/x/approve", "/a/d/x/reject", "/a/disputes/x/uphold", "/a/signout"):
+        assert client.post(path, data={"csrf": "0" * 64}).status_code == 401, path
+    # A household's phone is no administrator either.
+    phone = site.signed_in(site.households[0])
+    for page in ADMIN_PAGES:
+        assert phone.get(page).status_code == 401, page
+    before = site.state()
     assert site.state() == before
 
 

@@ -215,3 +215,144 @@ def test_a_household_signs_in_with_a_printed_slip_and_sees_its_points(
     print({name: [v["id"] for v in found] for name, found in report.items()})
     assert all(not found for found in serious.values()), serious
     assert len(report) == 2 * 10 + 2
+
+
+def _phone(browser: Any, server: LiveServer, kiosk: Kiosk, code: str) -> Any:
+    """A 360x640 phone signed in for household `code` with a slip the kiosk asked for."""
+    import httpx
+
+    household = kiosk.household(code)
+    slip = httpx.post(
+        f"{server.url}/v1/phone-slips",
+        json={"household_id": household.id},
+        auth=(kiosk.id, kiosk.secret),
+    ).json()
+    context = browser.new_context(
+        viewport={"width": 360, "height": 640},
+        device_scale_factor=1,
+        locale="zh-CN",
+        base_url=server.url,
+        bypass_csp=True,  # only so axe can be injected
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(slip["url"])
+    page.get_by_role("button", name="确认登录").click()
+    page.wait_for_url(f"**/h/{code}")
+    return page
+
+
+def test_declarations_review_and_an_objection_from_phones(
+    served: tuple[LiveServer, Kiosk], browser: Any, sqlite_central: Central, tmp_path: Path
+) -> None:
+    server, kiosk = served
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    expect = playwright_api.expect
+    report: dict[str, list[dict[str, Any]]] = {}
+    picture = tmp_path / "deed.jpg"
+    from tests.sync.web.conftest import photo
+
+    picture.write_bytes(photo((30, 110, 70), size=1600))
+
+    # 1. A household declares a deed of its own with a photo from the camera.
+    mine = _phone(browser, server, kiosk, "HP0001")
+    mine.get_by_role("link", name="申报加分").click()
+    expect(mine.get_by_role("heading", level=1)).to_have_text("申报加分：选一项")
+    mine.get_by_label("找一找").fill("公益")
+    mine.get_by_role("button", name="查找").click()
+    _check(mine, "20-declare-choose", report)
+    mine.get_by_role("link", name="参与村委会组织的各项公益活动").first.click()
+    expect(mine.get_by_role("heading", level=1)).to_have_text("填写申报")
+    _check(mine, "21-declare-form", report)
+    mine.get_by_label("做了什么").fill("3月5日参加村里清扫公路")
+    mine.get_by_label("照片").set_input_files(str(picture))
+    mine.get_by_role("button", name="下一步").click()
+    # Check your answers: the deed, the words and the photo as stored, then send.
+    expect(mine.get_by_role("heading", level=1)).to_have_text("请核对申报")
+    expect(mine.locator(".answers img")).to_have_count(1)
+    mine.screenshot(path=str(SCREENS / "29-declare-check-normal.png"), full_page=True)
+    report["29-declare-check-normal"] = _axe(mine)
+    mine.get_by_role("button", name="确认提交").click()
+    mine.wait_for_url("**/h/HP0001/requests*")
+    expect(mine.locator(".rows").first).to_contain_text("待审核")
+    _check(mine, "22-requests-pending", report)
+
+    # 2. It declares one for a neighbour, who confirms it on its own phone.
+    mine.goto("/h/HP0001/declare/P08")
+    mine.get_by_label("做了什么").fill("帮邻居老人打扫院坝")
+    mine.get_by_label("帮邻居申报（可不填）").fill("HP0002")
+    mine.get_by_role("button", name="下一步").click()
+    mine.get_by_role("button", name="确认提交").click()
+    mine.wait_for_url("**/h/HP0001/requests*")
+    expect(mine.get_by_text("等邻居确认")).to_be_visible()
+    neighbour = _phone(browser, server, kiosk, "HP0002")
+    neighbour.goto("/h/HP0002/requests")
+    expect(neighbour.get_by_text("HP0001 帮您家申报")).to_be_visible()
+    _check(neighbour, "23-help-confirm", report)
+    neighbour.get_by_role("button", name="确认属实").click()
+    neighbour.wait_for_url("**/h/HP0002/requests")
+    expect(neighbour.locator(".rows").first).to_contain_text("待审核")
+
+    # 3. The village administrator signs in with id and PIN, approves one, rejects the other.
+    admin = browser.new_context(
+        viewport={"width": 360, "height": 640}, base_url=server.url, bypass_csp=True
+    )
+    admin.set_default_timeout(TIMEOUT_MS)
+    review = admin.new_page()
+    review.goto("/a/signin")
+    _check(review, "24-admin-signin", report)
+    review.get_by_label("工号").fill("admin-heping")
+    review.get_by_label("PIN").fill("2222")
+    review.get_by_role("button", name="登录").click()
+    review.wait_for_url("**/a")
+    expect(review.get_by_role("heading", level=1)).to_have_text("待审核")
+    expect(review.locator(".photos img")).to_have_count(1)
+    _check(review, "25-review-queue", report)
+    review.locator("section[aria-labelledby=h-HP0001]").get_by_role("button", name="通过").click()
+    review.wait_for_url("**/a")
+    review.locator("section[aria-labelledby=h-HP0002]").get_by_role(
+        "button", name="照片看不清，请重拍"
+    ).click()
+    review.wait_for_url("**/a")
+    expect(review.get_by_text("没有待审核的申报")).to_be_visible()
+
+    # 4. Both households see the result (the helper its neighbour's declaration's too).
+    mine.goto("/h/HP0001/requests")
+    expect(mine.locator(".rows").first).to_contain_text("已通过")
+    expect(mine.locator(".rows").nth(1)).to_contain_text("原因：照片看不清，请重拍")
+    neighbour.goto("/h/HP0002/requests")
+    expect(neighbour.locator(".rows").first).to_contain_text("原因：照片看不清，请重拍")
+    _check(neighbour, "26-requests-rejected", report)
+
+    # 5. An objection to an entry, raised from the phone and decided by the administrator.
+    mine.goto("/h/HP0001/history")
+    mine.get_by_role("link", name="有异议").first.click()
+    expect(mine.get_by_role("heading", level=1)).to_have_text("对这条积分有异议")
+    _check(mine, "27-object", report)
+    mine.get_by_label("哪里不对").fill("这条分数记错了")
+    mine.get_by_role("button", name="提交异议").click()
+    mine.wait_for_url("**/h/HP0001/requests")
+    review.goto("/a")
+    review.get_by_label("处理意见").fill("核实无误，维持")
+    review.get_by_role("button", name="维持原记录").click()
+    review.wait_for_url("**/a")
+    mine.goto("/h/HP0001/requests")
+    expect(mine.get_by_text("处理意见：核实无误，维持")).to_be_visible()
+    _check(mine, "28-requests-decided", report)
+
+    # 6. The next kiosk sync shows the approved points at the counter.
+    with read_session(sqlite_central.engine) as session:
+        central_balance = balance(session, kiosk.household("HP0001").id, NOW.year)
+    kiosk.sync(server.url)
+    with read_session(kiosk.engine) as session:
+        assert balance(session, kiosk.household("HP0001").id, NOW.year) == central_balance
+    for context in (mine.context, neighbour.context, admin):
+        context.close()
+
+    serious = {
+        name: [v for v in violations if v["impact"] in ("serious", "critical")]
+        for name, violations in report.items()
+    }
+    print({name: [v["id"] for v in found] for name, found in report.items()})
+    assert all(not found for found in serious.values()), serious
+    assert len(report) == 2 * 9 + 1

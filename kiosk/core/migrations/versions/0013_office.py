@@ -1,7 +1,7 @@
 """the office: alert acknowledgements, and the time indexes its overview reads by
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 
 A `syncalert` stays on record for ever; an acknowledged one (who, when, what was done) is no
 longer open, and the office's overview counts open ones. Alerts never travel to kiosks.
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,94 @@
+"""What every web route shares: the templates, the security headers, cookies and the one way a
+page is rendered (language, text size, the CSRF token) or refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from kiosk.core.clock import local
+from kiosk.core.masking import mask_name
+from rules.model import RuleList
+from sync.web.access import PRE_COOKIE, SESSION_MAX_AGE, Viewer
+from sync.web.texts import say
+
+HERE = Path(__file__).parent
+SECURITY_HEADERS = {
+    # Only our own files (the 朗读 script, the stylesheet), nothing inline; a slip's token
+    # never leaves in a Referer.
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+Clock = Callable[[], datetime]
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["day"] = lambda at: local(at).strftime("%Y-%m-%d")
+    env.filters["minute"] = lambda at: local(at).strftime("%Y-%m-%d %H:%M")
+    env.filters["signed"] = lambda points: f"+{points}" if points > 0 else str(points)
+    env.filters["masked"] = mask_name
+    env.globals["RuleList"] = RuleList
+    return env
+
+
+def set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", secure=True, httponly=True, samesite="lax"
+    )
+
+
+def safe_next(target: str | None) -> str:
+    # Only a path of this site: never an address elsewhere (an open redirect).
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+class Pages:
+    """Renders a template for a viewer, in its language and text size."""
+
+    def __init__(self) -> None:
+        self.env = environment()
+
+    def render(
+        self, request: Request, viewer: Viewer, template: str, *, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        language = viewer.language
+
+        def t(key: str, **params: object) -> str:
+            return say(key, language, **params)
+
+        here = request.url.path
+        html = self.env.get_template(template).render(
+            t=t,
+            viewer=viewer,
+            lang="zh-CN" if language == "zh" else "en",
+            language_link=f"/prefs?lang={'en' if language == 'zh' else 'zh'}&next={quote(here)}",
+            size_link=f"/prefs?size={'normal' if viewer.large else 'large'}&next={quote(here)}",
+            **context,
+        )
+        response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+        if viewer.new_pre:
+            set_cookie(response, PRE_COOKIE, viewer.new_pre, SESSION_MAX_AGE)
+        return response
+
+    def refused(self, request: Request, viewer: Viewer, status: int, key: str) -> HTMLResponse:
+        return self.render(request, viewer, "refused.html", status=status, reason=key)
