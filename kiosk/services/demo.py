@@ -20,6 +20,9 @@ def ensure_demo(directory: Path, *, fresh: bool = False) -> tuple[str, Path, boo
     Returns (url, printer file, made now). The card-signing key lies beside the database,
     so the demo can mint the payloads a scanner would type.
     """
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
     from kiosk.core.clock import now
     from kiosk.core.db import open_database, write_session
     from kiosk.core.seed import database_is_empty, seed_demo
@@ -30,7 +33,14 @@ def ensure_demo(directory: Path, *, fresh: bool = False) -> tuple[str, Path, boo
         for leftover in directory.glob("kiosk-demo.db*"):
             leftover.unlink()
     url = f"sqlite:///{database}"
-    engine = open_database(url)
+    try:
+        engine = open_database(url)
+    except (SQLAlchemyError, CommandError):
+        # A demo left by another version of the program that this one cannot bring up to
+        # date (or a damaged file): it holds only demo data, so it is made again.
+        for leftover in directory.glob("kiosk-demo.db*"):
+            leftover.unlink()
+        engine = open_database(url)
     made = False
     with write_session(engine) as session:
         if database_is_empty(session):

@@ -89,3 +89,24 @@ def test_demo_database_is_made_once(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     with write_session(engine) as session:
         assert session.get(Household, derived_id("demo-household", "heping", 1)) is not None
     engine.dispose()
+
+
+@pytest.mark.parametrize("stamped", ["0009", "9999"], ids=["an older chain", "a newer program"])
+def test_a_demo_this_version_cannot_migrate_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stamped: str
+) -> None:
+    """A demo left by another version (its migrations numbered otherwise: an upgrade would add
+    a column twice; or stamped by a newer program) holds only demo data: made again, not a
+    traceback at `make demo`."""
+    monkeypatch.setenv("KIOSK_NOW", NOW.isoformat())
+    url, _, _ = ensure_demo(tmp_path / "demo")
+    engine = open_database(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{stamped}'")
+    engine.dispose()
+    again_url, _, made = ensure_demo(tmp_path / "demo")
+    assert (again_url, made) == (url, True)
+    engine = open_database(url)
+    with write_session(engine) as session:
+        assert session.get(Household, derived_id("demo-household", "heping", 1)) is not None
+    engine.dispose()
