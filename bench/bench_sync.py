@@ -4,8 +4,6 @@ nothing new. `python -m bench --only sync`, or `measure()` for the raw numbers."
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -14,8 +12,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from bench.table import BenchOptions, BenchRow, p50_p95, time_ms
 from kiosk.core.clock import SHANGHAI
@@ -190,32 +186,10 @@ def _bare_copy(engine: Any, rows: list[dict[str, Any]], chunk: int = 1000) -> fl
 @contextmanager
 def _serve(url: str) -> Iterator[str]:
     """`kiosk central serve` in its own process, as in production (minus nginx)."""
-    from tests.support.postgres import free_port
+    from bench.night import serve_central
 
-    port = free_port()
-    env = {**os.environ, "KIOSK_NOW": NOW.isoformat(), "KIOSK_CONFIG": "/nonexistent.toml"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "central", "serve", "--db", url, "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.post(base + "/v1/hello", json={})
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("central serve did not start") from None
-            time.sleep(0.1)
-    try:
+    with serve_central(url, NOW) as (base, _process):
         yield base
-    finally:
-        process.terminate()
-        process.wait(20)
 
 
 def measure(*, quick: bool = False, samples: int = 50) -> dict[str, float]:

@@ -6,7 +6,7 @@ household's own photos. Every action goes through the kiosk's domain functions
 
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations at run time.
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +50,16 @@ class DeclareForm:
     quantity: str = "1"
     description: str = ""
     neighbour: str = ""
+
+
+def posted_form(fields: Mapping[str, str]) -> DeclareForm:
+    """The declaration form's fields as posted, each cut to what the form could hold (the
+    first send and the confirmed one read them alike)."""
+    return DeclareForm(
+        quantity=fields.get("quantity", "1").strip()[:6],
+        description=fields.get("description", "")[: MAX_DESCRIPTION + 1],
+        neighbour=fields.get("neighbour", "").strip().upper()[:16],
+    )
 
 
 def photo_response(evidence_dir: Path, name: str) -> Response:
@@ -191,11 +201,7 @@ def install(
         rule = await run_in_threadpool(rule_of, household, rule_id)
         if rule is None:
             return refused(request, viewer, 404, "refused.missing")
-        form = DeclareForm(
-            quantity=viewer.form.get("quantity", "1").strip()[:6],
-            description=viewer.form.get("description", "")[: MAX_DESCRIPTION + 1],
-            neighbour=viewer.form.get("neighbour", "").strip().upper()[:16],
-        )
+        form = posted_form(viewer.form)
         language = viewer.language
         errors: dict[str, str] = {}
         quantity = 1
@@ -284,11 +290,7 @@ def install(
         rule = await run_in_threadpool(rule_of, household, rule_id)
         if rule is None:
             return refused(request, viewer, 404, "refused.missing")
-        form = DeclareForm(
-            quantity=viewer.form.get("quantity", "1").strip()[:6],
-            description=viewer.form.get("description", "")[: MAX_DESCRIPTION + 1],
-            neighbour=viewer.form.get("neighbour", "").strip().upper()[:16],
-        )
+        form = posted_form(viewer.form)
         names = [n for n in viewer.form.get("photos", "").split(",") if n][: MAX_PHOTOS + 1]
         quantity = int(form.quantity) if form.quantity.isdigit() else 0
 
