@@ -10,6 +10,7 @@ the tables in `sync.protocol`, so a column added to a synced table appears here 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 from typing import Any, Literal
@@ -20,6 +21,7 @@ from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from kiosk.core.models import EntryKind
+from sync.evidence import PER_CALL as PHOTOS_PER_CALL
 from sync.plausible import (
     KIOSK_KINDS,
     MAX_LINE_QTY,
@@ -253,6 +255,46 @@ class ReplyBundle(_Model):
     warnings: list[ReplyWarning]
 
 
+class PhoneSlipRequest(_Model):
+    """A phone sign-in slip for a household of the kiosk's village, present at the counter."""
+
+    household_id: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class PhoneSlipReply(_Model):
+    url: str = Field(description="the confirm page the slip's QR code holds")
+    code: str = Field(pattern=r"^[0-9]{6}$", description="typed on the sign-in page instead")
+    expires_at: AwareDatetime
+    household_id: str
+
+
+class BoundPhone(_Model):
+    id: str
+    label: str
+    method: str
+    created_at: AwareDatetime
+    last_seen_at: AwareDatetime | None
+
+
+class PhonesReply(_Model):
+    phones: list[BoundPhone]
+
+
+class RevokeReply(_Model):
+    revoked: str
+
+
+class EvidenceRequest(_Model):
+    """Photos of the village's pending declarations, by content name (sha256 and suffix)."""
+
+    names: list[str] = Field(max_length=PHOTOS_PER_CALL)
+
+
+class EvidenceReply(_Model):
+    photos: dict[str, str] = Field(description="name: the photo's bytes in base64")
+    missing: list[str] = Field(description="not held, not of this village, or not yet sent")
+
+
 _ERRORS = {
     "400": "malformed, implausible or inadmissible (nothing applied)",
     "401": "no, malformed or wrong credential",
@@ -261,10 +303,55 @@ _ERRORS = {
     "413": "the body is over the limit",
     "429": "too many requests, or too many failed sign-ins",
 }
-_ENDPOINTS: dict[str, tuple[str, type[BaseModel], type[BaseModel], str]] = {
-    "/v1/hello": ("hello", HelloRequest, HelloReply, "Start a sync"),
-    "/v1/push": ("push", PushRequest, PushReply, "Push one chunk of the kiosk's records"),
-    "/v1/pull": ("pull", PullRequest, PullReply, "Pull one page of the village's rows"),
+_NOT_FOUND = {"404": "no such household (or phone) in the kiosk's village"}
+# (path, method): operation, request body (None: none), reply, summary, extra refusals.
+_ENDPOINTS: dict[
+    tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel], str, dict[str, str]]
+] = {
+    ("/v1/hello", "post"): ("hello", HelloRequest, HelloReply, "Start a sync", {}),
+    ("/v1/push", "post"): (
+        "push",
+        PushRequest,
+        PushReply,
+        "Push one chunk of the kiosk's records",
+        {},
+    ),
+    ("/v1/pull", "post"): (
+        "pull",
+        PullRequest,
+        PullReply,
+        "Pull one page of the village's rows",
+        {},
+    ),
+    # Online only (a phone sign-in needs the central at once), so no offline bundle carries them.
+    ("/v1/phone-slips", "post"): (
+        "phoneSlip",
+        PhoneSlipRequest,
+        PhoneSlipReply,
+        "Issue a phone sign-in slip for a household at the counter",
+        _NOT_FOUND,
+    ),
+    ("/v1/households/{household_id}/phones", "get"): (
+        "phones",
+        None,
+        PhonesReply,
+        "The phones bound to a household",
+        _NOT_FOUND,
+    ),
+    ("/v1/households/{household_id}/phones/{phone_id}", "delete"): (
+        "revokePhone",
+        None,
+        RevokeReply,
+        "Sign one of a household's phones out for good",
+        _NOT_FOUND,
+    ),
+    ("/v1/evidence", "post"): (
+        "evidence",
+        EvidenceRequest,
+        EvidenceReply,
+        "Photos of the village's pending declarations, a bounded number per call",
+        {},
+    ),
 }
 
 
@@ -272,12 +359,12 @@ _ENDPOINTS: dict[str, tuple[str, type[BaseModel], type[BaseModel], str]] = {
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the sync API."""
     models: list[type[BaseModel]] = [
-        HelloRequest,
-        HelloReply,
-        PushRequest,
-        PushReply,
-        PullRequest,
-        PullReply,
+        *dict.fromkeys(
+            model
+            for request, reply in ((e[1], e[2]) for e in _ENDPOINTS.values())
+            for model in (request, reply)
+            if model is not None
+        ),
         ErrorReply,
         ExportBundle,
         ReplyBundle,
@@ -305,27 +392,35 @@ def openapi_document() -> dict[str, Any]:
             }
         return response
 
-    paths = {
-        path: {
-            "post": {
-                "operationId": operation,
-                "summary": summary,
-                "security": [{"kiosk": []}],
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": ref(request)}},
-                },
-                "responses": {
-                    "200": {
-                        "description": "done",
-                        "content": {"application/json": {"schema": ref(reply)}},
-                    },
-                    **{status: error(text, status) for status, text in _ERRORS.items()},
-                },
-            }
+    paths: dict[str, dict[str, Any]] = {}
+    for (path, method), (operation, request, reply, summary, refusals) in _ENDPOINTS.items():
+        described: dict[str, Any] = {
+            "operationId": operation,
+            "summary": summary,
+            "security": [{"kiosk": []}],
         }
-        for path, (operation, request, reply, summary) in _ENDPOINTS.items()
-    }
+        parameters = re.findall(r"{(\w+)}", path)
+        if parameters:
+            described["parameters"] = [
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in parameters
+            ]
+        if request is not None:
+            described["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": ref(request)}},
+            }
+        described["responses"] = {
+            "200": {
+                "description": "done",
+                "content": {"application/json": {"schema": ref(reply)}},
+            },
+            **{
+                status: error(text, status)
+                for status, text in sorted({**_ERRORS, **refusals}.items())
+            },
+        }
+        paths.setdefault(path, {})[method] = described
     return {
         "openapi": "3.1.0",
         "info": {

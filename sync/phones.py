@@ -93,7 +93,9 @@ class IssuedSlip:
 
 def household_in_scope(session: Session, household_id: str, village_id: str | None) -> Household:
     """The household, on the register and (for a kiosk) of the kiosk's village, else NotFound."""
-    household = session.get(Household, household_id) if household_id else None
+    # NUL: no id holds one, and PostgreSQL would refuse the lookup itself (a 500).
+    plausible = household_id and "\x00" not in household_id
+    household = session.get(Household, household_id) if plausible else None
     if (
         household is None
         or household.left_at is not None

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kiosk.core.clock import now as clock_now
 from kiosk.core.db import read_session, write_session
@@ -91,6 +92,31 @@ def _status_of(error: DomainError) -> int:
     if isinstance(error, NotFound):
         return 404
     return 409
+
+
+class RefuseNul:
+    """PostgreSQL stores no text holding NUL and no client of ours sends one, so a path or
+    query string with it is refused before any handler looks a record up by it (which would
+    end in a 500 on PostgreSQL). Pure ASGI: it costs one scan of the path per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"").lower()
+            if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+                response: Response
+                if scope["path"].startswith("/v1/"):
+                    response = _error(400, BadInput("sync.bad_request", field="path"))
+                else:
+                    response = PlainTextResponse(
+                        "请求里有无法识别的字符 / The request holds a character that cannot be read",
+                        status_code=400,
+                    )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _credentials(request: Request) -> tuple[str, str]:
@@ -167,6 +193,7 @@ def create_app(
     # The handlers read bodies themselves (size cap, after sign-in): the published document
     # is built from sync.api's models, not from the handlers' signatures.
     app.openapi = openapi_document  # type: ignore[method-assign]
+    app.add_middleware(RefuseNul)
     photos_dir = evidence_dir or _beside_sqlite(engine)
     per_kiosk = kiosk_limiter or RateLimiter(burst=300, per_second=5)
     failures = failure_limiter or RateLimiter(burst=20, per_second=0.2)

@@ -110,9 +110,16 @@ async def _form(request: Request, expected: str) -> dict[str, str]:
     except (UnicodeDecodeError, ValueError):
         raise WebRefusal(400, "refused.csrf") from None
     form = {key: values[0] for key, values in parsed.items()}
+    _refuse_nul(form)
     if not expected or not hmac.compare_digest(form.get("csrf", ""), expected):
         raise WebRefusal(403, "refused.csrf")
     return form
+
+
+def _refuse_nul(form: dict[str, str]) -> None:
+    # No keyboard types NUL, and PostgreSQL stores no text holding it (a 500 at the insert).
+    if any("\x00" in key or "\x00" in value for key, value in form.items()):
+        raise WebRefusal(400, "refused.bad_text")
 
 
 async def _body(request: Request, cap: int) -> bytes:
@@ -163,6 +170,7 @@ async def _upload_form(request: Request, expected: str) -> tuple[dict[str, str],
                 form[name] = payload.decode()[:MAX_FORM_BYTES]
             except UnicodeDecodeError:
                 raise WebRefusal(400, "refused.csrf") from None
+    _refuse_nul(form)
     if not expected or not hmac.compare_digest(form.get("csrf", ""), expected):
         raise WebRefusal(403, "refused.csrf")
     return form, files

@@ -220,6 +220,10 @@ WEB_TEXTS: dict[str, tuple[str, str]] = {
         "The page was out of date; please go back and try again",
     ),
     "refused.missing": ("没有这一页", "There is no such page"),
+    "refused.bad_text": (
+        "填写的内容里有无法保存的字符，请删掉后再试",
+        "What was typed holds a character that cannot be saved; remove it and try again",
+    ),
     "refused.too_large": (
         "照片太大或太多，请少选几张再试",
         "The photos are too large or too many: send fewer",

@@ -446,3 +446,25 @@ def test_declarations_for_neighbours_are_capped_per_day(
     again = declare(site, phone, helper, neighbour=neighbour.code, photos=no_photo)
     assert again.status_code == 400 and "一天最多帮邻居申报 1 次" in again.text
     assert site.state() == before
+
+
+def test_a_nul_character_in_a_path_a_query_or_a_form_is_refused_and_changes_nothing(
+    site: Site,
+) -> None:
+    """No keyboard types NUL and PostgreSQL stores no text holding it: a hostile request
+    carrying one gets a 400 with a plain reason, before anything is looked up or written."""
+    household = site.households[0]
+    client = site.signed_in(household)
+    before = site.state()
+    for path in (f"/h/{household.code}%00", f"/h/{household.code}?lang=zh%00", "/v1/pull%00"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert "无法识别的字符" in response.text or response.json()["error"] == "sync.bad_request"
+    # In a photo form's text, and in a plain form's text.
+    refused = declare(site, client, household, description="打扫\x00村道")
+    assert refused.status_code == 400
+    assert "无法保存的字符" in refused.text
+    csrf = csrf_of(client.get(f"/h/{household.code}/phones").text)
+    plain = client.post("/signin", data={"csrf": csrf, "household": "\x00", "code": "123456"})
+    assert plain.status_code == 400
+    assert site.state() == before
