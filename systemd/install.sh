@@ -333,6 +333,8 @@ install_central() {
     make_dir "$CENTRAL_BACKUPS" 0750 kiosk-central:kiosk-central
     # The card-signing key's only copy: readable by kiosk-central alone.
     make_dir "$CENTRAL_STATE" 0700 kiosk-central:kiosk-central
+    # Photos phones send with declarations (KIOSK_EVIDENCE_DIR in the central's units).
+    make_dir "$CENTRAL_STATE/evidence" 0700 kiosk-central:kiosk-central
     install_python_environment
     install_units "${CENTRAL_UNITS[@]}"
     write_central_settings

@@ -143,3 +143,23 @@ def test_timers_keep_chongqing_time_and_catch_up(timer: str) -> None:
     settings = parse_unit(SYSTEMD_DIR / timer)["Timer"]
     assert all(value.endswith(" Asia/Shanghai") for value in settings["OnCalendar"])
     assert settings["Persistent"] == ["true"]
+
+
+@pytest.mark.parametrize("unit", [u for u in UNITS if u.endswith(".service")])
+def test_every_directory_a_strict_service_writes_to_is_writable(unit: str) -> None:
+    """ProtectSystem=strict leaves only ReadWritePaths writable, and the central's user has
+    no home: a photos directory the server may not write would refuse every phone's photo."""
+    service = parse_unit(SYSTEMD_DIR / unit)["Service"]
+    if service.get("ProtectSystem") != ["strict"]:
+        return
+    writable = " ".join(service.get("ReadWritePaths", [])).split()
+    environment = dict(
+        value.split("=", 1) for line in service.get("Environment", []) for value in line.split()
+    )
+    evidence = environment.get("KIOSK_EVIDENCE_DIR")
+    if "central serve" in " ".join(service["ExecStart"]):
+        assert evidence is not None, "the central keeps phones' photos: name their directory"
+        assert evidence in writable
+    backs_up = "backup" in " ".join(service["ExecStart"])
+    if backs_up and "central" in unit:
+        assert evidence is not None, "the central's backup copies the phones' photos"
