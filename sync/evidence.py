@@ -11,15 +11,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from kiosk.core.db import read_session
+from kiosk.core.db import read_session, write_session
 from kiosk.core.declarations import list_pending, store_evidence_bytes
 from kiosk.core.errors import BadInput
+from kiosk.core.help_requests import unsent_photos
 from kiosk.core.models import Declaration, Household
 
 PHOTO_NAME = re.compile(r"^([0-9a-f]{64})(\.(?:jpg|png|webp|gif|bmp))$")
@@ -99,3 +102,27 @@ def fetch_photos(
             stored += 1
         # A name the central left out (its reply was full) is still lacking: the next sync.
     return stored
+
+
+@dataclass(frozen=True)
+class Pruned:
+    photos: int
+    bytes: int
+
+
+def prune_unsent(engine: Engine, evidence_dir: Path | None, now: datetime) -> Pruned:
+    """Forget the phones' photos that were never sent with a declaration (see
+    `unsent_photos`): their rows in one transaction, then their files. A crash between the two
+    leaves files without rows, which the next prune cannot see but which harm nobody; the
+    other order could leave a row naming a missing file."""
+    with write_session(engine) as session:
+        gone = unsent_photos(session, now)
+        names = [photo.name for photo in gone]
+        size = sum(photo.size for photo in gone)
+        for photo in gone:
+            session.delete(photo)
+    if evidence_dir is not None:
+        for name in names:
+            if PHOTO_NAME.match(name):  # the store's own names only, never a path
+                (evidence_dir / name).unlink(missing_ok=True)
+    return Pruned(photos=len(names), bytes=size)

@@ -97,6 +97,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--note", required=True, help="what was done, e.g. 已核实，已扣回")
     add_json_option(p)
 
+    p = command(
+        "prune-photos",
+        prune_photos,
+        "forget phones' photos never sent with a declaration, a week after they were taken",
+    )
+    add_json_option(p)
+
     p = command("status", status, "each kiosk's last sync, entries behind, clock skew")
     add_json_option(p)
 
@@ -358,6 +365,18 @@ def acknowledge(args: argparse.Namespace) -> int:
         print_json(shown)
     else:
         print(say("alert.done", id=shown["id"], by=operator.id))
+    return 0
+
+
+def prune_photos(args: argparse.Namespace) -> int:
+    from sync.evidence import prune_unsent
+
+    engine = _central_engine(args)
+    pruned = prune_unsent(engine, settings_of(args).evidence_path, now())
+    if args.json:
+        print_json({"photos": pruned.photos, "bytes": pruned.bytes})
+    else:
+        print(say("central.pruned", photos=pruned.photos, mb=round(pruned.bytes / 1e6, 1)))
     return 0
 
 

@@ -319,6 +319,10 @@ CLI_TEXTS: dict[str, tuple[str, str]] = {
         "sync secret (shown only now): {secret}",
     ),
     "central.revoked": ("已注销：{kiosk}", "revoked: {kiosk}"),
+    "central.pruned": (
+        "已删除 {photos} 张未随申报发送的照片（{mb} MB）",
+        "forgot {photos} photos never sent with a declaration ({mb} MB)",
+    ),
     "overdraft.row": (
         "{code:<8} {year} 透支时 {at_alert:>6}  现在 {balance:>6}  {kiosk}  {at}",
         "{code:<8} {year} at alert {at_alert:>6}  now {balance:>6}  {kiosk}  {at}",

@@ -30,7 +30,7 @@ from kiosk.core.declarations import (
 )
 from kiosk.core.errors import BadInput, NotFound, Refused
 from kiosk.core.ids import new_id
-from kiosk.core.models import Household
+from kiosk.core.models import Declaration, Household
 from kiosk.core.photos import clean_photo, dhash
 
 SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
@@ -38,6 +38,11 @@ SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 # are capped well above any honest day's deeds (a few declarations of a few photos each).
 PHOTOS_PER_DAY = 30
 DAY = timedelta(hours=24)
+# A phone stores its photos when the check page is shown, before the household sends; a form
+# never sent (or a neighbour's request declined) leaves photos nobody will look at. They are
+# a household's private pictures: kept a week (a check page left open is sent within it), then
+# forgotten.
+UNSENT_PHOTOS_KEPT = timedelta(days=7)
 # And no household can flood its neighbours' pages with declarations to confirm.
 HELP_REQUESTS_PER_DAY = 10
 CONFIRMED = "confirmed"
@@ -272,3 +277,22 @@ def filed_for_others(session: Session, helper_id: str) -> list[HelpRequestView]:
         .order_by(col(HelpRequest.created_at).desc(), col(HelpRequest.id))
     )
     return [_view(session, record) for record in session.exec(statement)]
+
+
+def unsent_photos(
+    session: Session, now: datetime, *, kept: timedelta = UNSENT_PHOTOS_KEPT
+) -> list[EvidencePhoto]:
+    """Photos phones stored more than `kept` ago that no declaration (of any state) and no
+    help request still awaiting its answer names: never sent, or declined by the neighbour."""
+    old = session.exec(
+        select(EvidencePhoto).where(col(EvidencePhoto.stored_at) < as_utc(now - kept))
+    ).all()
+    if not old:
+        return []
+    used: set[str] = set()
+    for evidence in session.exec(select(Declaration.evidence)):
+        used.update(evidence)
+    waiting = select(HelpRequest.evidence).where(col(HelpRequest.outcome).is_(None))
+    for evidence in session.exec(waiting):
+        used.update(evidence)
+    return [photo for photo in old if photo.name not in used]

@@ -302,6 +302,9 @@ def install(
                 # way to attach someone else's picture.
                 for name in names:
                     kept = session.get(EvidencePhoto, name)
+                    if PHOTO_NAME.match(name) and kept is None:
+                        # Kept a week unsent (help_requests.UNSENT_PHOTOS_KEPT), then forgotten.
+                        raise views.FieldError("photos", "refused.photo_gone")
                     if not PHOTO_NAME.match(name) or kept is None or kept.household_id != me.id:
                         raise views.FieldError("photos", "refused.missing")
                 neighbour = check(session, me, rule, quantity, form, bool(names))

@@ -220,6 +220,10 @@ WEB_TEXTS: dict[str, tuple[str, str]] = {
         "The page was out of date; please go back and try again",
     ),
     "refused.missing": ("没有这一页", "There is no such page"),
+    "refused.photo_gone": (
+        "照片放得太久已删除，请重新拍照再申报",
+        "The photos were kept too long unsent and are gone; take them again and declare again",
+    ),
     "refused.bad_text": (
         "填写的内容里有无法保存的字符，请删掉后再试",
         "What was typed holds a character that cannot be saved; remove it and try again",

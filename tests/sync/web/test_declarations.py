@@ -468,3 +468,80 @@ def test_a_nul_character_in_a_path_a_query_or_a_form_is_refused_and_changes_noth
     plain = client.post("/signin", data={"csrf": csrf, "household": "\x00", "code": "123456"})
     assert plain.status_code == 400
     assert site.state() == before
+
+
+def test_photos_never_sent_are_forgotten_after_a_week_and_the_rest_kept(site: Site) -> None:
+    """A check page never confirmed and a neighbour's declined request leave photos nobody
+    will review: a week on, `kiosk central prune-photos` forgets them, rows and files; a
+    sent declaration's photo and a request still awaiting its answer keep theirs."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from kiosk.core.central_models import EvidencePhoto
+    from sync.evidence import Pruned, prune_unsent
+
+    first, second, third = site.households[0], site.households[1], site.households[2]
+    first_phone, second_phone = site.signed_in(first), site.signed_in(second)
+    # Sent: kept.
+    assert declare(site, first_phone, first).status_code == 303
+    (sent,) = declarations(site)
+    # Checked, never sent.
+    form = first_phone.get(f"/h/{first.code}/declare/{RULE}")
+    checked = first_phone.post(
+        f"/h/{first.code}/declare/{RULE}",
+        data={"csrf": csrf_of(form.text), "description": "打扫村道"},
+        files=[("photos", ("b.jpg", photo((200, 30, 30)), "image/jpeg"))],
+    )
+    (unsent,) = hidden_fields(checked.text)["photos"].split(",")
+    # For neighbours: one declined, one still waiting.
+    declined_photo = [("photos", ("c.jpg", photo((30, 30, 200)), "image/jpeg"))]
+    waiting_photo = [("photos", ("d.jpg", photo((200, 200, 30)), "image/jpeg"))]
+    declare(site, first_phone, first, neighbour=second.code, photos=[declined_photo[0][1]])
+    declare(site, first_phone, first, neighbour=third.code, photos=[waiting_photo[0][1]])
+    with read_session(site.central.engine) as session:
+        requests = {r.household_id: r for r in session.exec(select(HelpRequest))}
+    page = second_phone.get(f"/h/{second.code}/requests").text
+    refused = second_phone.post(
+        f"/h/{second.code}/help/{requests[second.id].id}/decline", data={"csrf": csrf_of(page)}
+    )
+    assert refused.status_code == 303
+    (declined,) = requests[second.id].evidence
+    (waiting,) = requests[third.id].evidence
+    stored = {p.name for p in site.evidence.iterdir()}
+    assert {*sent.evidence, unsent, declined, waiting} <= stored
+
+    assert prune_unsent(site.central.engine, site.evidence, site.clock() + timedelta(days=6)) == (
+        Pruned(photos=0, bytes=0)
+    )
+    assert {p.name for p in site.evidence.iterdir()} == stored
+    # A week and a day on, as the central's backup timer runs it.
+    later = site.clock() + timedelta(days=8)
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "central", "prune-photos", "--json"],
+        env={
+            **os.environ,
+            "KIOSK_DB": site.central.url,
+            "KIOSK_EVIDENCE_DIR": str(site.evidence),
+            "KIOSK_NOW": later.isoformat(),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["photos"] == 2
+    left = {p.name for p in site.evidence.iterdir()}
+    assert unsent not in left and declined not in left
+    assert {*sent.evidence, waiting} <= left
+    with read_session(site.central.engine) as session:
+        rows = {p.name for p in session.exec(select(EvidencePhoto))}
+    assert rows == {*sent.evidence, waiting}
+    # The page left open: sending it now names the problem and files nothing.
+    late = first_phone.post(
+        f"/h/{first.code}/declare/{RULE}/send", data=hidden_fields(checked.text)
+    )
+    assert late.status_code == 400
+    assert "请重新拍照再申报" in late.text
+    assert len(declarations(site)) == 1
