@@ -206,6 +206,8 @@ VILLAGE_ADMIN_MESSAGES = (
 MANUALS = (
     Manual("shopkeeper", "店员手册", "shopkeeper.md", "A4", SHOPKEEPER_MESSAGES),
     Manual("village-admin", "村管理员手册", "village-admin.md", "A4", VILLAGE_ADMIN_MESSAGES),
+    # So far the parts done by command; the console's and the list of messages are to come.
+    Manual("street-office", "街道办手册", "street-office.md", "A4"),
     Manual("counter-card", "柜台卡片", "counter-card.md", "A5"),
 )
 
@@ -394,6 +396,10 @@ figure.web img {{ max-height: 115mm; }}
 code, kbd {{ font-family: "Manual CJK", monospace; border: 1px solid #999; border-radius: 3px;
   padding: 0 3px; }}
 h2 {{ page-break-before: auto; }}
+/* A command to type: one box, wrapped rather than cut at the page's edge. */
+pre {{ border: 1px solid #999; border-radius: 3px; padding: 4px 6px; white-space: pre-wrap;
+  overflow-wrap: anywhere; break-inside: avoid; }}
+pre code {{ border: none; padding: 0; }}
 .message {{ break-inside: avoid; border-left: 3px solid #555; padding: 0 0 0 8px; margin: 0 0 8px; }}
 .message p {{ margin: 0; }}
 .message .said {{ font-weight: bold; }}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from types import ModuleType
 
 import pytest
 
+from kiosk.cli import build_parser
 from rules.engine import RuleRefusal, price_award
 from rules.loader import street_ruleset
 from tests.support.clock import at
@@ -140,6 +142,31 @@ def test_the_examples_under_one_batch_earn_nothing(rule_id: str, quantity: int) 
     with pytest.raises(RuleRefusal) as refused:
         price_award(rule, quantity, [], at(2026, 11, 16, 10, 0))
     assert refused.value.key == "qty.rate_too_small"
+
+
+def _commands(markdown: str) -> list[str]:
+    """Every `kiosk ...` command a manual tells its reader to type: in a code block or inline."""
+    typed = [line.strip() for line in markdown.splitlines() if line.strip().startswith("kiosk ")]
+    inline = re.findall(r"`(kiosk [^`]+)`", markdown)
+    return [command for command in typed + inline if "`" not in command]
+
+
+@pytest.mark.parametrize("source", ["village-admin.md", "street-office.md"])
+def test_every_command_a_manual_gives_is_one_the_kiosk_command_takes(source: str) -> None:
+    parser = build_parser()
+    commands = _commands((manuals.SOURCES / source).read_text(encoding="utf-8"))
+    assert len(commands) >= 5
+    for command in commands:
+        try:
+            parser.parse_args(shlex.split(command)[1:])
+        except SystemExit:
+            pytest.fail(f"{source}: the kiosk command refuses {command!r}")
+
+
+def test_a_command_the_kiosk_does_not_take_is_caught() -> None:
+    (command,) = _commands("1. 输入 `kiosk evaluation enter --month 2026-11`。")
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(shlex.split(command)[1:])  # --village, --operator missing
 
 
 def test_the_counter_card_is_one_a5_page(built: Path) -> None:
