@@ -203,11 +203,41 @@ VILLAGE_ADMIN_MESSAGES = (
     "cli.evaluation.again",
 )
 
+# What the street office meets at the central's commands: the register, the roster file, the
+# catalogue, rule sets, cards, the closes, kiosks and their sync, alerts, settings.
+STREET_OFFICE_MESSAGES = (
+    "roster.",
+    "register.",
+    "operator.unknown",
+    "operator.exists",
+    "operator.id_format",
+    "operator.needs_village",
+    "operator.point_",
+    "operator.disabled",
+    "operator.self",
+    "operator.needs_admin",
+    "operator.first_admin",
+    "point.",
+    "exchange_point.",
+    "village.unknown",
+    "catalog.",
+    "ruleset.",
+    "cards.",
+    "card.",
+    "code.no_signing_key",
+    "period.",
+    "alert.",
+    "sync.",
+    "seed.not_empty",
+    "settings.",
+    "db.missing",
+)
+
 MANUALS = (
     Manual("shopkeeper", "店员手册", "shopkeeper.md", "A4", SHOPKEEPER_MESSAGES),
     Manual("village-admin", "村管理员手册", "village-admin.md", "A4", VILLAGE_ADMIN_MESSAGES),
-    # So far the parts done by command; the console's and the list of messages are to come.
-    Manual("street-office", "街道办手册", "street-office.md", "A4"),
+    # So far the parts done by command; the console's are to come.
+    Manual("street-office", "街道办手册", "street-office.md", "A4", STREET_OFFICE_MESSAGES),
     Manual("counter-card", "柜台卡片", "counter-card.md", "A5"),
 )
 

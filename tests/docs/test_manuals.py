@@ -1,6 +1,7 @@
 """`make manuals`: the Chinese manuals build as PDFs with the font embedded, show only screens
-the suite draws, and list every message a shopkeeper or a village administrator can meet, each
-with what to do; the village administrator's worked examples are the engine's own sums."""
+the suite draws, and list every message a shopkeeper, a village administrator or the street
+office can meet, each with what to do; the worked examples are the engine's own sums, and every
+command a manual gives is one the `kiosk` command takes."""
 
 from __future__ import annotations
 
@@ -115,6 +116,14 @@ def test_every_village_admin_message_is_in_the_village_admin_manual(built: Path)
     for meaning in ("do", "refuse", "record", "menu", "print_copy"):
         key = manuals.key_params("zh")[f"key_{meaning}"]
         assert f"按{key}" in text, meaning
+
+
+def test_every_street_office_message_is_in_the_street_office_manual(built: Path) -> None:
+    text = _flat(_text(built / "street-office.pdf"))
+    keys = _every_message_in(text, manuals.STREET_OFFICE_MESSAGES)
+    assert len(keys) >= 100
+    for key in ("roster.residency", "sync.conflict", "alert.note_missing", "period.not_over"):
+        assert key in keys
 
 
 @pytest.mark.parametrize(
