@@ -448,6 +448,7 @@ def build(out: Path, only: Iterable[str] = ()) -> list[Path]:
     if not CHROMIUM.is_file():
         raise BuildError(f"{CHROMIUM} is missing: apt-get install chromium (.ci/setup-debian)")
     make_web_screens(manuals)
+    out = out.resolve()  # the browser opens the pages by file URI, which must be absolute
     out.mkdir(parents=True, exist_ok=True)
     images = out / "screens"
     images.mkdir(exist_ok=True)

@@ -199,6 +199,15 @@ def test_every_screen_shown_exists_and_a_missing_one_stops_the_build() -> None:
         manuals.screen_path("tui", "no-such-screen")
 
 
+def test_a_relative_out_folder_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `make manuals` passes build/manuals: the pages must still open by an absolute file URI.
+    _needs_chromium()
+    monkeypatch.chdir(tmp_path)
+    (written,) = manuals.build(Path("out"), ["counter-card"])
+    assert written == tmp_path / "out" / "counter-card.pdf"
+    assert written.stat().st_size > 0
+
+
 def test_a_message_without_advice_stops_the_build() -> None:
     with pytest.raises(manuals.BuildError, match=r"tui\.redeem\.saving"):
         manuals.message_rows(["tui.redeem.saving"])
