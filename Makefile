@@ -32,7 +32,7 @@ screen-test: system-deps $(STAMP)  ## the kiosk screen under headless cage, read
 boot-test: system-deps $(STAMP)  ## install both roles on a booted Debian 12 container (slow; by hand)
 	BOOT_TEST=1 $(BIN)/pytest tests/deploy/test_boot.py -v -s
 
-manuals: system-deps $(STAMP)  ## the Chinese manuals as PDFs in build/manuals (docs/manuals)
+manuals: system-deps $(STAMP) $(AXE_STAMP)  ## the Chinese manuals as PDFs in build/manuals (docs/manuals; web screens by the browser tests)
 	$(BIN)/python docs/manuals/build.py --out build/manuals
 
 bench: system-deps $(STAMP)  ## the benchmark table (slow; run by hand)

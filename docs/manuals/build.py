@@ -10,8 +10,12 @@ software:
   `![caption](web:<name>)`: a page as the browser test saw it (build/screens/<name>.png);
   a reference to a screen that does not exist stops the build, naming it;
 - `<!-- messages: <role> -->`: every message the software can show that role, from the message
-  tables themselves (kiosk.core.messages, kiosk.tui.texts), with what to do
+  tables themselves (kiosk.core.messages, kiosk.tui.texts; the phone pages' sync.web.texts as
+  `web.<key>`, the command's kiosk.cli.texts as `cli.<key>`), with what to do
   (docs/manuals/zh/actions.toml: a message without advice there stops the build).
+
+The browser tests save the web screens (they are not in the repository): when a manual shows
+one that is not there yet, the build runs tests/sync/web/test_browser.py first.
 
 Chromium (Debian's, through Playwright, as the browser tests use it) prints the HTML to PDF
 with the Chinese font embedded: A4 for the manuals, A5 for the counter card.
@@ -25,6 +29,7 @@ import argparse
 import html
 import re
 import shutil
+import subprocess
 import sys
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -37,14 +42,17 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
 
 from markdown_it import MarkdownIt  # noqa: E402
 
+from kiosk.cli.texts import CLI_TEXTS  # noqa: E402
 from kiosk.core.messages import MESSAGES  # noqa: E402
 from kiosk.fonts import cjk_font_path  # noqa: E402
 from kiosk.tui.bindings import key_params  # noqa: E402
 from kiosk.tui.texts import SCREEN_MESSAGES  # noqa: E402
+from sync.web.texts import WEB_TEXTS  # noqa: E402
 
 SOURCES = REPO / "docs" / "manuals" / "zh"
 TUI_SNAPSHOTS = REPO / "tests" / "tui" / "__snapshots__"
 WEB_SCREENS = REPO / "build" / "screens"
+BROWSER_TESTS = REPO / "tests" / "sync" / "web" / "test_browser.py"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 
@@ -110,8 +118,126 @@ SHOPKEEPER_MESSAGES = (
     "tui.deadlines.bad_item",
 )
 
+# What a village administrator meets: at the kiosk's administration screens, on the phone's
+# review pages (web.), and from the commands it runs for phones and the monthly lists (cli.).
+VILLAGE_ADMIN_MESSAGES = (
+    # Finding the household: a card scanned or a code typed into the award and filing forms.
+    "code.garbled",
+    "code.forged",
+    "code.revoked",
+    "code.unknown",
+    "household.other_village",
+    "ref.ambiguous",
+    # Awards, deductions, warnings, mutual help: the engine's refusals, by prefix.
+    "rule.",
+    "qty.",
+    "date.invalid",
+    "operator.role",
+    "operator.village",
+    # Declarations with their photos, disputes, freezes, cancelled lines, the monthly lists.
+    "declaration.description",
+    "declaration.positive_only",
+    "declaration.helper_village",
+    "declaration.reason",
+    "declaration.decided",
+    "declaration.four_eyes",
+    "declaration.unknown",
+    "evidence.",
+    "scan.",
+    "entry.unknown",
+    "dispute.unknown",
+    "dispute.kind",
+    "dispute.already_corrected",
+    "dispute.open_exists",
+    "dispute.past_year",
+    "dispute.window_closed",
+    "dispute.decided",
+    "dispute.raised_by",
+    "dispute.description",
+    "dispute.note",
+    "dispute.four_eyes",
+    "freeze.",
+    "cancel.reason",
+    "cancel.twice",
+    "cancel.handed",
+    "evaluation.",
+    "notice.",
+    "redeem.frozen",
+    # Signing in, at the kiosk and on the phone.
+    "operator.bad_pin",
+    "operator.locked",
+    "operator.pin_",
+    "admin.",
+    "tui.signin.choose_first",
+    "tui.signin.bad_pin",
+    "tui.pin.differ",
+    "tui.pin.given_up",
+    "tui.signout.idle",
+    "tui.scan.signin_first",
+    "tui.scan.finish_dialog",
+    "tui.status.sync_overdue",
+    "tui.status.sync_never",
+    # The administration screens' own warnings (the rest of that table is labels).
+    "tui.admin.only",
+    "tui.admin.signin",
+    "tui.admin.pick",
+    "tui.award.choose",
+    "tui.award.refused",
+    "tui.decl.replayed",
+    "tui.decl.rule_none",
+    "tui.freeze.need_code",
+    "tui.freeze.none",
+    # The phone's review pages: risk flags and refusals.
+    "web.flag.",
+    "web.refused.admin_signin",
+    "web.refused.village",
+    "web.refused.csrf",
+    "web.refused.missing",
+    # Phones: the sign-in slip and bound phones.
+    "phone.household",
+    "phone.unknown",
+    "cli.phone.offline",
+    "cli.phone.slip_queued",
+    "cli.phone.slip_kept",
+    "cli.phone.none",
+    "cli.evaluation.again",
+)
+
+# What the street office meets at the central's commands: the register, the roster file, the
+# catalogue, rule sets, cards, the closes, kiosks and their sync, alerts, settings.
+STREET_OFFICE_MESSAGES = (
+    "roster.",
+    "register.",
+    "operator.unknown",
+    "operator.exists",
+    "operator.id_format",
+    "operator.needs_village",
+    "operator.point_",
+    "operator.disabled",
+    "operator.self",
+    "operator.needs_admin",
+    "operator.first_admin",
+    "point.",
+    "exchange_point.",
+    "village.unknown",
+    "catalog.",
+    "ruleset.",
+    "cards.",
+    "card.",
+    "code.no_signing_key",
+    "period.",
+    "alert.",
+    "sync.",
+    "seed.not_empty",
+    "settings.",
+    "db.missing",
+)
+
 MANUALS = (
     Manual("shopkeeper", "店员手册", "shopkeeper.md", "A4", SHOPKEEPER_MESSAGES),
+    Manual("village-admin", "村管理员手册", "village-admin.md", "A4", VILLAGE_ADMIN_MESSAGES),
+    # So far the parts done by command; the console's are to come.
+    Manual("street-office", "街道办手册", "street-office.md", "A4", STREET_OFFICE_MESSAGES),
     Manual("counter-card", "柜台卡片", "counter-card.md", "A5"),
 )
 
@@ -163,18 +289,45 @@ def screens_of(text: str) -> list[tuple[str, str]]:
     return [(kind, name) for _caption, kind, name in _IMAGE.findall(text)]
 
 
+def make_web_screens(manuals: Iterable[Manual]) -> None:
+    """Run the browser tests when a manual shows a web screen they have not saved yet (a fresh
+    clone has none); a screen they do not make still stops the build in `screen_path`."""
+    missing = [
+        name
+        for manual in manuals
+        for kind, name in screens_of((SOURCES / manual.source).read_text(encoding="utf-8"))
+        if kind == "web" and not (WEB_SCREENS / f"{name}.png").is_file()
+    ]
+    if missing:
+        print(f"manuals: making the web screens ({', '.join(missing)})", file=sys.stderr)
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(BROWSER_TESTS)],
+            cwd=REPO,
+            check=False,
+        )
+
+
+def message_tables() -> dict[str, tuple[str, str]]:
+    """Every message a person can read, by key: the domain's and the screens' under their own
+    keys, the phone pages' under `web.`, the command's under `cli.` (their keys overlap)."""
+    return {
+        **MESSAGES,
+        **SCREEN_MESSAGES,
+        **{f"web.{key}": pair for key, pair in WEB_TEXTS.items()},
+        **{f"cli.{key}": pair for key, pair in CLI_TEXTS.items()},
+    }
+
+
 def message_keys(prefixes: Sequence[str]) -> list[str]:
     """Every message key under `prefixes` (a prefix that names one key names just it)."""
-    return [
-        key for key in sorted({**MESSAGES, **SCREEN_MESSAGES}) if key.startswith(tuple(prefixes))
-    ]
+    return [key for key in sorted(message_tables()) if key.startswith(tuple(prefixes))]
 
 
 def message_rows(prefixes: Sequence[str]) -> list[tuple[str, str, str]]:
     """(key, Chinese text, what to do) of every message under `prefixes`, by key; a message
     with no advice in actions.toml stops the build, naming it: none may be left out."""
     actions = tomllib.loads((SOURCES / "actions.toml").read_text(encoding="utf-8"))
-    tables = {**MESSAGES, **SCREEN_MESSAGES}
+    tables = message_tables()
     keys = message_keys(prefixes)
     missing = [key for key in keys if key not in actions]
     if missing:
@@ -230,7 +383,8 @@ def render_markdown(manual: Manual, images: Path) -> str:
         else:
             shutil.copyfile(path, target)
         return (
-            f'<figure><img src="{images.name}/{target.name}" alt="{html.escape(caption)}">'
+            f'<figure class="{kind}"><img src="{images.name}/{target.name}"'
+            f' alt="{html.escape(caption)}">'
             f"<figcaption>{html.escape(caption)}</figcaption></figure>"
         )
 
@@ -266,9 +420,16 @@ tr {{ break-inside: avoid; }}
 figure {{ margin: 0.8em 0; break-inside: avoid; text-align: center; }}
 figure img {{ max-width: 100%; max-height: 120mm; border: 1px solid #999; }}
 figcaption {{ font-size: 0.9em; color: #333; }}
+/* A phone's page is narrow and tall: two side by side when written on adjacent lines. */
+figure.web {{ display: inline-block; width: 46%; margin: 0.8em 1.5%; vertical-align: top; }}
+figure.web img {{ max-height: 115mm; }}
 code, kbd {{ font-family: "Manual CJK", monospace; border: 1px solid #999; border-radius: 3px;
   padding: 0 3px; }}
 h2 {{ page-break-before: auto; }}
+/* A command to type: one box, wrapped rather than cut at the page's edge. */
+pre {{ border: 1px solid #999; border-radius: 3px; padding: 4px 6px; white-space: pre-wrap;
+  overflow-wrap: anywhere; break-inside: avoid; }}
+pre code {{ border: none; padding: 0; }}
 .message {{ break-inside: avoid; border-left: 3px solid #555; padding: 0 0 0 8px; margin: 0 0 8px; }}
 .message p {{ margin: 0; }}
 .message .said {{ font-weight: bold; }}
@@ -286,6 +447,8 @@ def build(out: Path, only: Iterable[str] = ()) -> list[Path]:
         raise BuildError(f"no such manual: {', '.join(sorted(wanted))}")
     if not CHROMIUM.is_file():
         raise BuildError(f"{CHROMIUM} is missing: apt-get install chromium (.ci/setup-debian)")
+    make_web_screens(manuals)
+    out = out.resolve()  # the browser opens the pages by file URI, which must be absolute
     out.mkdir(parents=True, exist_ok=True)
     images = out / "screens"
     images.mkdir(exist_ok=True)

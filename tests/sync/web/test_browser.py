@@ -332,7 +332,19 @@ def test_declarations_review_and_an_objection_from_phones(
     mine.get_by_label("哪里不对").fill("这条分数记错了")
     mine.get_by_role("button", name="提交异议").click()
     mine.wait_for_url("**/h/HP0001/requests")
+    # The same photo once more: the queue flags it beside the objection waiting.
+    mine.goto("/h/HP0001/declare/P08")
+    mine.get_by_label("做了什么").fill("3月6日又参加清扫公路")
+    mine.get_by_label("照片").set_input_files(str(picture))
+    mine.get_by_role("button", name="下一步").click()
+    mine.get_by_role("button", name="确认提交").click()
+    mine.wait_for_url("**/h/HP0001/requests*")
     review.goto("/a")
+    expect(review.get_by_text("在街道里别的 1 条申报用过")).to_be_visible()
+    _check(review, "30-review-flags", report)
+    # For the administrator's manual: the queue's top as the phone shows it, and the objection.
+    review.screenshot(path=str(SCREENS / "31-review-top.png"))
+    review.locator(".review-item").last.screenshot(path=str(SCREENS / "32-review-dispute.png"))
     review.get_by_label("处理意见").fill("核实无误，维持")
     review.get_by_role("button", name="维持原记录").click()
     review.wait_for_url("**/a")
@@ -355,4 +367,4 @@ def test_declarations_review_and_an_objection_from_phones(
     }
     print({name: [v["id"] for v in found] for name, found in report.items()})
     assert all(not found for found in serious.values()), serious
-    assert len(report) == 2 * 9 + 1
+    assert len(report) == 2 * 10 + 1
