@@ -95,4 +95,67 @@ CONSOLE_TEXTS: dict[str, tuple[str, str]] = {
         "Say what you found and did, at most 200 characters. Your name and the time are recorded.",
     ),
     "alert.submit": ("以 {name} 的名义确认", "Acknowledge as {name}"),
+    "refused.period": ("期间格式不对，例如 2026-11 或 2026", "Not a period: e.g. 2026-11 or 2026"),
+    "refused.street_only": (
+        "结算对全部村同时进行，只有街道管理员可以操作",
+        "A close settles every village at once: street administrators only",
+    ),
+    "periods.title": ("月度和年度结算", "Month and year closes"),
+    "periods.lead": (
+        "每月 1 日凌晨自动结算上月前五奖励，每年 1 月 1 日结算全年并清零。"
+        "如果某个期间显示“漏结算”，说明自动结算没有运行，可在这里补做。",
+        "The previous month closes automatically on the 1st at night, the year on 1 January. "
+        "A period marked “missed” was not closed by the timer: close it here.",
+    ),
+    "periods.caption": ("各村结算情况", "Close status per village"),
+    "periods.done": ("{period} 已结算。", "{period} is closed."),
+    "periods.missed": ("需要补做的结算", "Closes to make up"),
+    "periods.none_missed": ("没有漏结算的期间。", "No period was missed."),
+    "periods.close_link": ("补做 {period} 结算", "Close {period}"),
+    "periods.ask_street": (
+        "{periods} 漏结算，请联系街道管理员补做。",
+        "{periods} missed: ask a street administrator to close it.",
+    ),
+    "close.state": ("状态", "State"),
+    "close.state.closed": ("已结算", "Closed"),
+    "close.state.not_over": ("未结束", "Not over"),
+    "close.state.nothing": ("无得分，无需结算", "Nothing earned"),
+    "close.state.missed": ("漏结算", "Missed"),
+    "close.title": ("补做 {period} 结算", "Close {period}"),
+    "close.lead_month": (
+        "将为全部村结算 {period} 的月度前五奖励，并按更正重新核定本年度此前各月。",
+        "Pays {period}'s monthly top-5 bonuses in every village and re-settles the year's "
+        "earlier months after corrections.",
+    ),
+    "close.lead_year": (
+        "将为全部村结算 {period} 年度前五奖励，并将 {period} 年度积分清零。",
+        "Pays {period}'s yearly top-5 bonuses in every village and resets {period}'s balances "
+        "to zero.",
+    ),
+    "close.now": ("目前状态", "State now"),
+    "close.safe": (
+        "重复结算不会重复发放：已发放的奖励不会再写入。",
+        "Closing twice pays nothing twice: bonuses already paid are not written again.",
+    ),
+    "close.submit": ("确认结算 {period}", "Close {period}"),
+    "close.cancel": ("取消", "Cancel"),
+    "notices.title": ("季度公示", "Quarterly notices"),
+    "notices.lead": (
+        "下载的文件与 kiosk notice 命令生成的相同：PDF 用于张贴，CSV 可用 Excel 打开。",
+        "The files are those `kiosk notice` makes: the PDF for the board, the CSV for Excel.",
+    ),
+    "notices.caption": ("{quarter} 各村公示", "{quarter} notices per village"),
+    "notices.files": ("文件", "Files"),
+    "notices.pdf": ("{village} 公示 PDF", "{village} notice PDF"),
+    "notices.csv": ("{village} 公示 CSV", "{village} notice CSV"),
+    "notices.honours": ("光荣榜", "Honours"),
+    "notices.choose_village": ("选择一个村可查看光荣榜。", "Choose a village to see its honours."),
+    "honours.heading": (
+        "{period} 前五（村户均 {average} 分）",
+        "{period} top five (average {average})",
+    ),
+    "honours.code": ("户号", "Household"),
+    "honours.name": ("户主", "Head"),
+    "honours.earned": ("得分", "Earned"),
+    "honours.none": ("暂无", "None yet"),
 }
