@@ -14,6 +14,7 @@ from kiosk.core.notice import Notice, Quarter, build_notice
 from kiosk.core.overview import Overview, office_overview, overview_for
 from kiosk.core.reference import operator_by_id, village_by_name
 from kiosk.printables.notice import NoticeLayout, write_notice_csv, write_notice_pdf
+from kiosk.services.exports import Selection, export_for, parse_period, to_csv, to_xlsx
 
 
 def overview(
@@ -80,3 +81,43 @@ class Desk:
             path = Path(directory) / f"notice{suffix}"
             write_notice(built, path)
             return notice_file_name(built, village, suffix), path.read_bytes()
+
+    def export_file(
+        self,
+        engine: Engine,
+        period: str,
+        now: datetime,
+        *,
+        operator_id: str,
+        village: str | None,
+        exchange_point: str | None,
+        table: str | None,
+    ) -> tuple[str, bytes]:
+        return export_file(
+            engine,
+            period,
+            now,
+            operator_id=operator_id,
+            village=village,
+            exchange_point=exchange_point,
+            table=table,
+        )
+
+
+def export_file(
+    engine: Engine,
+    period: str,
+    now: datetime,
+    *,
+    operator_id: str | None,
+    village: str | None,
+    exchange_point: str | None,
+    table: str | None,
+) -> tuple[str, bytes]:
+    """The export as XLSX (every table) or, when `table` is named, that table as CSV: the
+    file's name and bytes, for the console's download and `kiosk export`."""
+    selection = Selection(parse_period(period), village, exchange_point)
+    found = export_for(engine, selection, now, operator_id=operator_id)
+    if table is None:
+        return found.file_name(".xlsx"), to_xlsx(found)
+    return found.file_name(".csv", table), to_csv(found, table)

@@ -158,4 +158,38 @@ CONSOLE_TEXTS: dict[str, tuple[str, str]] = {
     "honours.name": ("户主", "Head"),
     "honours.earned": ("得分", "Earned"),
     "honours.none": ("暂无", "None yet"),
+    "refused.format": ("没有这种文件格式", "No such file format"),
+    "exports.title": ("导出", "Exports"),
+    "exports.lead": (
+        "选择期间、村和兑换点，下载 Excel 工作簿（全部表格）或其中一张表的 CSV。",
+        "Choose a period, village and exchange point; download an Excel workbook (every "
+        "table) or one table as CSV.",
+    ),
+    "exports.period": ("期间（季度或月份）", "Period (quarter or month)"),
+    "exports.all_points": ("全部兑换点", "Every exchange point"),
+    "exports.format": ("文件", "File"),
+    "exports.format.xlsx": ("Excel 工作簿（全部表格）", "Excel workbook (every table)"),
+    "exports.format.totals": ("CSV：汇总", "CSV: totals"),
+    "exports.format.entries": ("CSV：积分记录", "CSV: entries"),
+    "exports.format.orders": ("CSV：兑换单", "CSV: orders"),
+    "exports.format.lines": ("CSV：兑换明细", "CSV: order lines"),
+    "exports.format.declarations": ("CSV：申报", "CSV: declarations"),
+    "exports.format.disputes": ("CSV：异议", "CSV: disputes"),
+    "exports.submit": ("下载", "Download"),
+    "exports.what": ("说明", "About the files"),
+    "exports.what.totals": (
+        "“汇总”按村和月份合计积分记录表中的奖励、扣分、兑换，与概览页的数字一致；"
+        "季度导出还附有参与率。",
+        "“Totals” sums the entries' awarded, deducted and redeemed points per village and "
+        "month, as the overview shows them; a quarter's also carries participation.",
+    ),
+    "exports.what.entries": (
+        "更正和退还计入被更正记录所在的月份（列 flow_month），所以期间之后的更正也会列出。",
+        "A correction or refund counts in the month of the entry it reverses (column "
+        "flow_month), so later corrections of the period's entries are listed too.",
+    ),
+    "exports.what.point": (
+        "选了兑换点时，只包括该兑换点的兑换单、明细和相关积分记录。",
+        "With an exchange point chosen, only its orders, lines and their entries.",
+    ),
 }

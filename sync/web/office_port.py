@@ -35,6 +35,21 @@ class OfficeDesk(Protocol):
         """The quarter's notice of `village` as `suffix` (".pdf" or ".csv"): file name, bytes."""
         ...
 
+    def export_file(
+        self,
+        engine: Engine,
+        period: str,
+        now: datetime,
+        *,
+        operator_id: str,
+        village: str | None,
+        exchange_point: str | None,
+        table: str | None,
+    ) -> tuple[str, bytes]:
+        """The records of `period` ("2026Q4" or "2026-11") that `operator_id` may see, as
+        XLSX (every table) or as CSV of `table`: file name, bytes."""
+        ...
+
 
 def desk_of(desk: OfficeDesk | None) -> OfficeDesk:
     """The desk a console page needs; a central started without one says so (503)."""
