@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from kiosk.core.db import write_session
 from kiosk.core.errors import DomainError
 from sync import phones
-from sync.web import console_exports, console_overview, console_periods, register
+from sync.web import console_audit, console_exports, console_overview, console_periods, register
 from sync.web.access import OFFICE_COOKIE, Access, Viewer
 from sync.web.office_port import OfficeDesk
 from sync.web.pages import Pages, set_cookie
@@ -109,4 +109,5 @@ def install(
     console_overview.install(app, engine, clock, pages, access, desk)
     console_periods.install(app, engine, clock, pages, access, desk)
     console_exports.install(app, engine, clock, pages, access, desk)
+    console_audit.install(app, engine, clock, pages, access)
     register.install(app, engine, clock, pages, access)
