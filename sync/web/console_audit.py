@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from kiosk.core.central_models import ConsoleEvent
 from kiosk.core.clock import from_db, local, start_of_day
 from kiosk.core.db import read_session
-from kiosk.core.models import Operator
+from kiosk.core.models import Operator, Village
 from sync.audit import AuditFilter, console_events
 from sync.web.access import Access, Viewer, WebRefusal, office_scope
 from sync.web.console_overview import chosen_village, villages_for
@@ -77,12 +77,14 @@ def install(
             actions = sorted(set(session.exec(select(ConsoleEvent.action).distinct())))
             operators = sorted(set(session.exec(select(ConsoleEvent.operator_id).distinct())))
             villages = villages_for(session, viewer)
+            village_names = dict(session.exec(select(Village.id, Village.name)).all())
         return {
             "events": events,
             "names": names,
             "actions": actions,
             "operators": operators,
             "villages": villages,
+            "village_names": village_names,
             "chosen": {**params, "village": village_id or ""},
         }
 
