@@ -95,7 +95,7 @@ def test_a_clerk_works_through_the_console(served: LiveServer, browser: Any) -> 
     expect(page.locator("a.skip")).to_be_focused()
 
     # 3. An alert acknowledged with a note, by name.
-    page.locator('tr[data-alert]').filter(has_text="K-HP-02").get_by_role("link").click()
+    page.locator("tr[data-alert]").filter(has_text="K-HP-02").get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("处理提醒")
     page.get_by_role("button", name="以 测试street-admin 的名义确认").click()
     expect(page.get_by_role("alert")).to_contain_text("请写明处理情况")
