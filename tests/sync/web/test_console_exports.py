@@ -208,3 +208,39 @@ def test_the_same_export_and_close_status_on_postgresql(engine: Engine, tmp_path
 
     assert without_ids(found[0]) == without_ids(expected[0])
     assert found[1] == expected[1]
+
+
+def test_kiosk_export_refuses_bad_input_and_writes_nothing(
+    console: Console, cli: Any, tmp_path: Path
+) -> None:
+    for argv in (
+        ("--period", "2026Q4", "--out", str(tmp_path / "x.docx")),
+        ("--period", "2026Q9", "--out", str(tmp_path / "x.xlsx")),
+        ("--period", "2026Q4", "--table", "names", "--out", str(tmp_path / "x.csv")),
+        ("--period", "2026Q4", "--operator", "shop-heping", "--out", str(tmp_path / "x.xlsx")),
+        (
+            "--period",
+            "2026Q4",
+            "--operator",
+            "admin-heping",
+            "--village",
+            "xizige",
+            "--out",
+            str(tmp_path / "x.xlsx"),
+        ),
+    ):
+        code, _ = cli("export", *argv)
+        assert code == 2, argv
+    assert list(tmp_path.glob("x.*")) == []
+    code, _ = cli(
+        "export",
+        "--period",
+        "2026Q4",
+        "--operator",
+        "admin-heping",
+        "--out",
+        str(tmp_path / "v.csv"),
+    )
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "v.csv").read_text("utf-8-sig"))))
+    assert {r["village_id"] for r in rows} == {"heping"} and len(rows) == 3
