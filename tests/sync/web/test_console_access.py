@@ -186,3 +186,21 @@ def test_a_village_administrator_sees_only_its_village(site: Site) -> None:
     assert 'data-village="xizige"' in only.text and 'data-village="heping"' not in only.text
     assert street.get("/o?village=nowhere").status_code == 404
     assert street.get("/o?quarter=2026Q9").status_code == 400
+
+
+def test_a_disabled_or_demoted_administrator_is_signed_out_at_once(site: Site) -> None:
+    from kiosk.core.db import write_session
+    from kiosk.core.models import Operator, Role
+
+    office = site.office("admin-heping", "2222")
+    street = site.office()
+    assert office.get("/o").status_code == 200 and street.get("/o").status_code == 200
+    with write_session(site.central.engine) as session:
+        demoted = session.get(Operator, "admin-heping")
+        disabled = session.get(Operator, "street-admin")
+        assert demoted is not None and disabled is not None
+        demoted.role = Role.SHOPKEEPER
+        disabled.active = False
+        session.add_all([demoted, disabled])
+    assert office.get("/o").status_code == 401
+    assert street.get("/o").status_code == 401
