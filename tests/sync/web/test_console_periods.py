@@ -104,6 +104,8 @@ def test_refused_closes_change_nothing(console: Console) -> None:
     before = ledger_state(console)
     not_over = office.post("/o/periods/close", data={"csrf": csrf, "period": "2026-12"})
     assert not_over.status_code == 409 and "2026-12 还没有结束，不能结算" in not_over.text
+    year = office.post("/o/periods/close", data={"csrf": csrf, "period": "2026"})
+    assert year.status_code == 409 and "2026 还没有结束，不能结算" in year.text
     for bad in ("2026-13", "November", ""):
         assert (
             office.post("/o/periods/close", data={"csrf": csrf, "period": bad}).status_code == 400
