@@ -101,6 +101,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--operator", help="show what this administrator may see")
     add_json_option(p)
 
+    p = _command(subparsers, "export", export, say("help.export"))
+    p.add_argument("--period", required=True, help="a quarter (2026Q4) or a month (2026-11)")
+    p.add_argument("--village", help="village id (default: every village)")
+    p.add_argument("--point", help="exchange point id: its orders, lines and their entries")
+    p.add_argument(
+        "--table", help="with a .csv: totals, entries, orders, lines, declarations, disputes"
+    )
+    p.add_argument("--operator", help="export what this administrator may see")
+    p.add_argument("--out", type=Path, required=True, help="FILE.xlsx (every table) or FILE.csv")
+
     p = _command(subparsers, "honours", honours, "top five and above-average households")
     p.add_argument("--village", required=True)
     period = p.add_mutually_exclusive_group(required=True)
@@ -461,7 +471,7 @@ def notice(args: argparse.Namespace) -> int:
     from kiosk.core.db import read_session
     from kiosk.core.notice import build_notice, notice_json, parse_quarter
     from kiosk.core.reference import village_by_name
-    from kiosk.printables.notice import write_notice_csv, write_notice_pdf
+    from kiosk.services.office import write_notice
 
     quarter = parse_quarter(args.quarter)
     suffix = args.out.suffix.lower() if args.out else None
@@ -470,11 +480,11 @@ def notice(args: argparse.Namespace) -> int:
     with read_session(open_engine(args)) as session:
         built = build_notice(session, village_by_name(session, args.village), quarter, now())
     if args.out is not None:
-        if suffix == ".pdf":
-            layout = write_notice_pdf(built, args.out)
+        # The one writer the console's downloads use too: the same bytes either way.
+        layout = write_notice(built, args.out)
+        if layout is not None:
             pages = words("notice.pages", pages=layout.pages)
         else:
-            write_notice_csv(built, args.out)
             pages = words("notice.no_pages")
         if not args.json:
             print(
@@ -496,6 +506,26 @@ def notice(args: argparse.Namespace) -> int:
                 f"{row.rank:>3} {row.code:<8} {row.masked_name:<5} {row.group:<4} "
                 f"{row.earned_quarter:>5} {row.earned_year:>6} {row.balance:>6}"
             )
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    from kiosk.services.office import export_file
+
+    suffix = args.out.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise BadInput("export.out_suffix", path=args.out)
+    name, content = export_file(
+        open_engine(args),
+        args.period,
+        now(),
+        operator_id=args.operator,
+        village=args.village,
+        exchange_point=args.point,
+        table=(args.table or "totals") if suffix == ".csv" else None,
+    )
+    args.out.write_bytes(content)
+    print(say("export.written", name=name, path=args.out))
     return 0
 
 

@@ -131,6 +131,12 @@ CLI_TEXTS: dict[str, tuple[str, str]] = {
         "declarations: file, list, show, approve, reject",
     ),
     "help.dispute": ("异议：登记、列表、维持、更正", "disputes: raise, list, uphold, correct"),
+    "help.export": (
+        "导出一个期间的积分记录、兑换单和明细、申报、异议（XLSX 或 CSV），附与概况一致的汇总",
+        "export a period's entries, orders and lines, declarations and disputes (XLSX or CSV), "
+        "with totals that agree with the overview",
+    ),
+    "export.written": ("已导出 {name} → {path}", "Exported {name} -> {path}"),
     "help.notice": ("季度公示（PDF 或 CSV）", "quarterly public notice as PDF or CSV"),
     "declaration.row": (
         "{id} {code} {head} {rule} {rule_text} ×{quantity}{helper} [{status}]",

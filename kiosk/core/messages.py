@@ -346,6 +346,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dispute.status.upheld": ("维持原记录", "upheld"),
     "dispute.status.corrected": ("已更正", "corrected"),
     "notice.future": ("{quarter} 还没有开始，不能公示", "{quarter} has not begun: nothing to post"),
+    "export.village_scope": (
+        "只能导出本村的记录",
+        "Only your own village's records can be exported",
+    ),
+    "export.point_unknown": ("没有这个兑换点：{point}", "No such exchange point: {point}"),
+    "export.table_unknown": (
+        "没有这张表：{table}（可选：{tables}）",
+        "No such table: {table} (one of: {tables})",
+    ),
+    "export.out_suffix": (
+        "导出文件只能是 .xlsx 或 .csv：{path}",
+        "The export is written as .xlsx or .csv: {path}",
+    ),
     "notice.out_suffix": (
         "公示文件只能是 .pdf 或 .csv：{path}",
         "The notice is written as .pdf or .csv: {path}",

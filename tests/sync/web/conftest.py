@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from kiosk.core.central_models import EvidencePhoto, HelpRequest, PhoneSession, PhoneSlip
 from kiosk.core.db import read_session
 from kiosk.core.models import Declaration, DeclarationDecision, Dispute, Household, LedgerEntry
+from kiosk.services.office import Desk
 from sync.server import create_app
 from tests.sync.harness import Central, Clock
 
@@ -61,6 +62,17 @@ class Site:
             "/a/signin", data={"csrf": csrf_of(page.text), "operator": operator_id, "pin": pin}
         )
         assert done.status_code == 303, done.text
+        return client
+
+    def office(self, operator_id: str = "street-admin", pin: str = "9999") -> TestClient:
+        """A browser signed in on the office console."""
+        client = self.client()
+        page = client.get("/o/signin")
+        done = client.post(
+            "/o/signin", data={"csrf": csrf_of(page.text), "operator": operator_id, "pin": pin}
+        )
+        assert done.status_code == 303, done.text
+        assert done.headers["location"] == "/o"
         return client
 
     def state(self) -> tuple[Any, ...]:
@@ -128,7 +140,7 @@ def make_site(central: Central, tmp_path: Path) -> Site:
     evidence = tmp_path / "evidence"
     return Site(
         central,
-        create_app(central.engine, clock=clock, evidence_dir=evidence),
+        create_app(central.engine, clock=clock, evidence_dir=evidence, desk=Desk()),
         clock,
         kiosk,
         households,
@@ -140,3 +152,40 @@ def make_site(central: Central, tmp_path: Path) -> Site:
 @pytest.fixture
 def site(sqlite_central: Central, tmp_path: Path) -> Site:
     return make_site(sqlite_central, tmp_path)
+
+
+@dataclass
+class Console:
+    """The office console over a world's database (tests/support/worlds.py), its clock fixed."""
+
+    app: FastAPI
+    clock: Clock
+    engine: Any
+
+    def client(self) -> TestClient:
+        return TestClient(self.app, base_url="https://testserver", follow_redirects=False)
+
+    def signed_in(self, operator_id: str = "street-admin", pin: str = "1234") -> TestClient:
+        client = self.client()
+        page = client.get("/o/signin")
+        done = client.post(
+            "/o/signin", data={"csrf": csrf_of(page.text), "operator": operator_id, "pin": pin}
+        )
+        assert done.status_code == 303, done.text
+        return client
+
+
+def make_console(engine: Any, now: Any, tmp_path: Path) -> Console:
+    clock = Clock(now)
+    app = create_app(engine, clock=clock, evidence_dir=tmp_path / "evidence", desk=Desk())
+    return Console(app, clock, engine)
+
+
+def figures(html: str, row_attribute: str, key: str) -> dict[str, str]:
+    """The `data-figure` cells of the table row marked `data-<row_attribute>="<key>"`."""
+    row = re.search(rf'<tr data-{row_attribute}="{re.escape(key)}">(.*?)</tr>', html, re.S)
+    assert row, (row_attribute, key)
+    return {
+        name: re.sub(r"<[^>]+>", "", value).strip()
+        for name, value in re.findall(r'data-figure="([a-z_]+)">(.*?)</td>', row.group(1), re.S)
+    }
