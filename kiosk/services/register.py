@@ -23,7 +23,8 @@ from kiosk.core.register import (
     leave_household,
     set_participation,
 )
-from kiosk.core.roster import parse_roster
+from kiosk.core.roster import parse_roster, parse_roster_data
+from kiosk.core.ruleset_changes import ProposalChanges, proposal_changes
 
 
 def import_roster_file(
@@ -34,6 +35,32 @@ def import_roster_file(
     with write_session(engine) as session:
         return import_roster(
             session, parsed, operator_id=operator_id, now=now, dry_run=dry_run, source=path.name
+        )
+
+
+def import_roster_data(
+    engine: Engine,
+    data: bytes,
+    name: str,
+    *,
+    operator_id: str,
+    now: datetime,
+    dry_run: bool = False,
+    expected: str | None = None,
+) -> ImportReport:
+    """The same for a roster uploaded as bytes (the console): `dry_run` is the preview that
+    writes nothing; `expected` (the preview's fingerprint) makes the confirmed import write
+    only what the preview showed (`report.stale` otherwise, nothing written)."""
+    parsed = parse_roster_data(data, name)
+    with write_session(engine) as session:
+        return import_roster(
+            session,
+            parsed,
+            operator_id=operator_id,
+            now=now,
+            dry_run=dry_run,
+            source=Path(name).name[:60],
+            expected=expected,
         )
 
 
@@ -319,6 +346,26 @@ def propose_ruleset(
         body = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         raise BadInput("roster.unreadable_file", name=path.name) from None
+    return propose_ruleset_text(
+        engine,
+        body,
+        village=village,
+        effective_from=effective_from,
+        operator_id=operator_id,
+        now=now,
+    )
+
+
+def propose_ruleset_text(
+    engine: Engine,
+    body: str,
+    *,
+    village: str | None,
+    effective_from: date,
+    operator_id: str,
+    now: datetime,
+) -> register.ProposalReport:
+    """The same for a rule set's text as uploaded (the console)."""
     with write_session(engine) as session:
         return register.propose_ruleset(
             session,
@@ -328,6 +375,12 @@ def propose_ruleset(
             operator_id=operator_id,
             now=now,
         )
+
+
+def ruleset_changes(engine: Engine, proposal_id: str) -> ProposalChanges:
+    """What approving a proposal changes for whom from which day (read before approving)."""
+    with read_session(engine) as session:
+        return proposal_changes(session, proposal_id)
 
 
 def approve_ruleset(
