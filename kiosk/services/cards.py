@@ -12,13 +12,14 @@ from sqlalchemy.engine import Engine
 
 from kiosk.core.cards import IssuedCard, reissue_card
 from kiosk.core.codes import CardSigner
-from kiosk.core.db import read_session, write_session
+from kiosk.core.db import read_session
 from kiosk.core.errors import BadInput
 from kiosk.core.households import resolve_household
 from kiosk.core.ledger import meta_get
 from kiosk.core.reference import operator_by_id, require_village, village_by_name
 from kiosk.core.register import households_for_cards, record_reissue, register_operator
 from kiosk.printables.cards import CardFace, render_sheet
+from kiosk.services.register import Audit, writing
 
 
 def card_faces(
@@ -68,11 +69,17 @@ def card_sheet_pdf(
 
 
 def reissue(
-    engine: Engine, code: str, signer: CardSigner, *, operator_id: str, now: datetime
+    engine: Engine,
+    code: str,
+    signer: CardSigner,
+    *,
+    operator_id: str,
+    now: datetime,
+    audit: Audit | None = None,
 ) -> IssuedCard:
     """A new card for a lost one (older cards refused from each kiosk's next pull), logged;
     `code` is a typed household code or a scanned card."""
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         operator = operator_by_id(session, operator_id)
         household = resolve_household(session, code)
         issued = reissue_card(session, household=household, operator=operator, signer=signer)

@@ -4,12 +4,14 @@ the CLI, the app and the central's pages call."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from kiosk.core import pins, register
 from kiosk.core.db import read_session, write_session
@@ -26,13 +28,32 @@ from kiosk.core.register import (
 from kiosk.core.roster import parse_roster, parse_roster_data
 from kiosk.core.ruleset_changes import ProposalChanges, proposal_changes
 
+# Called inside a register change's transaction, after the change and before the commit: the
+# console records its audit event there, so the change and its record stand or fall together.
+Audit = Callable[[Session], None]
+
+
+@contextmanager
+def writing(engine: Engine, audit: Audit | None) -> Iterator[Session]:
+    """`write_session`, with `audit` run on the session just before the commit."""
+    with write_session(engine) as session:
+        yield session
+        if audit is not None:
+            audit(session)
+
 
 def import_roster_file(
-    engine: Engine, path: Path, *, operator_id: str, now: datetime, dry_run: bool = False
+    engine: Engine,
+    path: Path,
+    *,
+    operator_id: str,
+    now: datetime,
+    dry_run: bool = False,
+    audit: Audit | None = None,
 ) -> ImportReport:
     """Read, check and (unless dry or refused) apply the roster at `path`, all or nothing."""
     parsed = parse_roster(path)
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return import_roster(
             session, parsed, operator_id=operator_id, now=now, dry_run=dry_run, source=path.name
         )
@@ -47,12 +68,13 @@ def import_roster_data(
     now: datetime,
     dry_run: bool = False,
     expected: str | None = None,
+    audit: Audit | None = None,
 ) -> ImportReport:
     """The same for a roster uploaded as bytes (the console): `dry_run` is the preview that
     writes nothing; `expected` (the preview's fingerprint) makes the confirmed import write
     only what the preview showed (`report.stale` otherwise, nothing written)."""
     parsed = parse_roster_data(data, name)
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return import_roster(
             session,
             parsed,
@@ -93,8 +115,9 @@ def add(
     absent: bool,
     operator_id: str,
     now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         household = add_household(
             session,
             village=village,
@@ -118,8 +141,9 @@ def edit(
     members: Sequence[str] | None,
     operator_id: str,
     now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         household, changed = edit_household(
             session, code, head=head, group=group, members=members, operator_id=operator_id, now=now
         )
@@ -127,9 +151,15 @@ def edit(
 
 
 def participation(
-    engine: Engine, code: str, change: str, *, operator_id: str, now: datetime
+    engine: Engine,
+    code: str,
+    change: str,
+    *,
+    operator_id: str,
+    now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         household, changed = set_participation(
             session, code, change, operator_id=operator_id, now=now
         )
@@ -137,9 +167,15 @@ def participation(
 
 
 def leave(
-    engine: Engine, code: str, *, reason: str, operator_id: str, now: datetime
+    engine: Engine,
+    code: str,
+    *,
+    reason: str,
+    operator_id: str,
+    now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return household_json(
             leave_household(session, code, reason=reason, operator_id=operator_id, now=now)
         )
@@ -169,9 +205,10 @@ def add_operator(
     exchange_point: str | None,
     operator_id: str,
     now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
     """The new operator, with its one-time PIN under "pin": the only time it is shown."""
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         operator, pin = register.add_operator(
             session,
             new_id_=new_id,
@@ -186,9 +223,9 @@ def add_operator(
 
 
 def reissue_pin(
-    engine: Engine, target_id: str, *, operator_id: str, now: datetime
+    engine: Engine, target_id: str, *, operator_id: str, now: datetime, audit: Audit | None = None
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         pin = register.reissue_pin(session, target_id, operator_id=operator_id, now=now)
         operator = session.get(Operator, target_id)
         assert operator is not None
@@ -196,9 +233,9 @@ def reissue_pin(
 
 
 def disable_operator(
-    engine: Engine, target_id: str, *, operator_id: str, now: datetime
+    engine: Engine, target_id: str, *, operator_id: str, now: datetime, audit: Audit | None = None
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return operator_json(
             register.disable_operator(session, target_id, operator_id=operator_id, now=now)
         )
@@ -249,8 +286,9 @@ def add_exchange_point(
     point_id: str | None,
     operator_id: str,
     now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return point_json(
             register.add_exchange_point(
                 session,
@@ -279,9 +317,16 @@ def item_json(item: CatalogItem) -> dict[str, Any]:
 
 
 def add_catalog_item(
-    engine: Engine, *, name: str, points: int, due_class: str, operator_id: str, now: datetime
+    engine: Engine,
+    *,
+    name: str,
+    points: int,
+    due_class: str,
+    operator_id: str,
+    now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return item_json(
             register.add_catalog_item(
                 session,
@@ -295,9 +340,9 @@ def add_catalog_item(
 
 
 def retire_catalog_item(
-    engine: Engine, no: int, *, operator_id: str, now: datetime
+    engine: Engine, no: int, *, operator_id: str, now: datetime, audit: Audit | None = None
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return item_json(
             register.retire_catalog_item(session, no, operator_id=operator_id, now=now)
         )
@@ -311,10 +356,11 @@ def set_catalog_price(
     effective_from: date,
     operator_id: str,
     now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
     """An item's new price from a day on: the item, the price it replaces on that day, and
     the new one (`kiosk catalog price`)."""
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         price = register.set_catalog_price(
             session, no, points, effective_from=effective_from, operator_id=operator_id, now=now
         )
@@ -364,9 +410,10 @@ def propose_ruleset_text(
     effective_from: date,
     operator_id: str,
     now: datetime,
+    audit: Audit | None = None,
 ) -> register.ProposalReport:
     """The same for a rule set's text as uploaded (the console)."""
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return register.propose_ruleset(
             session,
             body,
@@ -384,9 +431,9 @@ def ruleset_changes(engine: Engine, proposal_id: str) -> ProposalChanges:
 
 
 def approve_ruleset(
-    engine: Engine, proposal_id: str, *, operator_id: str, now: datetime
+    engine: Engine, proposal_id: str, *, operator_id: str, now: datetime, audit: Audit | None = None
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         record = register.approve_ruleset(session, proposal_id, operator_id=operator_id, now=now)
         return {
             "id": proposal_id,
