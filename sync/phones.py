@@ -376,6 +376,14 @@ ADMIN_SESSION_LIFETIME = timedelta(hours=12)  # a working day: a lost phone's ac
 # The PIN check's own wait slows guessing one operator's PIN; this stops one address guessing
 # across many operator ids (a whole village may sit behind one address, so it is loose).
 PIN_FAILURES_PER_ADDRESS = 20
+# The office console runs on a shared office PC: a clerk who walks away from it must not leave
+# the register, closes and exports open to whoever sits down next. Half an hour covers reading
+# a long page or taking a phone call; the working day's cap above still applies.
+CONSOLE_IDLE_LIMIT = timedelta(minutes=30)
+# A console request moves `last_seen_at` only when it is this old, so browsing writes a row a
+# minute at most, not one per page (the idle limit is then exact to within this).
+CONSOLE_SEEN_STEP = timedelta(minutes=1)
+ADMIN_KINDS = ("phone", "console")
 
 
 @dataclass(frozen=True)
@@ -384,18 +392,35 @@ class AdminSignIn:
     operator: Operator
 
 
-def admin_for_token(session: Session, token: str | None) -> AdminSession | None:
-    """The unrevoked administrator session whose cookie this is (its expiry the caller's)."""
+def admin_for_token(
+    session: Session, token: str | None, kind: str = "phone"
+) -> AdminSession | None:
+    """The unrevoked administrator session of `kind` whose cookie this is (its expiry the
+    caller's): a phone's token never opens the console, nor the console's the phone pages."""
     if not token or len(token) > 100:
         return None
     found = session.exec(
-        select(AdminSession).where(AdminSession.token_hash == token_hash(token))
+        select(AdminSession).where(
+            AdminSession.token_hash == token_hash(token), AdminSession.kind == kind
+        )
     ).first()
     return found if found is not None and found.revoked_at is None else None
 
 
+def console_is_live(admin: AdminSession, now: datetime) -> bool:
+    """A console session ends at its working day's cap and after CONSOLE_IDLE_LIMIT unused."""
+    seen = from_db(admin.last_seen_at or admin.created_at)
+    return from_db(admin.expires_at) > now and now - seen < CONSOLE_IDLE_LIMIT
+
+
 def sign_in_admin(
-    engine: Engine, operator_id: str, pin: str, *, now: datetime, address: str
+    engine: Engine,
+    operator_id: str,
+    pin: str,
+    *,
+    now: datetime,
+    address: str,
+    kind: str = "phone",
 ) -> AdminSignIn:
     """An administrator signs in on a phone through the kiosks' own PIN check
     (`kiosk.core.pins.sign_in`: its growing wait after wrong PINs included); a right PIN of
@@ -438,6 +463,8 @@ def sign_in_admin(
             token_hash=token_hash(token),
             created_at=as_utc(now),
             expires_at=as_utc(now + ADMIN_SESSION_LIFETIME),
+            kind=kind,
+            last_seen_at=as_utc(now),
         )
         session.add(made)
         record(

@@ -33,6 +33,7 @@ from sync.api import openapi_document
 from sync.credentials import Unauthorized, authenticate
 from sync.evidence import photos_for_kiosk
 from sync.protocol import MAX_BODY_BYTES
+from sync.web.office_port import OfficeDesk
 from sync.web.routes import install as install_web
 
 Clock = Callable[[], datetime]
@@ -147,6 +148,7 @@ def create_app(
     public_url: str | None = None,
     evidence_dir: Path | None = None,
     evidence_cap_mb: int = 20_000,
+    desk: OfficeDesk | None = None,
 ) -> FastAPI:
     """The API over `engine`; tests pass their own clock and limits.
 
@@ -156,7 +158,8 @@ def create_app(
     `public_url` is the address phones reach the central at (the slips' links); by default
     the address the request came to. `evidence_dir` is where photos sent from phones are kept
     (by default beside an SQLite database; none elsewhere: photos are then refused), at most
-    `evidence_cap_mb` of them.
+    `evidence_cap_mb` of them. `desk` gives the office console its figures and files (the
+    entry point passes `kiosk.services.office.Desk`); without it those pages answer 503.
     """
     app = FastAPI(
         title="Tangxiang central sync",
@@ -307,6 +310,7 @@ def create_app(
         clock,
         evidence_dir=photos_dir,
         evidence_cap=evidence_cap_mb * 1024 * 1024,
+        desk=desk,
     )
     return app
 
@@ -320,6 +324,7 @@ def serve(
     public_url: str | None = None,
     evidence_dir: Path | None = None,
     evidence_cap_mb: int = 20_000,
+    desk: OfficeDesk | None = None,
 ) -> None:
     """Run the API and the household pages until stopped (the systemd unit's main process)."""
     import uvicorn
@@ -330,6 +335,7 @@ def serve(
             public_url=public_url,
             evidence_dir=evidence_dir,
             evidence_cap_mb=evidence_cap_mb,
+            desk=desk,
         ),
         host=host,
         port=port,

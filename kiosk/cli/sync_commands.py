@@ -250,6 +250,7 @@ def central_init(args: argparse.Namespace) -> int:
 
 
 def central_serve(args: argparse.Namespace) -> int:
+    from kiosk.services.office import Desk
     from sync.client import check_central_url, is_loopback_url
     from sync.server import serve
 
@@ -265,6 +266,7 @@ def central_serve(args: argparse.Namespace) -> int:
         public_url=public_url,
         evidence_dir=settings.evidence_path,
         evidence_cap_mb=settings.evidence_cap_mb,
+        desk=Desk(),
     )
     return 0
 

@@ -190,3 +190,29 @@ class AdminSession(SQLModel, table=True):
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None = None
+    # "phone" (the review pages, a working day) or "console" (the office's browser, which also
+    # ends after inactivity): a token of one kind never opens the other's pages.
+    kind: str = Field(default="phone", sa_column_kwargs={"server_default": "phone"})
+    last_seen_at: datetime | None = None  # the console's inactivity is measured from here
+
+
+class ConsoleEvent(SQLModel, table=True):
+    """One change made through the street office's console: who, when, what, before and after.
+
+    Its own table rather than more `WebAction` rows: the action log counts sign-in attempts
+    and refusals for rate limits, while this is the auditors' list of changes, each with the
+    state it replaced and the village it belongs to (so a village administrator's audit page
+    shows only its own). Written in the transaction of the change it records
+    (`sync.audit.record_change`), so a change without its event, or an event without its
+    change, cannot exist. Central only; never updated or deleted.
+    """
+
+    id: str = Field(primary_key=True)
+    at: datetime = Field(index=True)
+    operator_id: str = Field(foreign_key="operator.id", index=True)
+    action: str = Field(index=True)  # "alert.acknowledge", "period.close_month", ...
+    subject: str  # what changed, "<table>:<id>" or "<village>:<period>"
+    village_id: str | None = Field(default=None, foreign_key="village.id", index=True)
+    before: dict[str, object] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, object] | None = Field(default=None, sa_column=Column(JSON))
+    address: str | None = None

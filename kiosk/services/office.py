@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from kiosk.core.db import read_session
-from kiosk.core.notice import Quarter
+from kiosk.core.errors import BadInput
+from kiosk.core.notice import Notice, Quarter, build_notice
 from kiosk.core.overview import Overview, office_overview, overview_for
 from kiosk.core.reference import operator_by_id, village_by_name
+from kiosk.printables.notice import NoticeLayout, write_notice_csv, write_notice_pdf
 
 
 def overview(
@@ -30,3 +34,49 @@ def overview(
             )
         operator = operator_by_id(session, operator_id)
         return overview_for(session, operator, quarter, now, village_id)
+
+
+def notice(engine: Engine, village: str, quarter: Quarter, now: datetime) -> Notice:
+    """The quarter's notice of `village` (by id or name), as `kiosk notice` prints it."""
+    with read_session(engine) as session:
+        return build_notice(session, village_by_name(session, village), quarter, now)
+
+
+def write_notice(notice: Notice, path: Path) -> NoticeLayout | None:
+    """Write `notice` as the PDF or CSV its suffix names (the layout for a PDF): the one writer
+    behind `kiosk notice --out` and the console's downloads."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return write_notice_pdf(notice, path)
+    if suffix == ".csv":
+        write_notice_csv(notice, path)
+        return None
+    raise BadInput("notice.out_suffix", path=path)
+
+
+def notice_file_name(notice: Notice, village_id: str, suffix: str) -> str:
+    return f"notice-{village_id}-{notice.quarter}{suffix}"
+
+
+class Desk:
+    """The office's services as the console takes them (`sync.web.office_port.OfficeDesk`)."""
+
+    def overview(
+        self,
+        engine: Engine,
+        quarter: Quarter,
+        now: datetime,
+        *,
+        operator_id: str | None = None,
+        village: str | None = None,
+    ) -> Overview:
+        return overview(engine, quarter, now, operator_id=operator_id, village=village)
+
+    def notice_file(
+        self, engine: Engine, village: str, quarter: Quarter, now: datetime, suffix: str
+    ) -> tuple[str, bytes]:
+        built = notice(engine, village, quarter, now)
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / f"notice{suffix}"
+            write_notice(built, path)
+            return notice_file_name(built, village, suffix), path.read_bytes()

@@ -9,7 +9,11 @@ Every route of `sync.web.routes` declares exactly one of the dependencies `Acces
 - `household_upload_form`: the same, a multipart form with photos (size capped before parsing);
 - `admin`: a village (or street) administrator signed in on a phone with its PIN; every page
   then shows only the administrator's village (`in_scope`);
-- `admin_form`: the same, with a form whose CSRF token is tied to the administrator's session.
+- `admin_form`: the same, with a form whose CSRF token is tied to the administrator's session;
+- `office`: a street or village administrator signed in on the office console (`/o`), whose
+  session also ends after `sync.phones.CONSOLE_IDLE_LIMIT` unused; a village administrator
+  sees only its own village (`office_scope`, `in_scope`);
+- `office_form`: the same, with a form whose CSRF token is tied to the console session.
 A refusal raises `WebRefusal` before the handler runs, so nothing is read or changed.
 """
 
@@ -32,11 +36,11 @@ from starlette.concurrency import run_in_threadpool
 
 from kiosk.core.awards import AWARDING_ROLES
 from kiosk.core.central_models import AdminSession, PhoneSession
-from kiosk.core.clock import from_db
+from kiosk.core.clock import as_utc, from_db
 from kiosk.core.clock import now as clock_now
-from kiosk.core.db import read_session
+from kiosk.core.db import read_session, write_session
 from kiosk.core.models import Household, Operator
-from sync.phones import admin_for_token, phone_for_token
+from sync.phones import CONSOLE_SEEN_STEP, admin_for_token, console_is_live, phone_for_token
 from sync.web.texts import LANGUAGES
 
 SESSION_COOKIE = "jf_session"
@@ -44,6 +48,7 @@ PRE_COOKIE = "jf_pre"
 LANGUAGE_COOKIE = "jf_lang"
 SIZE_COOKIE = "jf_size"
 ADMIN_COOKIE = "jf_admin"
+OFFICE_COOKIE = "jf_office"
 SESSION_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie (Chromium caps it)
 # A form's urlencoded body: 500 Chinese characters of description are 4,500 bytes encoded.
 MAX_FORM_BYTES = 16384
@@ -175,6 +180,19 @@ def in_scope(operator: Operator, village_id: str) -> None:
         raise WebRefusal(403, "refused.village")
 
 
+def office_operator(viewer: Viewer) -> Operator:
+    """The signed-in administrator of a console page (its access dependency made sure)."""
+    assert viewer.operator is not None
+    return viewer.operator
+
+
+def office_scope(viewer: Viewer) -> str | None:
+    """The village a console page shows: the village administrator's own, or None (every
+    village) for a street administrator."""
+    assert viewer.operator is not None
+    return viewer.operator.village_id
+
+
 class Access:
     """The access dependencies over one database, with the central's clock."""
 
@@ -235,6 +253,35 @@ class Access:
         viewer.csrf = csrf_token(token)
         return viewer
 
+    def _console_of(self, token: str | None) -> tuple[AdminSession | None, Operator | None]:
+        if not token:
+            return None, None
+        now = self.clock()
+        with read_session(self.engine) as session:
+            found = admin_for_token(session, token, kind="console")
+            if found is None or not console_is_live(found, now):
+                return None, None
+            operator = session.get(Operator, found.operator_id)
+            if operator is None or not operator.active or operator.role not in AWARDING_ROLES:
+                return None, None
+            seen = from_db(found.last_seen_at or found.created_at)
+        if now - seen >= CONSOLE_SEEN_STEP:
+            with write_session(self.engine) as session:
+                live = session.get(AdminSession, found.id)
+                if live is not None:
+                    live.last_seen_at = as_utc(now)
+                    session.add(live)
+        return found, operator
+
+    async def _console(self, request: Request) -> Viewer:
+        viewer = basics(request)
+        token = request.cookies.get(OFFICE_COOKIE)
+        viewer.admin_session, viewer.operator = await run_in_threadpool(self._console_of, token)
+        if viewer.operator is None or token is None:
+            raise WebRefusal(401, "refused.office_signin")
+        viewer.csrf = csrf_token(token)
+        return viewer
+
     def dependencies(self) -> tuple[AccessDependency, ...]:
         return (
             self.public,
@@ -244,6 +291,8 @@ class Access:
             self.household_upload_form,
             self.admin,
             self.admin_form,
+            self.office,
+            self.office_form,
         )
 
     async def public(self, request: Request) -> Viewer:
@@ -273,5 +322,13 @@ class Access:
 
     async def admin_form(self, request: Request) -> Viewer:
         viewer = await self._administrator(request)
+        viewer.form = await _form(request, viewer.csrf)
+        return viewer
+
+    async def office(self, request: Request) -> Viewer:
+        return await self._console(request)
+
+    async def office_form(self, request: Request) -> Viewer:
+        viewer = await self._console(request)
         viewer.form = await _form(request, viewer.csrf)
         return viewer

@@ -32,6 +32,16 @@ SECURITY_HEADERS = {
 }
 
 Clock = Callable[[], datetime]
+# The office console's menu (console_base.html): (section, path). A console page passes its
+# `section` to `render` so its entry is marked as the current page.
+CONSOLE_NAV = (
+    ("overview", "/o"),
+    ("register", "/o/register"),
+    ("periods", "/o/periods"),
+    ("notices", "/o/notices"),
+    ("exports", "/o/exports"),
+    ("audit", "/o/audit"),
+)
 
 
 def environment() -> Environment:
@@ -46,6 +56,7 @@ def environment() -> Environment:
     env.filters["signed"] = lambda points: f"+{points}" if points > 0 else str(points)
     env.filters["masked"] = mask_name
     env.globals["RuleList"] = RuleList
+    env.globals["console_nav"] = CONSOLE_NAV
     return env
 
 
@@ -91,4 +102,7 @@ class Pages:
         return response
 
     def refused(self, request: Request, viewer: Viewer, status: int, key: str) -> HTMLResponse:
-        return self.render(request, viewer, "refused.html", status=status, reason=key)
+        # The console's refusals keep its own frame and point to its own sign-in.
+        console = request.url.path == "/o" or request.url.path.startswith("/o/")
+        template = "console_refused.html" if console else "refused.html"
+        return self.render(request, viewer, template, status=status, reason=key)

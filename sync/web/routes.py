@@ -20,7 +20,7 @@ from kiosk.core.db import read_session, write_session
 from kiosk.core.errors import DomainError
 from kiosk.core.models import Household
 from sync import phones
-from sync.web import declare, review, views
+from sync.web import console, declare, review, views
 from sync.web.access import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
@@ -31,6 +31,7 @@ from sync.web.access import (
     WebRefusal,
     basics,
 )
+from sync.web.office_port import OfficeDesk
 from sync.web.pages import Pages, safe_next, set_cookie
 from sync.web.texts import say
 
@@ -47,10 +48,12 @@ def install(
     *,
     evidence_dir: Path | None,
     evidence_cap: int,
+    desk: OfficeDesk | None = None,
 ) -> None:
     """Mount the household pages on `app` over `engine`, with the central's clock, the
     declaration and review pages (photos under `evidence_dir`, at most `evidence_cap` bytes),
-    and the page that says why a request was refused."""
+    the office console (its services from `desk`), and the page that says why a request was
+    refused."""
     pages = Pages()
     render, refused = pages.render, pages.refused
     access = Access(engine, clock)
@@ -252,4 +255,5 @@ def install(
 
     declare.install(app, engine, clock, pages, access, evidence_dir, evidence_cap)
     review.install(app, engine, clock, pages, access, evidence_dir)
+    console.install(app, engine, clock, pages, access, desk)
     app.add_exception_handler(WebRefusal, on_refusal)

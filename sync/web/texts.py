@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from kiosk.core.messages import MESSAGES, fill
+from sync.web.console_texts import CONSOLE_TEXTS
+from sync.web.register_texts import REGISTER_TEXTS
 
 LANGUAGES = ("zh", "en")
 
@@ -232,5 +234,11 @@ WEB_TEXTS: dict[str, tuple[str, str]] = {
 
 def say(key: str, language: str, /, **params: object) -> str:
     """The page text `key` (or a domain message) in `language`, its placeholders filled."""
-    pair = WEB_TEXTS.get(key) or MESSAGES.get(key) or (key, key)
+    pair = (
+        WEB_TEXTS.get(key)
+        or CONSOLE_TEXTS.get(key)
+        or REGISTER_TEXTS.get(key)
+        or MESSAGES.get(key)
+        or (key, key)
+    )
     return fill(pair, language, params)

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from kiosk.core.central_models import EvidencePhoto, HelpRequest, PhoneSession, PhoneSlip
 from kiosk.core.db import read_session
 from kiosk.core.models import Declaration, DeclarationDecision, Dispute, Household, LedgerEntry
+from kiosk.services.office import Desk
 from sync.server import create_app
 from tests.sync.harness import Central, Clock
 
@@ -61,6 +62,17 @@ class Site:
             "/a/signin", data={"csrf": csrf_of(page.text), "operator": operator_id, "pin": pin}
         )
         assert done.status_code == 303, done.text
+        return client
+
+    def office(self, operator_id: str = "street-admin", pin: str = "9999") -> TestClient:
+        """A browser signed in on the office console."""
+        client = self.client()
+        page = client.get("/o/signin")
+        done = client.post(
+            "/o/signin", data={"csrf": csrf_of(page.text), "operator": operator_id, "pin": pin}
+        )
+        assert done.status_code == 303, done.text
+        assert done.headers["location"] == "/o"
         return client
 
     def state(self) -> tuple[Any, ...]:
@@ -128,7 +140,7 @@ def make_site(central: Central, tmp_path: Path) -> Site:
     evidence = tmp_path / "evidence"
     return Site(
         central,
-        create_app(central.engine, clock=clock, evidence_dir=evidence),
+        create_app(central.engine, clock=clock, evidence_dir=evidence, desk=Desk()),
         clock,
         kiosk,
         households,

@@ -1,0 +1,23 @@
+"""The office console's register pages (roster, households, operators, exchange points,
+catalogue, rule sets, card sheets): mounted by `sync.web.console.install`."""
+
+# No `from __future__ import annotations`: FastAPI reads the routes' annotations at run time.
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from sync.web.access import Access
+from sync.web.pages import Pages
+
+
+def install(
+    app: FastAPI,
+    engine: Engine,
+    clock: Callable[[], datetime],
+    pages: Pages,
+    access: Access,
+) -> None:
+    """Mount the register's pages under /o/register (each route with `access.office` or
+    `access.office_form`; each change recorded with `sync.audit.record_change`)."""
