@@ -45,7 +45,7 @@ from kiosk.core.reference import (
     require_village,
     village_by_name,
 )
-from kiosk.core.roster import FILE, MAX_NAME, ParsedRoster, RosterProblem, RosterRow
+from kiosk.core.roster import FILE, MARKUP, MAX_NAME, ParsedRoster, RosterProblem, RosterRow
 from rules.loader import RuleDataError, parse_ruleset, ruleset_in_force, ruleset_problems
 
 # The fields a register change may set, in the order the change log shows them.
@@ -436,7 +436,11 @@ def _apply(household: Household, values: dict[str, Any]) -> tuple[dict[str, Any]
 
 def _check_name(value: str) -> str:
     value = value.strip(" \u3000")
-    if not value or len(value) > MAX_NAME or any(ch.isdigit() or ch in "、，," for ch in value):
+    if (
+        not value
+        or len(value) > MAX_NAME
+        or any(ch.isdigit() or ch in "、，," or ch in MARKUP for ch in value)
+    ):
         raise BadInput("register.bad_name", value=value[:MAX_NAME])
     return value
 

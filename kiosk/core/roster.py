@@ -36,6 +36,7 @@ IGNORED = frozenset({"序号", "备注"})
 RESIDENCY = {"本村": Residency.NATIVE, "非本村常住": Residency.RESIDENT}
 YES_NO = {"是": True, "否": False}
 MEMBER_SEPARATORS = "、，,"
+MARKUP = frozenset("<>&\"'`=;{}[]\\/|")
 
 MAX_BYTES = 50 * 1024 * 1024  # a 100,000-household roster is ~6 MB as CSV
 MAX_ROWS = 200_000
@@ -125,6 +126,10 @@ def _check_name(parsed: ParsedRoster, row: int, column: str, value: str) -> bool
     if any(ch.isdigit() for ch in value):
         # A name with digits in it is almost always a shifted column.
         parsed.add(row, column, "roster.name_digits", value=value)
+        return False
+    if any(ch in MARKUP for ch in value):
+        # No name holds these; a cell with them is pasted code or a formula, not a person.
+        parsed.add(row, column, "roster.name_symbols", value=value)
         return False
     return True
 

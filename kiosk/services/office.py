@@ -14,6 +14,7 @@ from kiosk.core.notice import Notice, Quarter, build_notice
 from kiosk.core.overview import Overview, office_overview, overview_for
 from kiosk.core.reference import operator_by_id, village_by_name
 from kiosk.printables.notice import NoticeLayout, write_notice_csv, write_notice_pdf
+from kiosk.services.register_desk import RegisterDesk
 
 
 def overview(
@@ -60,6 +61,9 @@ def notice_file_name(notice: Notice, village_id: str, suffix: str) -> str:
 
 class Desk:
     """The office's services as the console takes them (`sync.web.office_port.OfficeDesk`)."""
+
+    def __init__(self) -> None:
+        self.register = RegisterDesk()
 
     def overview(
         self,

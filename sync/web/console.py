@@ -107,4 +107,4 @@ def install(
         return response
 
     console_overview.install(app, engine, clock, pages, access, desk)
-    register.install(app, engine, clock, pages, access)
+    register.install(app, engine, clock, pages, access, desk)
