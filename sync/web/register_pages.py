@@ -422,15 +422,17 @@ def install(
                 views.operators(session, scope),
                 views.villages(session, scope),
                 views.exchange_points(session, scope),
+                views.village_names(session),
             )
 
-        found, villages, points = await read(load)
+        found, villages, points, names = await read(load)
         return render(
             request,
             viewer,
             "register_operators.html",
             status=status,
             operators=found,
+            names=names,
             villages=villages,
             points=points,
             roles=ROLES,
@@ -522,6 +524,24 @@ def install(
         if isinstance(result, Response):
             return result
         return pin_page(request, viewer, result, False)
+
+    @app.get(f"{BASE}/operators/{{target_id}}/disable", include_in_schema=False)
+    async def operator_disable_page(request: Request, target_id: str, viewer: Office) -> Response:
+        """Ask before disabling: one stray click must not lock a shop out for the night."""
+        operator = office_operator(viewer)
+
+        def load(session: Session) -> Operator:
+            target = session.get(Operator, target_id[:40])
+            if target is None:
+                raise WebRefusal(404, "refused.missing")
+            if target.village_id is not None:
+                in_scope(operator, target.village_id)
+            elif operator.village_id is not None:
+                raise WebRefusal(403, "refused.village")
+            return target
+
+        target = await read(load)
+        return render(request, viewer, "register_disable.html", target=target)
 
     @app.post(f"{BASE}/operators/{{target_id}}/disable", include_in_schema=False)
     async def operator_disable(request: Request, target_id: str, viewer: OfficeForm) -> Response:
@@ -639,16 +659,49 @@ def install(
         except ValueError:
             raise BadInput("reg.not_day", value=raw[:20]) from None
 
+    async def item_view(
+        request: Request,
+        viewer: Viewer,
+        no: int,
+        *,
+        errors: list[str] | None = None,
+        status: int = 200,
+        form: dict[str, str] | None = None,
+    ) -> Response:
+        now = clock()
+        rows = await read(lambda session: views.catalogue(session, now))
+        row = next((r for r in rows if r.item.no == no), None)
+        if row is None:
+            raise WebRefusal(404, "refused.missing")
+        return render(
+            request,
+            viewer,
+            "register_item.html",
+            status=status,
+            row=row,
+            errors=errors or [],
+            form=form or {},
+        )
+
+    @app.get(f"{BASE}/catalog/{{no}}", include_in_schema=False)
+    async def item_page(request: Request, no: int, viewer: Office) -> Response:
+        return await item_view(request, viewer, no)
+
     async def catalog_change(
-        request: Request, viewer: Viewer, form: dict[str, str], work: Callable[[], Any]
+        request: Request,
+        viewer: Viewer,
+        form: dict[str, str],
+        work: Callable[[], Any],
+        no: int | None = None,
     ) -> Response:
         try:
             await run_in_threadpool(work)
         except DomainError as error:
             status = 400 if isinstance(error, BadInput) else 409
-            return await catalog_view(
-                request, viewer, errors=[message(viewer, error)], status=status, form=form
-            )
+            errors = [message(viewer, error)]
+            if no is not None:
+                return await item_view(request, viewer, no, errors=errors, status=status, form=form)
+            return await catalog_view(request, viewer, errors=errors, status=status, form=form)
         return RedirectResponse(f"{BASE}/catalog", status_code=303)
 
     @app.post(f"{BASE}/catalog", include_in_schema=False)
@@ -673,7 +726,7 @@ def install(
     @app.post(f"{BASE}/catalog/{{no}}/price", include_in_schema=False)
     async def catalog_price(request: Request, no: int, viewer: OfficeForm) -> Response:
         operator = office_operator(viewer)
-        form = {"price_no": str(no), **{n: field(viewer, n) for n in ("points", "from")}}
+        form = {n: field(viewer, n) for n in ("points", "from")}
         now = clock()
 
         def work() -> Any:
@@ -687,7 +740,7 @@ def install(
                 audit=auditor(viewer, "register.catalog_price", None, now),
             )
 
-        return await catalog_change(request, viewer, form, work)
+        return await catalog_change(request, viewer, form, work, no)
 
     @app.post(f"{BASE}/catalog/{{no}}/retire", include_in_schema=False)
     async def catalog_retire(request: Request, no: int, viewer: OfficeForm) -> Response:
@@ -703,7 +756,7 @@ def install(
                 audit=auditor(viewer, "register.catalog_retire", None, now),
             )
 
-        return await catalog_change(request, viewer, {}, work)
+        return await catalog_change(request, viewer, {}, work, no)
 
     # --- rule sets ----------------------------------------------------------------------------
 
@@ -720,9 +773,13 @@ def install(
         now = clock()
 
         def load(session: Session) -> Any:
-            return views.proposals(session, scope), views.villages(session, scope)
+            return (
+                views.proposals(session, scope),
+                views.villages(session, scope),
+                views.village_names(session),
+            )
 
-        proposals, villages = await read(load)
+        proposals, villages, names = await read(load)
         overview = await run_in_threadpool(
             lambda: services().rulesets_overview(engine, village=scope.village_id, at=now.date())
         )
@@ -732,6 +789,7 @@ def install(
             "register_rules.html",
             status=status,
             proposals=proposals,
+            names=names,
             villages=villages,
             in_force=overview["in_force"],
             errors=errors or [],

@@ -59,6 +59,7 @@ REGISTER_TEXTS: dict[str, tuple[str, str]] = {
     "reg.head": ("户主", "Head of household"),
     "reg.members": ("成员", "Members"),
     "reg.history": ("修改记录", "Changes"),
+    "reg.no_history": ("没有修改记录", "No changes recorded"),
     "reg.when": ("时间", "When"),
     "reg.what": ("内容", "What"),
     "reg.who": ("操作员", "By"),
@@ -192,6 +193,13 @@ REGISTER_TEXTS: dict[str, tuple[str, str]] = {
     "reg.operators.new_pin_for": ("给 {id} 重置密码", "New PIN for {id}"),
     "reg.operators.disable": ("停用", "Disable"),
     "reg.operators.disable_for": ("停用 {id}", "Disable {id}"),
+    "reg.disable.title": ("停用操作员 {id}？", "Disable operator {id}?"),
+    "reg.disable.lead": (
+        "停用后，{name}（{id}）在各兑换点下次同步后不能再登录。记录保留。",
+        "Once disabled, {name} ({id}) cannot sign in at any shop after its next sync. "
+        "Records stay.",
+    ),
+    "reg.disable.confirm": ("确认停用", "Disable"),
     "reg.operators.add": ("添加操作员", "Add an operator"),
     "reg.operators.point": ("兑换点", "Exchange point"),
     "reg.operators.no_point": ("（不指定）", "(none)"),
@@ -228,17 +236,26 @@ REGISTER_TEXTS: dict[str, tuple[str, str]] = {
     "reg.catalog.due": ("交付期限", "Delivery"),
     "reg.catalog.offered": ("可兑换", "offered"),
     "reg.catalog.retired": ("已停止", "retired"),
-    "reg.catalog.new_price_for": ("{name} 的新积分", "New points for {name}"),
-    "reg.catalog.from_for": ("{name} 新价格起始日", "First day of {name}'s new price"),
     "reg.catalog.set_price": ("改价", "Set price"),
     "reg.catalog.retire": ("停止兑换", "Retire"),
-    "reg.catalog.retire_for": ("停止兑换 {name}", "Retire {name}"),
     "reg.catalog.price_hint": (
         "新价格最早从明天起执行，以便各兑换点当晚同步。已下的单保持原价。",
         "A new price applies from tomorrow at the earliest, so every shop syncs it first. "
         "Orders keep the price they were made at.",
     ),
     "reg.catalog.add": ("添加物品", "Add an item"),
+    "reg.catalog.open_item": (
+        "点物品名称可以改价或停止兑换。",
+        "Open an item by its name to set a new price or retire it.",
+    ),
+    "reg.item.title": ("第{no}号 {name}", "Item {no}: {name}"),
+    "reg.item.retire_hint": (
+        "停止后各兑换点下次同步起不能再兑换；已下的单照常交付。",
+        "Once retired it cannot be redeemed after each shop's next sync; open orders are "
+        "still handed over.",
+    ),
+    "reg.item.retire_button": ("停止兑换 {name}", "Retire {name}"),
+    "reg.item.back": ("返回兑换目录", "Back to the catalogue"),
     "reg.catalog.add_button": ("添加", "Add"),
     # rule sets
     "reg.rules.title": ("村规则", "Village rules"),

@@ -185,6 +185,25 @@ def test_a_clerk_imports_a_roster_adds_a_shopkeeper_and_approves_village_rules(
     page.get_by_role("button", name="批准").click()
     expect(page.get_by_role("table").first).to_contain_text("已由 street-admin 批准")
     check("10-approved")
+
+    # 6. The other pages a clerk uses: a household found by its code, the catalogue, cards.
+    page.get_by_role("link", name="农户").first.click()
+    page.get_by_label("查找农户").fill("HP0001")
+    page.get_by_role("button", name="查找").click()
+    page.get_by_role("link", name="HP0001").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("HP0001")
+    check("11-household")
+    for name, link in (("12-points", "兑换点"), ("13-catalog", "兑换目录"), ("14-cards", "积分卡")):
+        page.get_by_role("link", name=link).first.click()
+        check(name)
+    page.get_by_role("link", name="兑换目录").first.click()
+    page.get_by_role("link", name="牙刷").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("第1号 牙刷")
+    check("15-item")
+    page.get_by_role("link", name="积分卡").first.click()
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cards")
+    check("16-cards-english")
     context.close()
 
     serious = {
@@ -193,4 +212,4 @@ def test_a_clerk_imports_a_roster_adds_a_shopkeeper_and_approves_village_rules(
     }
     print({name: [v["id"] for v in found] for name, found in report.items()})
     assert all(not found for found in serious.values()), serious
-    assert len(report) == 10
+    assert len(report) == 16

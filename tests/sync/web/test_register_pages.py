@@ -44,9 +44,12 @@ PAGES = (
     "/o/register/households?q=HP",
     "/o/register/households/HP0001",
     "/o/register/operators",
+    "/o/register/operators/shop-heping/disable",
     "/o/register/points",
     "/o/register/catalog",
+    "/o/register/catalog/1",
     "/o/register/rules",
+    "/o/register/rules/heping-20270101-1",
     "/o/register/cards",
     "/o/register/cards.pdf?village=heping",
 )
@@ -197,6 +200,7 @@ def test_another_villages_administrator_sees_and_changes_nothing_of_heping(site:
     for path in ("pin", "disable"):
         response = client.post(f"/o/register/operators/shop-heping/{path}", data={"csrf": csrf})
         assert response.status_code == 403, path
+    assert client.get("/o/register/operators/shop-heping/disable").status_code == 403
     assert "<td>shop-heping</td>" not in client.get("/o/register/operators").text
     assert client.get("/o/register/cards.pdf?village=heping").status_code == 403
     shop = {"csrf": csrf, "id": "shop-heping-9", "name": "王芳", "role": "shopkeeper"}
@@ -398,6 +402,9 @@ def test_a_shopkeeper_is_added_with_a_pin_shown_once_and_never_stored(site: Site
     new_pin = re.search(r'id="one-time-pin">(\d{6})<', reset.text)
     assert new_pin is not None and new_pin.group(1) not in str(events(site)[-1].after)
     assert set(events(site)[-1].after or {}) == {"pin_issued_at"}
+    asked = client.get("/o/register/operators/shop-heping-2/disable")
+    assert asked.status_code == 200 and "停用操作员 shop-heping-2？" in asked.text
+    assert events(site)[-1].action == "register.operator_pin"  # asking changes nothing
     off = client.post("/o/register/operators/shop-heping-2/disable", data={"csrf": csrf})
     assert off.status_code == 303
     assert events(site)[-1].after == {"active": False}
@@ -479,6 +486,7 @@ def test_a_price_from_a_later_day_and_a_new_item_are_audited(site: Site) -> None
     )
 
     assert priced.status_code == 303 and added.status_code == 303 and bad.status_code == 400
+    assert client.get("/o/register/catalog/999").status_code == 404
     page = client.get("/o/register/catalog").text
     assert "2026-07-01 起 7 分" in page and "&lt;i&gt;电饭煲" in page and "<i>电饭煲" not in page
     price_event, item_event = events(site)
