@@ -74,7 +74,10 @@ def import_roster_data(
     writes nothing; `expected` (the preview's fingerprint) makes the confirmed import write
     only what the preview showed (`report.stale` otherwise, nothing written)."""
     parsed = parse_roster_data(data, name)
-    with writing(engine, audit) as session:
+    # A preview only reads: it must not hold the writer's lock (kiosks' pushes wait on it)
+    # for the seconds a large roster takes to check.
+    opened = read_session(engine) if dry_run else writing(engine, audit)
+    with opened as session:
         return import_roster(
             session,
             parsed,

@@ -338,6 +338,8 @@ def install(
 
         operator = office_operator(viewer)
         head, group = field(viewer, "head"), field(viewer, "group")
+        # The field comes filled with the members: left empty, the head is the only one.
+        given = "members" in viewer.form
         members_text = viewer.form.get("members", "").strip()[: MAX_TEXT * 2]
         now = clock()
         return await household_change(
@@ -350,7 +352,7 @@ def install(
                 code,
                 head=head or None,
                 group=group or None,
-                members=[m for m in split_members(members_text) if m] if members_text else None,
+                members=[m for m in split_members(members_text) if m] if given else None,
                 operator_id=operator.id,
                 now=now,
                 audit=audit,

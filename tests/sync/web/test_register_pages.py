@@ -351,6 +351,11 @@ def test_household_search_edit_and_leave_are_audited(site: Site) -> None:
         "/o/register/households/HP0001/edit", data={"csrf": csrf, "head": "<b>王</b>1"}
     )
     assert hostile.status_code == 400 and "<b>王" not in hostile.text
+    alone = client.post("/o/register/households/HP0001/edit", data={"csrf": csrf, "members": ""})
+    assert alone.status_code == 303  # an emptied members field leaves the head alone
+    with read_session(site.central.engine) as session:
+        members = session.exec(select(Household.members).where(Household.code == "HP0001")).one()
+    assert members == [head]
     empty = client.post("/o/register/households/HP0001/leave", data={"csrf": csrf, "reason": ""})
     assert empty.status_code == 400 and "注销原因" in empty.text
     left = client.post(
@@ -358,7 +363,7 @@ def test_household_search_edit_and_leave_are_audited(site: Site) -> None:
     )
     assert left.status_code == 303
 
-    edit_event, leave_event = events(site)
+    edit_event, _members_event, leave_event = events(site)
     assert edit_event.before == {"group_name": site.households[0].group_name}
     assert edit_event.after == {"group_name": "9组"}
     assert leave_event.action == "register.household_leave"
