@@ -586,21 +586,20 @@ def _write_card(session: Any, household: Any, payload: str, out: Path) -> list[P
 
 
 def card_reissue(args: argparse.Namespace) -> int:
-    from kiosk.core.cards import reissue_card
-    from kiosk.core.db import write_session
-    from kiosk.core.households import resolve_household
-    from kiosk.core.reference import operator_by_id
-    from kiosk.core.register import record_reissue
+    from kiosk.core.db import read_session
+    from kiosk.core.households import household_by_code
+    from kiosk.services.cards import reissue
 
     signer = card_signer(args)
     if args.out is not None and args.out.suffix.lower() not in (".png", ".pdf"):
         raise BadInput("card.out_suffix", path=args.out)
-    with write_session(open_engine(args)) as session:
-        operator = operator_by_id(session, args.operator)
-        household = resolve_household(session, args.code)
-        issued = reissue_card(session, household=household, operator=operator, signer=signer)
-        record_reissue(session, household, operator, now())
-        written = _write_card(session, household, issued.payload, args.out) if args.out else []
+    engine = open_engine(args)
+    issued = reissue(engine, args.code, signer, operator_id=args.operator, now=now())
+    written: list[Path] = []
+    if args.out:
+        with read_session(engine) as session:
+            household = household_by_code(session, issued.code)
+            written = _write_card(session, household, issued.payload, args.out)
     if args.json:
         print_json({**issued.__dict__, "files": [str(p) for p in written]})
     else:

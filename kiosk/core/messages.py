@@ -566,6 +566,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "太长（最多 {limit} 个字）：{value}",
         "Too long (at most {limit} characters): {value}",
     ),
+    "roster.name_symbols": (
+        "姓名里不应有 < > & 等符号：{value}",
+        "A name holds no symbols such as < > &: {value}",
+    ),
     "roster.name_digits": (
         "姓名中不应有数字：{value}（列是否错位？）",
         "A name has no digits: {value} (are the columns shifted?)",

@@ -8,6 +8,7 @@ Kiosks refuse register changes: the register is the central's.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -44,7 +45,7 @@ from kiosk.core.reference import (
     require_village,
     village_by_name,
 )
-from kiosk.core.roster import FILE, MAX_NAME, ParsedRoster, RosterProblem, RosterRow
+from kiosk.core.roster import FILE, MARKUP, MAX_NAME, ParsedRoster, RosterProblem, RosterRow
 from rules.loader import RuleDataError, parse_ruleset, ruleset_in_force, ruleset_problems
 
 # The fields a register change may set, in the order the change log shows them.
@@ -154,6 +155,15 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RosterProblem] = field(default_factory=list)
     written: bool = False
+    # Set when the import was asked to write only what an earlier preview showed and the
+    # register has changed since (another import, an edit): nothing written, preview again.
+    stale: bool = False
+
+    def fingerprint(self) -> str:
+        """What the import would do, in a few characters: a preview's promise, checked
+        again when the office confirms it."""
+        text = f"{sorted(self.added)}|{sorted(self.changed)}|{self.unchanged}"
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -350,9 +360,12 @@ def import_roster(
     now: datetime,
     dry_run: bool = False,
     source: str = "",
+    expected: str | None = None,
 ) -> ImportReport:
     """Add and update households from a parsed roster, all or nothing: with any problem in
-    the file or against the register, nothing is written and the report lists them all."""
+    the file or against the register, nothing is written and the report lists them all.
+    With `expected` (a preview's `fingerprint`) it writes only if it would still do exactly
+    what the preview showed."""
     require_central(session)
     operator = register_operator(session, operator_id)
     if any(problem.row == FILE for problem in parsed.problems):
@@ -367,6 +380,9 @@ def import_roster(
         report.added, report.changed, report.unchanged = [], [], 0
         return report
     if dry_run:
+        return report
+    if expected is not None and report.fingerprint() != expected:
+        report.stale = True
         return report
     if plan.inserts:
         session.execute(insert(_HOUSEHOLD), plan.inserts)
@@ -420,7 +436,11 @@ def _apply(household: Household, values: dict[str, Any]) -> tuple[dict[str, Any]
 
 def _check_name(value: str) -> str:
     value = value.strip(" \u3000")
-    if not value or len(value) > MAX_NAME or any(ch.isdigit() or ch in "、，," for ch in value):
+    if (
+        not value
+        or len(value) > MAX_NAME
+        or any(ch.isdigit() or ch in "、，," or ch in MARKUP for ch in value)
+    ):
         raise BadInput("register.bad_name", value=value[:MAX_NAME])
     return value
 

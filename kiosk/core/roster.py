@@ -36,12 +36,14 @@ IGNORED = frozenset({"序号", "备注"})
 RESIDENCY = {"本村": Residency.NATIVE, "非本村常住": Residency.RESIDENT}
 YES_NO = {"是": True, "否": False}
 MEMBER_SEPARATORS = "、，,"
+MARKUP = frozenset("<>&\"'`=;{}[]\\/|")
 
 MAX_BYTES = 50 * 1024 * 1024  # a 100,000-household roster is ~6 MB as CSV
 MAX_ROWS = 200_000
 MAX_PROBLEMS = 200  # a garbled file would otherwise bury the first, most telling ones
 MAX_NAME = 30
 
+SUFFIXES = (".xlsx", ".xlsm", ".csv")
 FILE = 0  # the row number of a problem with the whole file (encoding, format)
 
 
@@ -124,6 +126,10 @@ def _check_name(parsed: ParsedRoster, row: int, column: str, value: str) -> bool
     if any(ch.isdigit() for ch in value):
         # A name with digits in it is almost always a shifted column.
         parsed.add(row, column, "roster.name_digits", value=value)
+        return False
+    if any(ch in MARKUP for ch in value):
+        # No name holds these; a cell with them is pasted code or a formula, not a person.
+        parsed.add(row, column, "roster.name_symbols", value=value)
         return False
     return True
 
@@ -329,8 +335,7 @@ def _file_problem(key: str, **params: object) -> ParsedRoster:
 
 def parse_roster(path: Path) -> ParsedRoster:
     """The roster at `path` (.xlsx or .csv), checked row by row."""
-    suffix = path.suffix.lower()
-    if suffix not in (".xlsx", ".xlsm", ".csv"):
+    if path.suffix.lower() not in SUFFIXES:
         return _file_problem("roster.file_type", name=path.name)
     try:
         size = path.stat().st_size
@@ -339,8 +344,18 @@ def parse_roster(path: Path) -> ParsedRoster:
         data = path.read_bytes()
     except OSError:
         return _file_problem("roster.unreadable_file", name=path.name)
+    return parse_roster_data(data, path.name)
+
+
+def parse_roster_data(data: bytes, name: str) -> ParsedRoster:
+    """A roster's bytes as uploaded (its file name says .xlsx or .csv), checked row by row."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        return _file_problem("roster.file_type", name=name[:MAX_NAME])
+    if len(data) > MAX_BYTES:
+        return _file_problem("roster.too_big", limit_mb=MAX_BYTES // (1024 * 1024))
     if suffix == ".csv":
         if data.startswith(b"PK\x03\x04"):
-            return _file_problem("roster.xlsx_as_csv", name=path.name)
+            return _file_problem("roster.xlsx_as_csv", name=name[:MAX_NAME])
         return parse_csv(data)
     return parse_xlsx(data)

@@ -15,6 +15,7 @@ from kiosk.core.overview import Overview, office_overview, overview_for
 from kiosk.core.reference import operator_by_id, village_by_name
 from kiosk.printables.notice import NoticeLayout, write_notice_csv, write_notice_pdf
 from kiosk.services.exports import Selection, export_for, parse_period, to_csv, to_xlsx
+from kiosk.services.register_desk import RegisterDesk
 
 
 def overview(
@@ -61,6 +62,9 @@ def notice_file_name(notice: Notice, village_id: str, suffix: str) -> str:
 
 class Desk:
     """The office's services as the console takes them (`sync.web.office_port.OfficeDesk`)."""
+
+    def __init__(self) -> None:
+        self.register = RegisterDesk()
 
     def overview(
         self,

@@ -4,12 +4,14 @@ the CLI, the app and the central's pages call."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from kiosk.core import pins, register
 from kiosk.core.db import read_session, write_session
@@ -23,17 +25,67 @@ from kiosk.core.register import (
     leave_household,
     set_participation,
 )
-from kiosk.core.roster import parse_roster
+from kiosk.core.roster import parse_roster, parse_roster_data
+from kiosk.core.ruleset_changes import ProposalChanges, proposal_changes
+
+# Called inside a register change's transaction, after the change and before the commit: the
+# console records its audit event there, so the change and its record stand or fall together.
+Audit = Callable[[Session], None]
+
+
+@contextmanager
+def writing(engine: Engine, audit: Audit | None) -> Iterator[Session]:
+    """`write_session`, with `audit` run on the session just before the commit."""
+    with write_session(engine) as session:
+        yield session
+        if audit is not None:
+            audit(session)
 
 
 def import_roster_file(
-    engine: Engine, path: Path, *, operator_id: str, now: datetime, dry_run: bool = False
+    engine: Engine,
+    path: Path,
+    *,
+    operator_id: str,
+    now: datetime,
+    dry_run: bool = False,
+    audit: Audit | None = None,
 ) -> ImportReport:
     """Read, check and (unless dry or refused) apply the roster at `path`, all or nothing."""
     parsed = parse_roster(path)
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return import_roster(
             session, parsed, operator_id=operator_id, now=now, dry_run=dry_run, source=path.name
+        )
+
+
+def import_roster_data(
+    engine: Engine,
+    data: bytes,
+    name: str,
+    *,
+    operator_id: str,
+    now: datetime,
+    dry_run: bool = False,
+    expected: str | None = None,
+    audit: Audit | None = None,
+) -> ImportReport:
+    """The same for a roster uploaded as bytes (the console): `dry_run` is the preview that
+    writes nothing; `expected` (the preview's fingerprint) makes the confirmed import write
+    only what the preview showed (`report.stale` otherwise, nothing written)."""
+    parsed = parse_roster_data(data, name)
+    # A preview only reads: it must not hold the writer's lock (kiosks' pushes wait on it)
+    # for the seconds a large roster takes to check.
+    opened = read_session(engine) if dry_run else writing(engine, audit)
+    with opened as session:
+        return import_roster(
+            session,
+            parsed,
+            operator_id=operator_id,
+            now=now,
+            dry_run=dry_run,
+            source=Path(name).name[:60],
+            expected=expected,
         )
 
 
@@ -66,8 +118,9 @@ def add(
     absent: bool,
     operator_id: str,
     now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         household = add_household(
             session,
             village=village,
@@ -91,8 +144,9 @@ def edit(
     members: Sequence[str] | None,
     operator_id: str,
     now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         household, changed = edit_household(
             session, code, head=head, group=group, members=members, operator_id=operator_id, now=now
         )
@@ -100,9 +154,15 @@ def edit(
 
 
 def participation(
-    engine: Engine, code: str, change: str, *, operator_id: str, now: datetime
+    engine: Engine,
+    code: str,
+    change: str,
+    *,
+    operator_id: str,
+    now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         household, changed = set_participation(
             session, code, change, operator_id=operator_id, now=now
         )
@@ -110,9 +170,15 @@ def participation(
 
 
 def leave(
-    engine: Engine, code: str, *, reason: str, operator_id: str, now: datetime
+    engine: Engine,
+    code: str,
+    *,
+    reason: str,
+    operator_id: str,
+    now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return household_json(
             leave_household(session, code, reason=reason, operator_id=operator_id, now=now)
         )
@@ -142,9 +208,10 @@ def add_operator(
     exchange_point: str | None,
     operator_id: str,
     now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
     """The new operator, with its one-time PIN under "pin": the only time it is shown."""
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         operator, pin = register.add_operator(
             session,
             new_id_=new_id,
@@ -159,9 +226,9 @@ def add_operator(
 
 
 def reissue_pin(
-    engine: Engine, target_id: str, *, operator_id: str, now: datetime
+    engine: Engine, target_id: str, *, operator_id: str, now: datetime, audit: Audit | None = None
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         pin = register.reissue_pin(session, target_id, operator_id=operator_id, now=now)
         operator = session.get(Operator, target_id)
         assert operator is not None
@@ -169,9 +236,9 @@ def reissue_pin(
 
 
 def disable_operator(
-    engine: Engine, target_id: str, *, operator_id: str, now: datetime
+    engine: Engine, target_id: str, *, operator_id: str, now: datetime, audit: Audit | None = None
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return operator_json(
             register.disable_operator(session, target_id, operator_id=operator_id, now=now)
         )
@@ -222,8 +289,9 @@ def add_exchange_point(
     point_id: str | None,
     operator_id: str,
     now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return point_json(
             register.add_exchange_point(
                 session,
@@ -252,9 +320,16 @@ def item_json(item: CatalogItem) -> dict[str, Any]:
 
 
 def add_catalog_item(
-    engine: Engine, *, name: str, points: int, due_class: str, operator_id: str, now: datetime
+    engine: Engine,
+    *,
+    name: str,
+    points: int,
+    due_class: str,
+    operator_id: str,
+    now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return item_json(
             register.add_catalog_item(
                 session,
@@ -268,9 +343,9 @@ def add_catalog_item(
 
 
 def retire_catalog_item(
-    engine: Engine, no: int, *, operator_id: str, now: datetime
+    engine: Engine, no: int, *, operator_id: str, now: datetime, audit: Audit | None = None
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         return item_json(
             register.retire_catalog_item(session, no, operator_id=operator_id, now=now)
         )
@@ -284,10 +359,11 @@ def set_catalog_price(
     effective_from: date,
     operator_id: str,
     now: datetime,
+    audit: Audit | None = None,
 ) -> dict[str, Any]:
     """An item's new price from a day on: the item, the price it replaces on that day, and
     the new one (`kiosk catalog price`)."""
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         price = register.set_catalog_price(
             session, no, points, effective_from=effective_from, operator_id=operator_id, now=now
         )
@@ -319,7 +395,28 @@ def propose_ruleset(
         body = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         raise BadInput("roster.unreadable_file", name=path.name) from None
-    with write_session(engine) as session:
+    return propose_ruleset_text(
+        engine,
+        body,
+        village=village,
+        effective_from=effective_from,
+        operator_id=operator_id,
+        now=now,
+    )
+
+
+def propose_ruleset_text(
+    engine: Engine,
+    body: str,
+    *,
+    village: str | None,
+    effective_from: date,
+    operator_id: str,
+    now: datetime,
+    audit: Audit | None = None,
+) -> register.ProposalReport:
+    """The same for a rule set's text as uploaded (the console)."""
+    with writing(engine, audit) as session:
         return register.propose_ruleset(
             session,
             body,
@@ -330,10 +427,16 @@ def propose_ruleset(
         )
 
 
+def ruleset_changes(engine: Engine, proposal_id: str) -> ProposalChanges:
+    """What approving a proposal changes for whom from which day (read before approving)."""
+    with read_session(engine) as session:
+        return proposal_changes(session, proposal_id)
+
+
 def approve_ruleset(
-    engine: Engine, proposal_id: str, *, operator_id: str, now: datetime
+    engine: Engine, proposal_id: str, *, operator_id: str, now: datetime, audit: Audit | None = None
 ) -> dict[str, Any]:
-    with write_session(engine) as session:
+    with writing(engine, audit) as session:
         record = register.approve_ruleset(session, proposal_id, operator_id=operator_id, now=now)
         return {
             "id": proposal_id,

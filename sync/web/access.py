@@ -13,7 +13,8 @@ Every route of `sync.web.routes` declares exactly one of the dependencies `Acces
 - `office`: a street or village administrator signed in on the office console (`/o`), whose
   session also ends after `sync.phones.CONSOLE_IDLE_LIMIT` unused; a village administrator
   sees only its own village (`office_scope`, `in_scope`);
-- `office_form`: the same, with a form whose CSRF token is tied to the console session.
+- `office_form`: the same, with a form whose CSRF token is tied to the console session;
+- `office_upload_form`: the same, a multipart form with a file (a roster, a rule set).
 A refusal raises `WebRefusal` before the handler runs, so nothing is read or changed.
 """
 
@@ -301,6 +302,7 @@ class Access:
             self.admin_form,
             self.office,
             self.office_form,
+            self.office_upload_form,
         )
 
     async def public(self, request: Request) -> Viewer:
@@ -339,4 +341,9 @@ class Access:
     async def office_form(self, request: Request) -> Viewer:
         viewer = await self._console(request)
         viewer.form = await _form(request, viewer.csrf)
+        return viewer
+
+    async def office_upload_form(self, request: Request) -> Viewer:
+        viewer = await self._console(request)
+        viewer.form, viewer.files = await _upload_form(request, viewer.csrf)
         return viewer

@@ -110,4 +110,4 @@ def install(
     console_periods.install(app, engine, clock, pages, access, desk)
     console_exports.install(app, engine, clock, pages, access, desk)
     console_audit.install(app, engine, clock, pages, access)
-    register.install(app, engine, clock, pages, access)
+    register.install(app, engine, clock, pages, access, desk)

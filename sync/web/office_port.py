@@ -16,9 +16,15 @@ from sqlalchemy.engine import Engine
 from kiosk.core.notice import Quarter
 from kiosk.core.overview import Overview
 from sync.web.access import WebRefusal
+from sync.web.register_port import RegisterDesk
 
 
 class OfficeDesk(Protocol):
+    @property
+    def register(self) -> RegisterDesk:
+        """The register's services (sync.web.register_pages)."""
+        ...
+
     def overview(
         self,
         engine: Engine,

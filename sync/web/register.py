@@ -8,7 +8,9 @@ from datetime import datetime
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
+from sync.web import register_pages
 from sync.web.access import Access
+from sync.web.office_port import OfficeDesk
 from sync.web.pages import Pages
 
 
@@ -18,6 +20,8 @@ def install(
     clock: Callable[[], datetime],
     pages: Pages,
     access: Access,
+    desk: OfficeDesk | None,
 ) -> None:
     """Mount the register's pages under /o/register (each route with `access.office` or
     `access.office_form`; each change recorded with `sync.audit.record_change`)."""
+    register_pages.install(app, engine, clock, pages, access, desk.register if desk else None)
