@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_
 from sqlalchemy import select as sql_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from kiosk.core.central_models import SyncAlert, SyncKiosk
@@ -187,12 +188,13 @@ def office_overview(
     session: Session, quarter: Quarter, now: datetime, villages: Collection[str] | None = None
 ) -> Overview:
     """The overview of `villages` (all when None) for `quarter`, figures up to `now`."""
-    chosen = session.exec(
-        select(Village)
-        .where(*(() if villages is None else (col(Village.id).in_(list(villages)),)))
+    chosen = session.execute(
+        select(Village.id, Village.name)
+        .where(*_within(Village.id, None if villages is None else list(villages)))
         .order_by(col(Village.id))
     ).all()
-    ids = [v.id for v in chosen]
+    # The whole street reads every kept row without a list of 300 ids to send and match.
+    ids = None if villages is None else [v.id for v in chosen]
     taking_part, earning = _participation(session, ids, quarter)
     flows = _month_flows(session, ids, quarter)
     declarations = _waiting_declarations(session, ids)
@@ -239,25 +241,30 @@ def overview_for(
     return office_overview(session, quarter, now, None if village_id is None else {village_id})
 
 
+def _within(column: Any, ids: list[str] | None) -> tuple[Any, ...]:
+    """`column IN ids` as a where clause; nothing when `ids` is None (the whole street)."""
+    return () if ids is None else (col(column).in_(ids),)
+
+
 def _months(quarter: Quarter) -> list[str]:
     first = 3 * quarter.number - 2
     return [f"{quarter.year:04d}-{month:02d}" for month in range(first, first + 3)]
 
 
 def _participation(
-    session: Session, village_ids: list[str], quarter: Quarter
+    session: Session, village_ids: list[str] | None, quarter: Quarter
 ) -> tuple[dict[str, int], dict[str, int]]:
     taking_part = dict(
         session.execute(
             select(VillageTakingPart.village_id, VillageTakingPart.taking_part).where(
-                col(VillageTakingPart.village_id).in_(village_ids)
+                *_within(VillageTakingPart.village_id, village_ids)
             )
         ).all()
     )
     earning = dict(
         session.execute(
             select(VillageQuarterEarning.village_id, VillageQuarterEarning.earning).where(
-                col(VillageQuarterEarning.village_id).in_(village_ids),
+                *_within(VillageQuarterEarning.village_id, village_ids),
                 col(VillageQuarterEarning.quarter) == quarter.key,
             )
         ).all()
@@ -266,51 +273,57 @@ def _participation(
 
 
 def _month_flows(
-    session: Session, village_ids: list[str], quarter: Quarter
+    session: Session, village_ids: list[str] | None, quarter: Quarter
 ) -> dict[tuple[str, int], dict[str, int]]:
     index_of = {month: index for index, month in enumerate(_months(quarter))}
     return {
-        (row.village_id, index_of[row.month]): {
-            "awarded": row.awarded,
-            "deducted": row.deducted,
-            "redeemed": row.redeemed,
+        (village_id, index_of[month]): {
+            "awarded": awarded,
+            "deducted": deducted,
+            "redeemed": redeemed,
         }
-        for row in session.exec(
-            select(VillageMonthFlow).where(
-                col(VillageMonthFlow.village_id).in_(village_ids),
+        for village_id, month, awarded, deducted, redeemed in session.execute(
+            sql_select(
+                col(VillageMonthFlow.village_id),
+                col(VillageMonthFlow.month),
+                col(VillageMonthFlow.awarded),
+                col(VillageMonthFlow.deducted),
+                col(VillageMonthFlow.redeemed),
+            ).where(
+                *_within(VillageMonthFlow.village_id, village_ids),
                 col(VillageMonthFlow.month).in_(list(index_of)),
             )
         ).all()
     }
 
 
-def _waiting(session: Session, village_ids: list[str], table: Any) -> dict[str, Waiting]:
+def _waiting(session: Session, village_ids: list[str] | None, table: Any) -> dict[str, Waiting]:
     rows = session.execute(
         select(Household.village_id, func.count(), func.min(table.created_at))
         .join(Household, col(Household.id) == table.household_id)
-        .where(col(Household.village_id).in_(village_ids))
+        .where(*_within(Household.village_id, village_ids))
         .group_by(col(Household.village_id))
     ).all()
     return {village: Waiting(int(n), from_db(oldest)) for village, n, oldest in rows}
 
 
-def _waiting_declarations(session: Session, village_ids: list[str]) -> dict[str, Waiting]:
+def _waiting_declarations(session: Session, village_ids: list[str] | None) -> dict[str, Waiting]:
     return _waiting(session, village_ids, OpenDeclaration)
 
 
-def _waiting_disputes(session: Session, village_ids: list[str]) -> dict[str, Waiting]:
+def _waiting_disputes(session: Session, village_ids: list[str] | None) -> dict[str, Waiting]:
     return _waiting(session, village_ids, OpenDispute)
 
 
 def _points(
-    session: Session, village_ids: list[str], quarter: Quarter, now: datetime
+    session: Session, village_ids: list[str] | None, quarter: Quarter, now: datetime
 ) -> tuple[PointOverview, ...]:
-    points = session.exec(
-        select(ExchangePoint)
-        .where(col(ExchangePoint.village_id).in_(village_ids))
+    points = session.execute(
+        select(ExchangePoint.id, ExchangePoint.name, ExchangePoint.village_id)
+        .where(*_within(ExchangePoint.village_id, village_ids))
         .order_by(col(ExchangePoint.village_id), col(ExchangePoint.id))
     ).all()
-    point_ids = [p.id for p in points]
+    point_ids = None if village_ids is None else [p.id for p in points]
     # Lines handed over, due in the quarter: kept by the hand-overs' and cancellations' triggers.
     punctuality: dict[str, list[int]] = {
         point_id: [int(on_time), int(late)]
@@ -320,7 +333,7 @@ def _points(
                 PointQuarterPunctuality.on_time,
                 PointQuarterPunctuality.late,
             ).where(
-                col(PointQuarterPunctuality.exchange_point_id).in_(point_ids),
+                *_within(PointQuarterPunctuality.exchange_point_id, point_ids),
                 col(PointQuarterPunctuality.quarter) == quarter.key,
             )
         ).all()
@@ -342,7 +355,7 @@ def _points(
             func.sum(case((past_due, 1), else_=0)),
             func.sum(case((and_(past_due, due_in_quarter), 1), else_=0)),
         )
-        .where(col(OpenLine.exchange_point_id).in_(point_ids))
+        .where(*_within(OpenLine.exchange_point_id, point_ids))
         .group_by(col(OpenLine.exchange_point_id), col(OpenLine.item_no))
     ).all():
         owed[(point_id, int(item_no))] = int(qty or 0)
@@ -364,13 +377,13 @@ def _points(
 
 
 def _low_stock(
-    session: Session, point_ids: list[str], owed: dict[tuple[str, int], int]
+    session: Session, point_ids: list[str] | None, owed: dict[tuple[str, int], int]
 ) -> dict[str, list[LowStock]]:
     on_hand: dict[tuple[str, int], int] = {
         (point_id, int(item_no)): int(total)
         for point_id, item_no, total in session.execute(
             select(StockOnHand.exchange_point_id, StockOnHand.item_no, StockOnHand.on_hand).where(
-                col(StockOnHand.exchange_point_id).in_(point_ids)
+                *_within(StockOnHand.exchange_point_id, point_ids)
             )
         ).all()
     }
@@ -383,10 +396,12 @@ def _low_stock(
     return low
 
 
-def _kiosks(session: Session, village_ids: list[str], now: datetime) -> tuple[KioskOverview, ...]:
+def _kiosks(
+    session: Session, village_ids: list[str] | None, now: datetime
+) -> tuple[KioskOverview, ...]:
     kiosks = session.exec(
         select(SyncKiosk)
-        .where(col(SyncKiosk.village_id).in_(village_ids), col(SyncKiosk.revoked_at).is_(None))
+        .where(*_within(SyncKiosk.village_id, village_ids), col(SyncKiosk.revoked_at).is_(None))
         .order_by(col(SyncKiosk.village_id), col(SyncKiosk.id))
     ).all()
     result = []
@@ -404,17 +419,24 @@ def _kiosks(session: Session, village_ids: list[str], now: datetime) -> tuple[Ki
     return tuple(result)
 
 
-def _alerts(session: Session, village_ids: list[str]) -> dict[str, int]:
+def _alerts(session: Session, village_ids: list[str] | None) -> dict[str, int]:
     """Open alerts about the villages' households or raised by their kiosks, by kind."""
-    of_household = select(Household.id).where(col(Household.village_id).in_(village_ids))
-    of_kiosk = select(SyncKiosk.id).where(col(SyncKiosk.village_id).in_(village_ids))
+    # Joined by key from the few open alerts, not `IN (every household of the villages)`,
+    # which PostgreSQL hashes whole (100,000 ids) for an OR it cannot turn into a join.
+    kiosk = aliased(SyncKiosk)
     rows = session.execute(
         select(SyncAlert.kind, func.count())
+        .outerjoin(Household, col(Household.id) == col(SyncAlert.household_id))
+        .outerjoin(kiosk, col(kiosk.id) == col(SyncAlert.kiosk_id))
         .where(
             col(SyncAlert.acknowledged_by).is_(None),
             or_(
-                col(SyncAlert.household_id).in_(of_household),
-                and_(col(SyncAlert.household_id).is_(None), col(SyncAlert.kiosk_id).in_(of_kiosk)),
+                and_(col(Household.id).isnot(None), *_within(Household.village_id, village_ids)),
+                and_(
+                    col(SyncAlert.household_id).is_(None),
+                    col(kiosk.id).isnot(None),
+                    *_within(kiosk.village_id, village_ids),
+                ),
             ),
         )
         .group_by(col(SyncAlert.kind))
