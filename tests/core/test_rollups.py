@@ -76,6 +76,42 @@ def test_the_migration_counts_in_what_is_recorded_postgresql(tmp_path: Path) -> 
         pytest.skip(f"PostgreSQL unavailable: {error}")
 
 
+def _move_household(engine: Engine, tmp_path: Path) -> None:
+    """No service moves a household to another village, but a kiosk's pull writes whatever
+    the central sends: its flows, earning and taking part go along with it."""
+    make_quarter(engine, tmp_path)
+    with write_session(engine) as session:
+        session.execute(text("UPDATE household SET village_id = 'xizige' WHERE code = 'HP0002'"))
+    with read_session(engine) as session:
+        assert rollup_differences(session) == []
+        moved = {v.village_id: v for v in office_overview(session, Q4, NOW).villages}
+    # HP0002 earned 2000 and 10 in the quarter and redeemed: 和平 keeps HP0001 and HP0003.
+    assert (moved["heping"].taking_part, moved["heping"].earning) == (2, 1)
+    assert (moved["xizige"].taking_part, moved["xizige"].earning) == (2, 2)
+    assert moved["xizige"].months[0].awarded == 10  # its October, the 4 taken back
+
+
+def test_a_household_moving_village_takes_its_figures_sqlite(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _move_household(engine, tmp_path)
+
+
+def test_a_household_moving_village_takes_its_figures_postgresql(tmp_path: Path) -> None:
+    try:
+        with postgres_server() as server:
+            url = create_database(server)
+            central = open_database(url)
+            try:
+                fill_fulfilment(central, tmp_path / "pg.card-key")
+                _move_household(central, tmp_path)
+            finally:
+                central.dispose()
+                drop_database(server, url)
+    except PostgresUnavailable as error:
+        pytest.skip(f"PostgreSQL unavailable: {error}")
+
+
 def test_a_kept_figure_that_differs_from_the_records_is_a_problem(
     engine: Engine, tmp_path: Path
 ) -> None:

@@ -2,12 +2,13 @@
 random run of real operations: a kiosk's awards, deductions, redemptions, hand-overs,
 cancellations, restocks, declarations and disputes, the office's register changes and month
 close at the central, and the nightly sync that carries them there (COPY on PostgreSQL); on
-a SQLite and a PostgreSQL central. Concurrent awards on PostgreSQL lose no count."""
+a SQLite and a PostgreSQL central. Concurrent writers on PostgreSQL lose no count."""
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from kiosk.core.disputes import raise_dispute, resolve_correct
 from kiosk.core.errors import DomainError
 from kiosk.core.fulfilment import cancel_line, hand_over, restock
 from kiosk.core.households import household_by_code
+from kiosk.core.ledger import append_entry
 from kiosk.core.models import Cancellation, ExchangePoint, Handover, OrderLine, RedemptionOrder
 from kiosk.core.notice import Quarter
 from kiosk.core.overview import office_overview
@@ -35,7 +37,7 @@ from kiosk.core.register import leave_household, set_participation
 from kiosk.core.rollup_models import VillageMonthFlow
 from kiosk.core.rollups import rollup_differences
 from tests.support.worlds import SOAP, TOOTHPASTE
-from tests.sync.harness import Central, Clock, Kiosk, LiveServer, new_kiosk
+from tests.sync.harness import RULE_VERSION, Central, Clock, Kiosk, LiveServer, new_kiosk
 
 START = datetime(2026, 6, 28, 9, 0, tzinfo=SHANGHAI)
 # Moments either side of Chongqing's midnight into July (and into the third quarter), which
@@ -294,35 +296,54 @@ def test_kept_figures_equal_a_recount_after_every_operation(
             assert any(m.awarded or m.redeemed for m in heping.months), (quarter, heping)
 
 
-def test_concurrent_awards_on_postgresql_lose_no_count(central: Central) -> None:
-    """Two writers award in the same village and month at once: each upsert waits on the
-    row the other holds, so the kept sum is every award."""
+def test_concurrent_writers_on_postgresql_lose_no_count(central: Central) -> None:
+    """Two writers of different origins (each its own counter, so nothing else orders them)
+    add to the same village and month at once, each holding its transaction open a moment
+    after its insert: the second upsert waits on the row the first holds and adds to what
+    the first committed, so the kept sum is every award."""
     if central.kind != "postgresql":
         pytest.skip("SQLite has one writer at a time")
     when = datetime(2026, 6, 20, 10, tzinfo=SHANGHAI)
+    per_writer, points = 12, 10
+
+    def write(origin: str, code: str, hold: float) -> None:
+        with write_session(central.engine) as session:
+            append_entry(
+                session,
+                household_id=household_by_code(session, code).id,
+                points=points,
+                kind="award",
+                at=when,
+                origin=origin,
+                rule_id="P03",
+                rule_version=RULE_VERSION,
+                quantity=1,
+                operator_id="admin-heping",
+            )
+            time.sleep(hold)  # the row lock is held until this commit
+
+    # Each origin's counter row exists before the race (its first insert is a race apart).
+    write("K-HP-01", "HP0001", 0)
+    write("K-HP-02", "HP0002", 0)
     with read_session(central.engine) as session:
         before = session.get(VillageMonthFlow, ("heping", "2026-06"))
-        start = before.awarded if before else 0
+        assert before is not None
+        start = before.awarded
     barrier = threading.Barrier(2)
     failures: list[BaseException] = []
 
-    def writer(code: str) -> None:
+    def writer(origin: str, code: str) -> None:
         try:
             barrier.wait()
-            for _ in range(15):
-                with write_session(central.engine) as session:
-                    award(
-                        session,
-                        household=household_by_code(session, code),
-                        rule_id="P03",
-                        quantity=1,
-                        operator=operator_by_id(session, "admin-heping"),
-                        now=when,
-                    )
+            for _ in range(per_writer):
+                write(origin, code, 0.02)
         except BaseException as error:
             failures.append(error)
 
-    threads = [threading.Thread(target=writer, args=(code,)) for code in ("HP0001", "HP0002")]
+    threads = [
+        threading.Thread(target=writer, args=args)
+        for args in (("K-HP-01", "HP0001"), ("K-HP-02", "HP0002"))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -330,5 +351,5 @@ def test_concurrent_awards_on_postgresql_lose_no_count(central: Central) -> None
     assert failures == []
     with read_session(central.engine) as session:
         kept = session.get(VillageMonthFlow, ("heping", "2026-06"))
-    assert kept is not None and kept.awarded == start + 2 * 15 * 10
-    _agree(central.engine, "concurrent awards")
+    assert kept is not None and kept.awarded == start + 2 * per_writer * points
+    _agree(central.engine, "concurrent writers")
