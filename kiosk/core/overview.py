@@ -1,7 +1,7 @@
 """Where each village stands in a quarter: the street office's overview.
 
 Every figure is read from the small tables that database triggers keep as the records are
-written (`kiosk.core.rollup_models`, migration 0014), so a district's overview reads a few
+written (`kiosk.core.rollup_models`, migration 0015), so a district's overview reads a few
 hundred rows, not millions of entries; `kiosk check` recounts them from the records
 (`kiosk.core.rollups`), so the overview cannot silently disagree with the ledger, the exports
 or `kiosk` output. The definitions, which docs/console.md states for the office in plain words:

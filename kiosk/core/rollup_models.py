@@ -1,4 +1,4 @@
-"""The overview's figures kept by database triggers as records arrive (migration 0014).
+"""The overview's figures kept by database triggers as records arrive (migration 0015).
 
 Nothing in the application writes these tables: triggers on the record tables do, in the
 writer's transaction, on the kiosk's SQLite and the central's PostgreSQL. They are derived

@@ -1,6 +1,6 @@
 """The overview's trigger-kept figures recomputed from the records, for `kiosk check`.
 
-The triggers of migration 0014 keep `kiosk.core.rollup_models` as each record is written;
+The triggers of migration 0015 keep `kiosk.core.rollup_models` as each record is written;
 this module says what each table must hold by counting the records themselves, in SQL on
 the database at hand, and lists every row where the two differ. A row whose counts are all
 zero and a missing row mean the same.

@@ -32,7 +32,7 @@ def _migrated_again(engine: Engine) -> None:
     """Back to the schema before the rollups, then forward: the upgrade counts in every
     record already there."""
     config = alembic_config(engine)
-    command.downgrade(config, "0013")
+    command.downgrade(config, "0014")
     with engine.connect() as connection:
         tables = connection.exec_driver_sql(
             "SELECT count(*) FROM information_schema.tables WHERE substr(table_name, 1, 7) = 'rollup_'"

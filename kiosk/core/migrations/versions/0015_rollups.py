@@ -1,7 +1,7 @@
 """rollups: the office overview's figures kept by triggers as the records arrive
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 
 The overview of a district (100,000 households, millions of entries) cannot be summed from
 the records on every page view within a clerk's patience, so the figures it reads are kept
@@ -27,8 +27,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
