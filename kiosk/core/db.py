@@ -14,7 +14,8 @@ from sqlmodel import Session, create_engine
 
 # Schema objects register on import; migrations compare against this metadata, which
 # holds the central store's tables too (one schema for kiosks and the street office).
-import kiosk.core.central_models  # noqa: F401
+import kiosk.core.central_models
+import kiosk.core.rollup_models  # noqa: F401
 from kiosk.core import models  # noqa: F401
 from kiosk.core.errors import BadInput
 

@@ -1,8 +1,10 @@
 """Where each village stands in a quarter: the street office's overview.
 
-Every figure is one aggregate query over the records themselves (nothing is stored or
-cached), so the overview can never disagree with the ledger, the exports or `kiosk` output.
-The definitions, which docs/console.md states for the office in plain words:
+Every figure is read from the small tables that database triggers keep as the records are
+written (`kiosk.core.rollup_models`, migration 0015), so a district's overview reads a few
+hundred rows, not millions of entries; `kiosk check` recounts them from the records
+(`kiosk.core.rollups`), so the overview cannot silently disagree with the ledger, the exports
+or `kiosk` output. The definitions, which docs/console.md states for the office in plain words:
 
 - Participation: households taking part now (`Household.takes_part`) that were awarded
   points for a deed in the quarter (an award entry no correction took back), over all
@@ -29,44 +31,28 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_
+from sqlalchemy import select as sql_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from kiosk.core.central_models import SyncAlert, SyncKiosk
 from kiosk.core.clock import as_utc, from_db
-from kiosk.core.models import (
-    Cancellation,
-    CatalogItem,
-    Declaration,
-    DeclarationDecision,
-    Dispute,
-    DisputeResolution,
-    EntryKind,
-    ExchangePoint,
-    Handover,
-    Household,
-    LedgerEntry,
-    Operator,
-    OrderLine,
-    RedemptionOrder,
-    Role,
-    StockMovement,
-    Village,
-)
+from kiosk.core.models import CatalogItem, ExchangePoint, Household, Operator, Role, Village
 from kiosk.core.notice import Quarter
 from kiosk.core.reference import require_role, require_village
-from rules.engine import start_of_month
+from kiosk.core.rollup_models import (
+    OpenDeclaration,
+    OpenDispute,
+    OpenLine,
+    PointQuarterPunctuality,
+    StockOnHand,
+    VillageMonthFlow,
+    VillageQuarterEarning,
+    VillageTakingPart,
+)
 
 LOW_STOCK_AT = 2  # on hand at or below this many: a restock is due before the next orders
 STALE_SYNC = timedelta(hours=36)  # a nightly sync missed once, and a day more
-
-# Which flow an entry's points fall in; reversals take the flow of what they reverse.
-_FLOW_OF_KIND = {
-    EntryKind.AWARD: "awarded",
-    EntryKind.BONUS: "awarded",
-    EntryKind.DEDUCTION: "deducted",
-    EntryKind.REDEMPTION: "redeemed",
-}
 
 
 @dataclass(frozen=True)
@@ -202,12 +188,13 @@ def office_overview(
     session: Session, quarter: Quarter, now: datetime, villages: Collection[str] | None = None
 ) -> Overview:
     """The overview of `villages` (all when None) for `quarter`, figures up to `now`."""
-    chosen = session.exec(
-        select(Village)
-        .where(*(() if villages is None else (col(Village.id).in_(list(villages)),)))
+    chosen = session.execute(
+        select(Village.id, Village.name)
+        .where(*_within(Village.id, None if villages is None else list(villages)))
         .order_by(col(Village.id))
     ).all()
-    ids = [v.id for v in chosen]
+    # The whole street reads every kept row without a list of 300 ids to send and match.
+    ids = None if villages is None else [v.id for v in chosen]
     taking_part, earning = _participation(session, ids, quarter)
     flows = _month_flows(session, ids, quarter)
     declarations = _waiting_declarations(session, ids)
@@ -254,215 +241,126 @@ def overview_for(
     return office_overview(session, quarter, now, None if village_id is None else {village_id})
 
 
+def _within(column: Any, ids: list[str] | None) -> tuple[Any, ...]:
+    """`column IN ids` as a where clause; nothing when `ids` is None (the whole street)."""
+    return () if ids is None else (col(column).in_(ids),)
+
+
 def _months(quarter: Quarter) -> list[str]:
     first = 3 * quarter.number - 2
     return [f"{quarter.year:04d}-{month:02d}" for month in range(first, first + 3)]
 
 
-def _takes_part() -> Any:
-    """`Household.takes_part` as SQL."""
-    return and_(
-        col(Household.opted_out).is_(False),
-        col(Household.left_at).is_(None),
-        or_(col(Household.long_term_absent).is_(False), col(Household.opted_in).is_(True)),
-    )
-
-
 def _participation(
-    session: Session, village_ids: list[str], quarter: Quarter
+    session: Session, village_ids: list[str] | None, quarter: Quarter
 ) -> tuple[dict[str, int], dict[str, int]]:
     taking_part = dict(
         session.execute(
-            select(Household.village_id, func.count())
-            .where(col(Household.village_id).in_(village_ids), _takes_part())
-            .group_by(col(Household.village_id))
+            select(VillageTakingPart.village_id, VillageTakingPart.taking_part).where(
+                *_within(VillageTakingPart.village_id, village_ids)
+            )
         ).all()
-    )
-    correction = aliased(LedgerEntry)
-    # NOT EXISTS by the reverses_id index: a join would read the whole ledger.
-    taken_back = (
-        select(correction.id)
-        .where(
-            col(correction.reverses_id) == col(LedgerEntry.id),
-            # Corrections come after what they correct: a range of the created_at index,
-            # so the anti-join never reads the years before the quarter.
-            col(correction.created_at) >= as_utc(quarter.start),
-            col(correction.kind) == EntryKind.CORRECTION,
-        )
-        .exists()
-    )
-    earned = (
-        select(LedgerEntry.household_id)
-        .where(
-            col(LedgerEntry.created_at) >= as_utc(quarter.start),
-            col(LedgerEntry.created_at) < as_utc(quarter.end),
-            col(LedgerEntry.kind) == EntryKind.AWARD,
-            col(LedgerEntry.points) > 0,
-            ~taken_back,
-        )
-        .distinct()
-        .subquery()
     )
     earning = dict(
         session.execute(
-            select(Household.village_id, func.count())
-            .join(earned, earned.c.household_id == col(Household.id))
-            .where(col(Household.village_id).in_(village_ids), _takes_part())
-            .group_by(col(Household.village_id))
+            select(VillageQuarterEarning.village_id, VillageQuarterEarning.earning).where(
+                *_within(VillageQuarterEarning.village_id, village_ids),
+                col(VillageQuarterEarning.quarter) == quarter.key,
+            )
         ).all()
     )
     return taking_part, earning
 
 
-def _month_index(when: Any, quarter: Quarter) -> Any:
-    """0, 1 or 2: which month of the quarter `when` falls in (Chongqing months)."""
-    first = 3 * quarter.number - 2
-    second, third = start_of_month(quarter.year, first + 1), start_of_month(quarter.year, first + 2)
-    return case((when < as_utc(second), 0), (when < as_utc(third), 1), else_=2)
-
-
 def _month_flows(
-    session: Session, village_ids: list[str], quarter: Quarter
+    session: Session, village_ids: list[str] | None, quarter: Quarter
 ) -> dict[tuple[str, int], dict[str, int]]:
-    flows: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-
-    def add(rows: Any) -> None:
-        for village_id, index, entry_kind, points in rows:
-            flow = _FLOW_OF_KIND[EntryKind(entry_kind)]
-            # Points given are positive; deductions and spending are shown as positive amounts.
-            flows[(village_id, int(index))][flow] += (
-                int(points) if flow == "awarded" else -int(points)
+    index_of = {month: index for index, month in enumerate(_months(quarter))}
+    return {
+        (village_id, index_of[month]): {
+            "awarded": awarded,
+            "deducted": deducted,
+            "redeemed": redeemed,
+        }
+        for village_id, month, awarded, deducted, redeemed in session.execute(
+            sql_select(
+                col(VillageMonthFlow.village_id),
+                col(VillageMonthFlow.month),
+                col(VillageMonthFlow.awarded),
+                col(VillageMonthFlow.deducted),
+                col(VillageMonthFlow.redeemed),
+            ).where(
+                *_within(VillageMonthFlow.village_id, village_ids),
+                col(VillageMonthFlow.month).in_(list(index_of)),
             )
-
-    # Two queries, not one with a self-join: the quarter's own entries are a range of the
-    # created_at index, and the few reversals (kinds of their own) each look up what they
-    # reverse by its key, where one join would make PostgreSQL hash the whole ledger.
-    in_quarter = (
-        col(LedgerEntry.created_at) >= as_utc(quarter.start),
-        col(LedgerEntry.created_at) < as_utc(quarter.end),
-    )
-    month_index = _month_index(col(LedgerEntry.created_at), quarter)
-    add(
-        session.execute(
-            select(
-                Household.village_id, month_index, LedgerEntry.kind, func.sum(LedgerEntry.points)
-            )
-            .join(Household, col(Household.id) == col(LedgerEntry.household_id))
-            .where(
-                *in_quarter,
-                col(Household.village_id).in_(village_ids),
-                col(LedgerEntry.kind).in_(list(_FLOW_OF_KIND)),
-            )
-            .group_by(col(Household.village_id), month_index, col(LedgerEntry.kind))
         ).all()
-    )
-    reversed_ = aliased(LedgerEntry)
-    reversed_month = _month_index(col(reversed_.created_at), quarter)
-    add(
-        session.execute(
-            select(
-                Household.village_id, reversed_month, reversed_.kind, func.sum(LedgerEntry.points)
-            )
-            .join(reversed_, col(reversed_.id) == col(LedgerEntry.reverses_id))
-            .join(Household, col(Household.id) == col(LedgerEntry.household_id))
-            .where(
-                # A reversal comes after what it reverses: none before the quarter counts.
-                col(LedgerEntry.created_at) >= as_utc(quarter.start),
-                col(LedgerEntry.kind).in_([EntryKind.CORRECTION, EntryKind.REFUND]),
-                col(reversed_.created_at) >= as_utc(quarter.start),
-                col(reversed_.created_at) < as_utc(quarter.end),
-                col(reversed_.kind).in_(list(_FLOW_OF_KIND)),
-                col(Household.village_id).in_(village_ids),
-            )
-            .group_by(col(Household.village_id), reversed_month, col(reversed_.kind))
-        ).all()
-    )
-    return {key: dict(value) for key, value in flows.items()}
+    }
 
 
-def _waiting_declarations(session: Session, village_ids: list[str]) -> dict[str, Waiting]:
+def _waiting(session: Session, village_ids: list[str] | None, table: Any) -> dict[str, Waiting]:
     rows = session.execute(
-        select(Household.village_id, func.count(), func.min(Declaration.created_at))
-        .join(Household, col(Household.id) == col(Declaration.household_id))
-        .outerjoin(
-            DeclarationDecision,
-            col(DeclarationDecision.declaration_id) == col(Declaration.id),
-        )
-        .where(col(Household.village_id).in_(village_ids), col(DeclarationDecision.id).is_(None))
+        select(Household.village_id, func.count(), func.min(table.created_at))
+        .join(Household, col(Household.id) == table.household_id)
+        .where(*_within(Household.village_id, village_ids))
         .group_by(col(Household.village_id))
     ).all()
     return {village: Waiting(int(n), from_db(oldest)) for village, n, oldest in rows}
 
 
-def _waiting_disputes(session: Session, village_ids: list[str]) -> dict[str, Waiting]:
-    rows = session.execute(
-        select(Household.village_id, func.count(), func.min(Dispute.created_at))
-        .join(Household, col(Household.id) == col(Dispute.household_id))
-        .outerjoin(DisputeResolution, col(DisputeResolution.dispute_id) == col(Dispute.id))
-        .where(col(Household.village_id).in_(village_ids), col(DisputeResolution.id).is_(None))
-        .group_by(col(Household.village_id))
-    ).all()
-    return {village: Waiting(int(n), from_db(oldest)) for village, n, oldest in rows}
+def _waiting_declarations(session: Session, village_ids: list[str] | None) -> dict[str, Waiting]:
+    return _waiting(session, village_ids, OpenDeclaration)
+
+
+def _waiting_disputes(session: Session, village_ids: list[str] | None) -> dict[str, Waiting]:
+    return _waiting(session, village_ids, OpenDispute)
 
 
 def _points(
-    session: Session, village_ids: list[str], quarter: Quarter, now: datetime
+    session: Session, village_ids: list[str] | None, quarter: Quarter, now: datetime
 ) -> tuple[PointOverview, ...]:
-    points = session.exec(
-        select(ExchangePoint)
-        .where(col(ExchangePoint.village_id).in_(village_ids))
+    points = session.execute(
+        select(ExchangePoint.id, ExchangePoint.name, ExchangePoint.village_id)
+        .where(*_within(ExchangePoint.village_id, village_ids))
         .order_by(col(ExchangePoint.village_id), col(ExchangePoint.id))
     ).all()
-    point_ids = [p.id for p in points]
-    handed_in_time = col(Handover.handed_at) <= col(OrderLine.due_at)
-    past_due = col(OrderLine.due_at) < as_utc(now)
-    # Lines due in the quarter: a range of the due_at index.
-    punctuality = {
-        point_id: (int(on_time or 0), int(late or 0))
+    point_ids = None if village_ids is None else [p.id for p in points]
+    # Lines handed over, due in the quarter: kept by the hand-overs' and cancellations' triggers.
+    punctuality: dict[str, list[int]] = {
+        point_id: [int(on_time), int(late)]
         for point_id, on_time, late in session.execute(
             select(
-                RedemptionOrder.exchange_point_id,
-                func.sum(case((and_(col(Handover.id).isnot(None), handed_in_time), 1), else_=0)),
-                func.sum(
-                    case(
-                        (and_(col(Handover.id).isnot(None), ~handed_in_time), 1),
-                        (and_(col(Handover.id).is_(None), past_due), 1),
-                        else_=0,
-                    )
-                ),
+                PointQuarterPunctuality.exchange_point_id,
+                PointQuarterPunctuality.on_time,
+                PointQuarterPunctuality.late,
+            ).where(
+                *_within(PointQuarterPunctuality.exchange_point_id, point_ids),
+                col(PointQuarterPunctuality.quarter) == quarter.key,
             )
-            .join(OrderLine, col(OrderLine.order_id) == col(RedemptionOrder.id))
-            .outerjoin(Handover, col(Handover.line_id) == col(OrderLine.id))
-            .outerjoin(Cancellation, col(Cancellation.line_id) == col(OrderLine.id))
-            .where(
-                col(OrderLine.due_at) >= as_utc(quarter.start),
-                col(OrderLine.due_at) < as_utc(quarter.end),
-                col(Cancellation.id).is_(None),
-                col(RedemptionOrder.exchange_point_id).in_(point_ids),
-            )
-            .group_by(col(RedemptionOrder.exchange_point_id))
         ).all()
     }
-    # Every pending line, once: owed quantities per item and overdue lines per point.
+    # Every open line, once: owed quantities per item, overdue lines per point, and those due
+    # in the quarter and past it, late although not handed over yet.
+    past_due = col(OpenLine.due_at) < as_utc(now)
+    due_in_quarter = and_(
+        col(OpenLine.due_at) >= as_utc(quarter.start), col(OpenLine.due_at) < as_utc(quarter.end)
+    )
     owed: dict[tuple[str, int], int] = {}
     overdue: dict[str, int] = defaultdict(int)
-    for point_id, item_no, qty, late_lines in session.execute(
-        select(
-            RedemptionOrder.exchange_point_id,
-            OrderLine.item_no,
-            func.sum(OrderLine.qty),
+    for point_id, item_no, qty, late_lines, late_in_quarter in session.execute(
+        # Five columns: past sqlmodel's typed select overloads, so plain SQLAlchemy here.
+        sql_select(
+            col(OpenLine.exchange_point_id),
+            col(OpenLine.item_no),
+            func.sum(col(OpenLine.qty)),
             func.sum(case((past_due, 1), else_=0)),
+            func.sum(case((and_(past_due, due_in_quarter), 1), else_=0)),
         )
-        .join(OrderLine, col(OrderLine.order_id) == col(RedemptionOrder.id))
-        .where(
-            col(RedemptionOrder.exchange_point_id).in_(point_ids),
-            ~select(Handover.id).where(col(Handover.line_id) == col(OrderLine.id)).exists(),
-            ~select(Cancellation.id).where(col(Cancellation.line_id) == col(OrderLine.id)).exists(),
-        )
-        .group_by(col(RedemptionOrder.exchange_point_id), col(OrderLine.item_no))
+        .where(*_within(OpenLine.exchange_point_id, point_ids))
+        .group_by(col(OpenLine.exchange_point_id), col(OpenLine.item_no))
     ).all():
         owed[(point_id, int(item_no))] = int(qty or 0)
         overdue[point_id] += int(late_lines or 0)
+        punctuality.setdefault(point_id, [0, 0])[1] += int(late_in_quarter or 0)
     low = _low_stock(session, point_ids, owed)
     return tuple(
         PointOverview(
@@ -470,8 +368,8 @@ def _points(
             name=p.name,
             village_id=p.village_id,
             overdue=overdue.get(p.id, 0),
-            on_time=punctuality.get(p.id, (0, 0))[0],
-            late=punctuality.get(p.id, (0, 0))[1],
+            on_time=punctuality.get(p.id, [0, 0])[0],
+            late=punctuality.get(p.id, [0, 0])[1],
             low_stock=tuple(low.get(p.id, ())),
         )
         for p in points
@@ -479,18 +377,14 @@ def _points(
 
 
 def _low_stock(
-    session: Session, point_ids: list[str], owed: dict[tuple[str, int], int]
+    session: Session, point_ids: list[str] | None, owed: dict[tuple[str, int], int]
 ) -> dict[str, list[LowStock]]:
     on_hand: dict[tuple[str, int], int] = {
-        (point_id, int(item_no)): int(total or 0)
+        (point_id, int(item_no)): int(total)
         for point_id, item_no, total in session.execute(
-            select(
-                StockMovement.exchange_point_id,
-                StockMovement.item_no,
-                func.sum(StockMovement.delta),
+            select(StockOnHand.exchange_point_id, StockOnHand.item_no, StockOnHand.on_hand).where(
+                *_within(StockOnHand.exchange_point_id, point_ids)
             )
-            .where(col(StockMovement.exchange_point_id).in_(point_ids))
-            .group_by(col(StockMovement.exchange_point_id), col(StockMovement.item_no))
         ).all()
     }
     names = dict(session.execute(select(CatalogItem.no, CatalogItem.name)).all())
@@ -502,10 +396,12 @@ def _low_stock(
     return low
 
 
-def _kiosks(session: Session, village_ids: list[str], now: datetime) -> tuple[KioskOverview, ...]:
+def _kiosks(
+    session: Session, village_ids: list[str] | None, now: datetime
+) -> tuple[KioskOverview, ...]:
     kiosks = session.exec(
         select(SyncKiosk)
-        .where(col(SyncKiosk.village_id).in_(village_ids), col(SyncKiosk.revoked_at).is_(None))
+        .where(*_within(SyncKiosk.village_id, village_ids), col(SyncKiosk.revoked_at).is_(None))
         .order_by(col(SyncKiosk.village_id), col(SyncKiosk.id))
     ).all()
     result = []
@@ -523,17 +419,24 @@ def _kiosks(session: Session, village_ids: list[str], now: datetime) -> tuple[Ki
     return tuple(result)
 
 
-def _alerts(session: Session, village_ids: list[str]) -> dict[str, int]:
+def _alerts(session: Session, village_ids: list[str] | None) -> dict[str, int]:
     """Open alerts about the villages' households or raised by their kiosks, by kind."""
-    of_household = select(Household.id).where(col(Household.village_id).in_(village_ids))
-    of_kiosk = select(SyncKiosk.id).where(col(SyncKiosk.village_id).in_(village_ids))
+    # Joined by key from the few open alerts, not `IN (every household of the villages)`,
+    # which PostgreSQL hashes whole (100,000 ids) for an OR it cannot turn into a join.
+    kiosk = aliased(SyncKiosk)
     rows = session.execute(
         select(SyncAlert.kind, func.count())
+        .outerjoin(Household, col(Household.id) == col(SyncAlert.household_id))
+        .outerjoin(kiosk, col(kiosk.id) == col(SyncAlert.kiosk_id))
         .where(
             col(SyncAlert.acknowledged_by).is_(None),
             or_(
-                col(SyncAlert.household_id).in_(of_household),
-                and_(col(SyncAlert.household_id).is_(None), col(SyncAlert.kiosk_id).in_(of_kiosk)),
+                and_(col(Household.id).isnot(None), *_within(Household.village_id, village_ids)),
+                and_(
+                    col(SyncAlert.household_id).is_(None),
+                    col(kiosk.id).isnot(None),
+                    *_within(kiosk.village_id, village_ids),
+                ),
             ),
         )
         .group_by(col(SyncAlert.kind))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import kiosk.core.central_models  # noqa: F401  (the central store's tables)
+import kiosk.core.central_models
+import kiosk.core.rollup_models  # noqa: F401  (the overview's trigger-kept figures)
 from kiosk.core import models  # noqa: F401  (registers the tables)
 
 config = context.config
