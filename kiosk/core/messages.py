@@ -719,6 +719,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The effective date must be after today: {date}",
     ),
     "ruleset.unknown": ("没有这个规则申请：{id}", "No such rule set proposal: {id}"),
+    "ruleset.own_proposal": (
+        "规则申请 {id} 是您提出的，须由另一位街道管理员批准",
+        "You made the proposal {id}: another street administrator approves it",
+    ),
     "ruleset.approved": (
         "规则申请 {id} 已批准（{record}）",
         "The proposal {id} is already approved ({record})",

@@ -1115,6 +1115,10 @@ def approve_ruleset(
         raise NotFound("ruleset.unknown", id=proposal_id)
     if proposal.approved_at is not None:
         raise Refused("ruleset.approved", id=proposal_id, record=proposal.record_id or "")
+    if proposal.proposed_by == actor.id:
+        # Four eyes: a change of every household's prices is read by a second person, as a
+        # declaration is never decided by whoever filed it.
+        raise Refused("ruleset.own_proposal", id=proposal_id)
     if proposal.effective_from <= local_date(now):
         # Entries already priced by the set in force must not change under it.
         raise Refused("ruleset.past", date=proposal.effective_from.isoformat())

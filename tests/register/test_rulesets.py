@@ -56,7 +56,23 @@ def test_precedence_follows_the_effective_date(office: Office, tmp_path: Path) -
     assert refused.code == 2  # street administrators only
     assert office.run("rules", "approve", first, "--operator", STREET_ADMIN).code == 0
     revision = _propose(office, street_set, "--from", "2027-04-01", by=STREET_ADMIN)
-    assert office.run("rules", "approve", revision, "--operator", STREET_ADMIN).code == 0
+    # Four eyes: whoever proposed it does not approve it; a second street administrator does.
+    own = office.run("rules", "approve", revision, "--operator", STREET_ADMIN)
+    assert own.code == 2 and "另一位街道管理员" in own.err
+    second = office.run(
+        "operator",
+        "add",
+        "--id",
+        "street-2",
+        "--name",
+        "测试乙",
+        "--role",
+        "street_admin",
+        "--operator",
+        STREET_ADMIN,
+    )
+    assert second.code == 0, second.err
+    assert office.run("rules", "approve", revision, "--operator", "street-2").code == 0
     again = _propose(office, village_set, "--village", "和平", "--from", "2027-07-01")
     assert office.run("rules", "approve", again, "--operator", STREET_ADMIN).code == 0
 
