@@ -273,7 +273,7 @@ def central_serve(args: argparse.Namespace) -> int:
         public_url=public_url,
         evidence_dir=settings.evidence_path,
         evidence_cap_mb=settings.evidence_cap_mb,
-        desk=Desk(),
+        desk=Desk(card_key=settings.card_key_path),
     )
     return 0
 

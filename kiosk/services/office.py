@@ -63,8 +63,8 @@ def notice_file_name(notice: Notice, village_id: str, suffix: str) -> str:
 class Desk:
     """The office's services as the console takes them (`sync.web.office_port.OfficeDesk`)."""
 
-    def __init__(self) -> None:
-        self.register = RegisterDesk()
+    def __init__(self, *, card_key: Path | None = None) -> None:
+        self.register = RegisterDesk(card_key)
 
     def overview(
         self,

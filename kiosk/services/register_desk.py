@@ -4,6 +4,7 @@ the functions `kiosk household|operator|catalog|rules|cards` call, nothing of th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlmodel import Session
 
@@ -30,7 +31,10 @@ class RegisterDesk:
     card_sheet_pdf = staticmethod(cards.card_sheet_pdf)
     reissue_card = staticmethod(cards.reissue)
 
-    def __init__(self) -> None:
+    def __init__(self, card_key: Path | None = None) -> None:
+        # The card-signing key's file as the settings name it (`Settings.card_key_path`): a
+        # PostgreSQL central has no database file for the key to sit beside.
+        self.card_key = card_key
         self._finder = HouseholdFinder()  # keeps each village's pinyin once worked out
 
     def find_households(

@@ -77,7 +77,7 @@ def install(
     OfficeForm = Annotated[Viewer, Depends(access.office_form)]
     OfficeUpload = Annotated[Viewer, Depends(access.office_upload_form)]
     uploads = upload_dir or _default_uploads()
-    key_path = card_key or _card_key_beside(engine)
+    key_path = card_key or (desk.card_key if desk else None) or _card_key_beside(engine)
 
     def services() -> RegisterDesk:
         if desk is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
@@ -32,6 +33,8 @@ class SearchHit(Protocol):
 
 
 class RegisterDesk(Protocol):
+    card_key: Path | None  # the card-signing key's file; None: beside an SQLite database
+
     def find_households(
         self, session: Session, query: str, village_id: str | None
     ) -> Sequence[SearchHit]: ...

@@ -7,6 +7,7 @@ change recorded in the console's audit with before and after, and a refusal chan
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from pathlib import Path
@@ -579,3 +580,26 @@ def test_a_card_sheet_downloads_as_pdf_and_a_reissue_is_audited(site: Site) -> N
     (event,) = events(site)
     assert event.action == "register.card_reissue"
     assert event.before == {"card_version": 1} and event.after == {"card_version": 2}
+
+
+def test_card_sheets_sign_with_the_key_the_settings_name(site: Site, tmp_path: Path) -> None:
+    """A PostgreSQL central has no database file for the key to sit beside: `kiosk central
+    serve` hands the settings' key file (KIOSK_CARD_KEY) to the console through its desk."""
+    from kiosk.services.office import Desk
+    from sync.server import create_app
+
+    database = Path(str(site.central.engine.url.database))
+    elsewhere = tmp_path / "keys" / "card-signing.key"
+    elsewhere.parent.mkdir()
+    Path(f"{database}.card-key").rename(elsewhere)
+    without = dataclasses.replace(
+        site, app=create_app(site.central.engine, clock=site.clock, desk=Desk())
+    )
+    refused = without.office(HEPING, ADMIN_PIN).get("/o/register/cards.pdf?village=heping")
+    assert refused.status_code != 200 and not refused.content.startswith(b"%PDF")
+    told = dataclasses.replace(
+        site,
+        app=create_app(site.central.engine, clock=site.clock, desk=Desk(card_key=elsewhere)),
+    )
+    sheet = told.office(HEPING, ADMIN_PIN).get("/o/register/cards.pdf?village=heping")
+    assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
