@@ -28,7 +28,7 @@ from kiosk.core.db import write_session
 from kiosk.core.errors import BadInput, DomainError, NotFound, Refused
 from kiosk.core.ids import new_id
 from kiosk.core.models import Household, Operator
-from kiosk.core.pins import sign_in
+from kiosk.core.pins import change_pin, must_change_pin, sign_in
 
 SLIP_LIFETIME = timedelta(hours=24)
 # Wrong 6-digit codes: a household's code has 10^6 values, so a few tries per quarter hour
@@ -423,6 +423,8 @@ def sign_in_admin(
     now: datetime,
     address: str,
     kind: str = "phone",
+    new_pin: str | None = None,
+    new_pin_again: str | None = None,
 ) -> AdminSignIn:
     """An administrator signs in on a phone through the kiosks' own PIN check
     (`kiosk.core.pins.sign_in`: its growing wait after wrong PINs included); a right PIN of
@@ -433,7 +435,8 @@ def sign_in_admin(
             failures = session.exec(
                 select(func.count()).where(
                     WebAction.action == "admin.sign_in",
-                    WebAction.outcome != "ok",
+                    # A right one-time PIN asked to choose its own is not a guess.
+                    col(WebAction.outcome).not_in(("ok", "admin.choose_pin")),
                     WebAction.address == address,
                     col(WebAction.at) > as_utc(now - CODE_WINDOW),
                 )
@@ -443,6 +446,15 @@ def sign_in_admin(
             operator = sign_in(session, operator_id, pin[:32], now)
             if operator.role not in AWARDING_ROLES or not operator.active:
                 raise Refused("admin.not_admin")
+            # The office's one-time PIN opens nothing on the web until the administrator has
+            # chosen its own, as at a kiosk: a PIN handed over on paper must not stay valid on
+            # every phone for good. The web's own PIN is the central's (kiosks keep theirs).
+            if must_change_pin(session, operator):
+                if not new_pin:
+                    raise Refused("admin.choose_pin")
+                if new_pin != new_pin_again:
+                    raise BadInput("admin.pin_again")
+                operator = change_pin(session, operator_id, pin[:32], new_pin[:32], now)
         except DomainError as refusal:
             key = "admin.unknown" if isinstance(refusal, NotFound) else refusal.key
             record(

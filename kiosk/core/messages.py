@@ -296,6 +296,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Too many wrong tries from here; try again in {minutes} minutes",
     ),
     "admin.not_admin": ("只有村、街道管理员能在手机上审核", "Only administrators review on phones"),
+    "admin.choose_pin": (
+        "这是街道发的一次性 PIN：请在下面设一个自己的 6 位 PIN，以后用它登录",
+        "This is the office's one-time PIN: choose your own 6-digit PIN below and use it from now on",
+    ),
+    "admin.pin_again": (
+        "两次输入的新 PIN 不一样，请重新输入",
+        "The two new PINs differ; type them again",
+    ),
     "evidence.no_dir": (
         "本机没有设置照片存放目录",
         "No evidence directory is configured on this terminal",

@@ -27,8 +27,7 @@ from sync import phones
 from sync.web import console_audit, console_exports, console_overview, console_periods, register
 from sync.web.access import OFFICE_COOKIE, Access, Viewer
 from sync.web.office_port import OfficeDesk
-from sync.web.pages import Pages, set_cookie
-from sync.web.texts import say
+from sync.web.pages import Pages, set_cookie, signin_refusal
 
 HERE = Path(__file__).parent
 CONSOLE_CSS = (HERE / "static" / "console.css").read_bytes()
@@ -60,12 +59,16 @@ def install(
 
     @app.get("/o/signin", include_in_schema=False)
     async def signin_page(request: Request, viewer: Public) -> Response:
-        return render(request, viewer, "console_signin.html", errors={}, operator_id="")
+        return render(
+            request, viewer, "console_signin.html", errors={}, operator_id="", choose=False
+        )
 
     @app.post("/o/signin", include_in_schema=False)
     async def signin(request: Request, viewer: PublicForm) -> Response:
         operator_id = viewer.form.get("operator", "").strip()[:64]
         pin = viewer.form.get("pin", "")[:32]
+        new_pin = viewer.form.get("new_pin", "")[:32] or None
+        new_pin_again = viewer.form.get("new_pin_again", "")[:32] or None
         try:
             signed = await run_in_threadpool(
                 lambda: phones.sign_in_admin(
@@ -75,17 +78,20 @@ def install(
                     now=clock(),
                     address=viewer.address,
                     kind="console",
+                    new_pin=new_pin,
+                    new_pin_again=new_pin_again,
                 )
             )
         except DomainError as error:
-            status = 429 if error.key in ("operator.locked", "admin.too_many") else 400
+            status, errors, choose = signin_refusal(error, viewer.language)
             return render(
                 request,
                 viewer,
                 "console_signin.html",
                 status=status,
-                errors={"pin": say(error.key, viewer.language, **error.params)},
+                errors=errors,
                 operator_id=operator_id,
+                choose=choose,
             )
         response = RedirectResponse("/o", status_code=303)
         set_cookie(response, OFFICE_COOKIE, signed.token, OFFICE_MAX_AGE)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kiosk.core.clock import local
+from kiosk.core.errors import DomainError
 from kiosk.core.masking import mask_name
 from rules.model import RuleList
 from sync.web.access import PRE_COOKIE, SESSION_MAX_AGE, Viewer
@@ -32,6 +33,28 @@ SECURITY_HEADERS = {
 }
 
 Clock = Callable[[], datetime]
+# Refusals of an administrator's sign-in that ask for its own new PIN (sync.phones.sign_in_admin).
+CHOOSE_PIN_KEYS = frozenset(
+    {
+        "admin.choose_pin",
+        "admin.pin_again",
+        "operator.pin_format",
+        "operator.pin_weak",
+        "operator.pin_same",
+    }
+)
+
+
+def signin_refusal(error: DomainError, language: str) -> tuple[int, dict[str, str], bool]:
+    """An administrator's refused sign-in as its page shows it: the status, the message by the
+    field it concerns, and whether the new-PIN fields are shown (`choose_pin.html`)."""
+    status = 429 if error.key in ("operator.locked", "admin.too_many") else 400
+    message = say(error.key, language, **error.params)
+    if error.key in CHOOSE_PIN_KEYS:
+        return status, {"new_pin": message}, True
+    return status, {"pin": message}, False
+
+
 # The office console's menu (console_base.html): (section, path). A console page passes its
 # `section` to `render` so its entry is marked as the current page.
 CONSOLE_NAV = (

@@ -171,6 +171,8 @@ WEB_TEXTS: dict[str, tuple[str, str]] = {
         "Village and street administrators sign in with their id and PIN to review.",
     ),
     "admin.operator": ("工号", "Operator id"),
+    "choose_pin.new": ("自己的新 PIN（6 位数字）", "Your own new PIN (6 digits)"),
+    "choose_pin.again": ("再输一次新 PIN", "The new PIN again"),
     "admin.go_signin": ("管理员登录", "Administrator sign-in"),
     "review.title": ("待审核", "To review"),
     "review.who": ("{operator} 已登录", "Signed in as {operator}"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -204,3 +205,54 @@ def test_a_disabled_or_demoted_administrator_is_signed_out_at_once(site: Site) -
         session.add_all([demoted, disabled])
     assert office.get("/o").status_code == 401
     assert street.get("/o").status_code == 401
+
+
+def test_the_offices_one_time_pin_opens_nothing_until_the_administrator_chooses_its_own(
+    site: Site,
+) -> None:
+    """A PIN handed over on paper must not stay valid on every phone and office PC for good:
+    signed in with it, the console and the phone pages ask for a PIN of one's own first, and
+    from then on only that one works on either."""
+    from kiosk.services.register import add_operator
+
+    added = add_operator(
+        site.central.engine,
+        new_id="admin-heping-2",
+        name="测试丙",
+        role="village_admin",
+        village="和平",
+        exchange_point=None,
+        operator_id="street-admin",
+        now=site.clock(),
+    )
+    one_time = added["pin"]
+    client = site.client()
+    csrf = csrf_of(client.get("/o/signin").text)
+
+    def sign_in(path: str, pin: str, new: str | None = None, again: str | None = None) -> Any:
+        data = {"csrf": csrf, "operator": "admin-heping-2", "pin": pin}
+        if new is not None:
+            data |= {"new_pin": new, "new_pin_again": again if again is not None else new}
+        return client.post(path, data=data)
+
+    asked = sign_in("/o/signin", one_time)
+    assert asked.status_code == 400 and "设一个自己的 6 位 PIN" in asked.text
+    assert 'name="new_pin"' in asked.text and "jf_office" not in asked.headers.get("set-cookie", "")
+    differ = sign_in("/o/signin", one_time, "482915", "482916")
+    assert differ.status_code == 400 and "两次输入的新 PIN 不一样" in differ.text
+    weak = sign_in("/o/signin", one_time, "111111")
+    assert weak.status_code == 400 and 'name="new_pin"' in weak.text
+    assert client.get("/o").status_code == 401  # nothing opened on the way
+    done = sign_in("/o/signin", one_time, "482915")
+    assert done.status_code == 303 and client.get("/o").status_code == 200
+    # From now on the office's paper PIN is wrong here and on a phone; the own one works.
+    phone = site.client()
+    phone_csrf = csrf_of(phone.get("/a/signin").text)
+    old = phone.post(
+        "/a/signin", data={"csrf": phone_csrf, "operator": "admin-heping-2", "pin": one_time}
+    )
+    assert old.status_code == 400 and 'name="new_pin"' not in old.text
+    own = phone.post(
+        "/a/signin", data={"csrf": phone_csrf, "operator": "admin-heping-2", "pin": "482915"}
+    )
+    assert own.status_code == 303
