@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TypeDecorator, bindparam, func, insert, type_coerce, update
+from sqlalchemy import TypeDecorator, bindparam, func, type_coerce, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col, select
@@ -73,8 +73,8 @@ def take_origin_seqs(session: Session, origin: str, count: int) -> range:
     connection = session.connection()
     last = connection.execute(_BUMP_COUNTER, {"b_origin": origin, "b_count": count}).scalar()
     if last is None:
-        connection.execute(_NEW_COUNTER, {"origin": origin, "last_seq": count})
-        last = count
+        first = _FIRST_COUNTER[connection.dialect.name]
+        last = connection.execute(first, {"n_origin": origin, "n_count": count}).scalar_one()
     return range(int(last) - count + 1, int(last) + 1)
 
 
@@ -261,7 +261,25 @@ _BUMP_COUNTER = (
     .values(last_seq=_COUNTERS.c.last_seq + bindparam("b_count"))
     .returning(_COUNTERS.c.last_seq)
 )
-_NEW_COUNTER = insert(_COUNTERS)
+
+
+def _first_counter(dialect: str) -> Any:
+    """An origin's first numbers: an insert that, should another transaction have inserted
+    the counter meanwhile (two first writes at once, which the bump's UPDATE cannot see),
+    bumps that one instead of failing on its key. PostgreSQL and SQLite spell it alike."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = dialect_insert(_COUNTERS).values(
+        origin=bindparam("n_origin"), last_seq=bindparam("n_count")
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[_COUNTERS.c.origin],
+        set_={"last_seq": _COUNTERS.c.last_seq + statement.excluded.last_seq},
+    ).returning(_COUNTERS.c.last_seq)
+
+
+_FIRST_COUNTER = {name: _first_counter(name) for name in ("postgresql", "sqlite")}
 
 
 def _utc_from_sqlite_text(value: str | None) -> datetime | None:
