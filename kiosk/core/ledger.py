@@ -264,8 +264,9 @@ _BUMP_COUNTER = (
 _NEW_COUNTER = insert(_COUNTERS)
 
 
-def _utc_from_sqlite_text(value: str | None) -> datetime | None:
-    # SQLAlchemy stores a datetime in SQLite as naive UTC text, "2026-03-01 02:00:00.000000".
+def utc_from_sqlite_text(value: str | None) -> datetime | None:
+    """A datetime as SQLAlchemy stores it in SQLite (naive UTC text,
+    "2026-03-01 02:00:00.000000"), aware again, in one C call."""
     return None if value is None else datetime.fromisoformat(value + "+00:00")
 
 
@@ -282,7 +283,7 @@ class _StoredUTC(TypeDecorator[datetime]):
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
         if dialect.name == "sqlite":
-            return _utc_from_sqlite_text
+            return utc_from_sqlite_text
         return super().result_processor(dialect, coltype)
 
 
