@@ -23,6 +23,7 @@ from kiosk.core.ledger import (
     BALANCE_SUBQUERY,
     ENTRY_VIEWS,
     EntryView,
+    entry_views_of_sqlite_rows,
     meta_get,
     utc_from_sqlite_text,
 )
@@ -306,7 +307,6 @@ _SQLITE_ENTRIES_VILLAGE_FREEZE = _SqliteStatement(_ENTRIES_VILLAGE_FREEZE)
 _SQLITE_VILLAGE_FREEZE = _SqliteStatement(_VILLAGE_FREEZE)
 _SQLITE_VILLAGE_FREEZE_BALANCE = _SqliteStatement(_VILLAGE_FREEZE_BALANCE)
 _SQLITE_FREEZE_RECORDS = _SqliteStatement(_FREEZE_RECORDS)
-_CREATED_AT = len(ENTRY_VIEWS.selected_columns) - 2  # created_at, then note, end a view
 
 
 def _look_up_sqlite(
@@ -334,11 +334,7 @@ def _look_up_sqlite(
             village, any_freeze = rows[0][-2:]
         else:
             village, any_freeze = _SQLITE_VILLAGE_FREEZE.run(connection, keys)[0]
-        at = _CREATED_AT
-        entries = [
-            EntryView.from_row((*row[:at], utc_from_sqlite_text(row[at]), row[at + 1]))
-            for row in rows
-        ]
+        entries = entry_views_of_sqlite_rows(rows)
         current = sum(entry.points for entry in entries)
     else:
         village, any_freeze, current = _SQLITE_VILLAGE_FREEZE_BALANCE.run(connection, keys)[0]
