@@ -6,7 +6,9 @@
   (the first refresh after it mounted). Floor: the same service calls without the app
   (resolve + summarize + open lines), so the row shows what the UI adds.
 - cold start → scan-ready: `kiosk run` in a pseudo-terminal, from exec to the sign-in screen
-  showing the operators loaded from the database. Floor: `python -c "import textual.app"`.
+  showing the operators loaded from the database. Floor: `bench/minimal_app.py` (one label,
+  one input) in the same harness, waited for by the same words; its own floor is
+  `python -c "import textual.app"`.
 - memory: the resident set (VmRSS) of that same `kiosk run` after signing in and opening a
   scanned household.
 
@@ -28,8 +30,10 @@ from pathlib import Path
 from bench.datagen import BENCH_NOW, ensure_district_db, sample_codes
 from bench.table import BenchOptions, BenchRow, p50_p95, render
 
-SCAN_TARGET_MS = 50.0
+SCAN_TARGET_MS = 20.0  # p95
 COLD_START_TARGET_S = 1.5
+COLD_START_TARGET_RATIO = 2.0  # times the minimal Textual app's start, same harness
+MINIMAL_APP = Path(__file__).resolve().parent / "minimal_app.py"
 RSS_TARGET_MB = 150.0
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,10 +42,10 @@ def run(options: BenchOptions) -> list[BenchRow]:
     path = ensure_district_db(quick=options.quick, data_dir=options.data_dir)
     samples = 20 if options.quick else min(options.samples, 200)
     rows = [scan_row(path, samples)]
-    start, rss = cold_start_and_rss(
+    start, floor, rss = cold_start_and_rss(
         path, repetitions=1 if options.quick else 5, data_dir=options.data_dir
     )
-    return [*rows, start, rss]
+    return [*rows, start, floor, rss]
 
 
 # --- scan to household screen -------------------------------------------------------------
@@ -87,10 +91,13 @@ async def _scan_latencies(path: Path, codes: list[str], payloads: list[str]) -> 
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        await pilot.press("enter", *"1111", "enter")
+        # The street administrator: the sampled households are of every village, and a
+        # village's shopkeeper is refused the others' (household.other_village).
+        await pilot.press("down", "down", "enter", *"1111", "enter")
         while app.operator is None:
             await app.workers.wait_for_complete()
             await pilot.pause()
+        assert app.operator.serves is None, app.operator
         driver = app._driver
         assert driver is not None
         for code, payload in zip(codes, payloads, strict=True):
@@ -101,9 +108,12 @@ async def _scan_latencies(path: Path, codes: list[str], payloads: list[str]) -> 
                 await asyncio.sleep(0.001)
             started = time.perf_counter()
             driver.send_message(events.Key("enter", "\r"))
+            deadline = time.monotonic() + 30
             while not (
                 isinstance(app.screen, HouseholdScreen) and app.screen.household.code == code
             ):
+                if time.monotonic() > deadline:  # refused: say why instead of waiting forever
+                    raise RuntimeError(f"scan of {code} did not open it: {app.last_message}")
                 await asyncio.sleep(0.0005)
             painted: asyncio.Future[float] = asyncio.get_running_loop().create_future()
             app.screen.call_after_refresh(lambda f=painted: f.set_result(time.perf_counter()))
@@ -161,7 +171,10 @@ def _compiled_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _kiosk_in_pty(path: Path, data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
+def _kiosk_in_pty(
+    path: Path, data_dir: Path, command: list[str] | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """`kiosk run` (or `command`, with the same terminal and environment) in a pty."""
     main_fd, terminal_fd = pty.openpty()
     os.set_blocking(main_fd, True)
     env = {
@@ -175,7 +188,7 @@ def _kiosk_in_pty(path: Path, data_dir: Path) -> tuple[subprocess.Popen[bytes], 
         "KIOSK_CONFIG": "/nonexistent/kiosk.toml",
     }
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "kiosk"), "run"],
+        command or [str(ROOT / ".venv" / "bin" / "kiosk"), "run"],
         stdin=terminal_fd,
         stdout=terminal_fd,
         stderr=terminal_fd,
@@ -203,7 +216,9 @@ def _stop(process: subprocess.Popen[bytes], fd: int) -> None:
     os.close(fd)
 
 
-def cold_start_and_rss(path: Path, repetitions: int, data_dir: Path) -> tuple[BenchRow, BenchRow]:
+def cold_start_and_rss(
+    path: Path, repetitions: int, data_dir: Path
+) -> tuple[BenchRow, BenchRow, BenchRow]:
     from kiosk.core.codes import CardSigner
 
     signer = CardSigner.from_file(Path(f"{path}.card-key"))
@@ -211,6 +226,7 @@ def cold_start_and_rss(path: Path, repetitions: int, data_dir: Path) -> tuple[Be
     starts: list[float] = []
     rss: list[float] = []
     after_scan: list[float] = []
+    walk_failed = ""
     for attempt in range(-1, repetitions):  # -1: fills the bytecode cache, not timed
         started = time.perf_counter()
         process, fd = _kiosk_in_pty(path, data_dir)
@@ -240,38 +256,67 @@ def cold_start_and_rss(path: Path, repetitions: int, data_dir: Path) -> tuple[Be
                 _read_until(fd, "兑换单号".encode(), timeout=60)
                 time.sleep(1.0)
                 os.write(fd, b"\r")
-                _read_until(fd, "积分兑换凭条".encode(), timeout=60)
-                time.sleep(1.0)
-                rss.append(_rss_mb(process.pid))
+                try:
+                    _read_until(fd, "积分兑换凭条".encode(), timeout=60)
+                except TimeoutError as error:
+                    # The walk no longer reaches a receipt (the cold start rows still
+                    # stand): say so in the row rather than lose the whole module's rows.
+                    walk_failed = str(error)
+                else:
+                    time.sleep(1.0)
+                    rss.append(_rss_mb(process.pid))
         finally:
             _stop(process, fd)
-    floor = []
-    for _ in range(repetitions):
+    # The floor: a Textual app of one label and one input, in the same harness, waited
+    # for by the same words; started as often as the kiosk, its first start not timed.
+    floor: list[float] = []
+    imports: list[float] = []
+    for attempt in range(-1, repetitions):
+        started = time.perf_counter()
+        process, fd = _kiosk_in_pty(path, data_dir, [sys.executable, str(MINIMAL_APP)])
+        try:
+            _read_until(fd, "街道管理员".encode(), timeout=60)
+            if attempt >= 0:
+                floor.append(time.perf_counter() - started)
+        finally:
+            _stop(process, fd)
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-c", "import textual.app"], check=True, env=_compiled_env(data_dir)
         )
-        floor.append(time.perf_counter() - started)
+        if attempt >= 0:
+            imports.append(time.perf_counter() - started)
+    floor_row = BenchRow(
+        name="  floor: a minimal Textual app, one label and one input (pty)",
+        p50=p50_p95(floor)[0],
+        p95=max(floor),
+        unit="s",
+        floor_name="python -c 'import textual.app'",
+        floor=max(imports),
+        note=f"worst of {repetitions}",
+    )
     start_row = BenchRow(
         name="cold start → sign-in screen ready (kiosk run, pty)",
         p50=p50_p95(starts)[0],
         p95=max(starts),
         unit="s",
-        floor_name="python -c 'import textual.app'",
+        floor_name="the minimal Textual app, same pty harness",
         floor=max(floor),
         target_p95=COLD_START_TARGET_S,
+        target_ratio=COLD_START_TARGET_RATIO,
         note=f"worst of {repetitions}",
     )
     rss_row = BenchRow(
         name="resident memory of the running app (scan, catalogue search, receipt preview)",
         p50=None,
-        p95=max(rss),
+        p95=max(rss) if rss else float("nan"),
         unit="MB",
         target_p95=RSS_TARGET_MB,
-        note=f"{max(after_scan):.0f} MB after the scan alone",
+        note=f"{max(after_scan):.0f} MB after the scan alone"
+        + (f"; NOT MEASURED: {walk_failed}" if walk_failed else ""),
         extra={"after_scan_mb": max(after_scan)},
     )
-    return start_row, rss_row
+    return start_row, floor_row, rss_row
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -309,11 +309,9 @@ def household_list(args: argparse.Namespace) -> int:
 
 def household_show(args: argparse.Namespace) -> int:
     from kiosk.core.clock import local
-    from kiosk.core.db import read_session
-    from kiosk.core.households import resolve_household, summarize
+    from kiosk.core.households import look_up
 
-    with read_session(open_engine(args)) as session:
-        summary = summarize(session, resolve_household(session, args.code), now())
+    summary = look_up(open_engine(args), args.code, now())
     if args.json:
         print_json(summary.as_json())
     else:

@@ -91,9 +91,20 @@ class Household(SQLModel, table=True):
 
     @property
     def takes_part(self) -> bool:
-        if self.opted_out or self.left_at is not None:
-            return False
-        return not self.long_term_absent or self.opted_in
+        return takes_part(
+            opted_out=self.opted_out,
+            left=self.left_at is not None,
+            long_term_absent=self.long_term_absent,
+            opted_in=self.opted_in,
+        )
+
+
+def takes_part(*, opted_out: bool, left: bool, long_term_absent: bool, opted_in: bool) -> bool:
+    """Whether a household takes part in the scheme (`Household.takes_part`), from its
+    columns: the counter's lookup reads them as a plain row."""
+    if opted_out or left:
+        return False
+    return not long_term_absent or opted_in
 
 
 class Operator(SQLModel, table=True):

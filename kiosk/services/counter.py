@@ -41,7 +41,7 @@ from kiosk.core.fulfilment import (
     resolve_order,
     restock,
 )
-from kiosk.core.households import resolve_household
+from kiosk.core.households import look_up, resolve_household
 from kiosk.core.models import (
     ExchangePoint,
     Household,
@@ -67,6 +67,7 @@ from kiosk.services.households import (
     HouseholdHit,
     HouseholdView,
     household_view,
+    view_of_summary,
 )
 from kiosk.services.register import change_pin
 from kiosk.services.register import sign_in as check_pin
@@ -250,7 +251,7 @@ class CounterService:
         now = self.clock()
         with read_session(self.engine) as session:
             household = session.get(Household, code_or_id) or resolve_household(session, code_or_id)
-            _check_serves(session, household, operator)
+            _check_serves(session, household.code, household.village_id, operator)
             return household_view(session, household, now)
 
     def open_scan(self, raw: str, operator: SignedIn | None = None) -> ScanTarget:
@@ -260,12 +261,18 @@ class CounterService:
         nothing `operator` could do there would be allowed (redeem, award).
         """
         scan = parse_scan(raw)
-        with read_session(self.engine) as session:
-            if isinstance(scan, OrderScan):
+        if isinstance(scan, OrderScan):
+            with read_session(self.engine) as session:
                 return ScanTarget(order=order_view(session, order_by_number(session, scan.number)))
-            household = resolve_household(session, raw)
-            _check_serves(session, household, operator)
-            return ScanTarget(household=household_view(session, household, self.clock()))
+        now = self.clock()
+        # The card's checks and the summary in one lean read (`look_up`, as the bench's
+        # lookup row measures it); what else the screen shows in a session after it. A
+        # commit between the two (this kiosk's own, or a sync) can only make the open
+        # lines newer than the balance, and the screen reloads whenever it comes back.
+        summary = look_up(self.engine, raw, now)
+        with read_session(self.engine) as session:
+            _check_serves(session, summary.code, summary.village_id, operator)
+            return ScanTarget(household=view_of_summary(session, summary, now))
 
     def find_households(self, query: str, operator: SignedIn | None) -> list[HouseholdHit]:
         """By short code, by a part of the head's name, or by the pinyin of it: for a
@@ -519,12 +526,12 @@ class CounterService:
             return restock(session, point, item_no, qty, operator, now)
 
 
-def _check_serves(session: Session, household: Household, operator: SignedIn | None) -> None:
-    if operator is None or operator.serves in (None, household.village_id):
+def _check_serves(session: Session, code: str, village_id: str, operator: SignedIn | None) -> None:
+    if operator is None or operator.serves in (None, village_id):
         return
-    village = session.get(Village, household.village_id)
+    village = session.get(Village, village_id)
     raise Refused(
         "household.other_village",
-        code=household.code,
-        village=village.name if village else household.village_id,
+        code=code,
+        village=village.name if village else village_id,
     )

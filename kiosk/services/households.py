@@ -15,7 +15,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from kiosk.core.codes import ShortCodeScan, parse_scan
 from kiosk.core.errors import BadInput
 from kiosk.core.fulfilment import LineStatus, order_report
-from kiosk.core.households import summarize
+from kiosk.core.households import HouseholdSummary, summarize
 from kiosk.core.masking import mask_name
 from kiosk.core.models import Household, Village
 from kiosk.core.reference import ruleset_for
@@ -72,9 +72,9 @@ class HouseholdHit:
     group: str
 
 
-def open_lines(session: Session, household: Household, now: datetime) -> list[OpenLine]:
+def open_lines(session: Session, household_code: str, now: datetime) -> list[OpenLine]:
     """Lines redeemed and still owed (pending as the fulfilment rules say it), due first."""
-    records = order_report(session, now, status=LineStatus.PENDING, household=household.code)
+    records = order_report(session, now, status=LineStatus.PENDING, household=household_code)
     found = [
         OpenLine(record.number, line.name, line.qty, line.due_at, line.status == LineStatus.OVERDUE)
         for record in records
@@ -86,8 +86,12 @@ def open_lines(session: Session, household: Household, now: datetime) -> list[Op
 
 def household_view(session: Session, household: Household, now: datetime) -> HouseholdView:
     """The household as its screen shows it at `now`: balance, freeze, recent entries, owed."""
-    summary = summarize(session, household, now)
-    ruleset = ruleset_for(session, household.village_id, now)
+    return view_of_summary(session, summarize(session, household, now), now)
+
+
+def view_of_summary(session: Session, summary: HouseholdSummary, now: datetime) -> HouseholdView:
+    """`household_view` of a household already summarised (`kiosk.core.households.look_up`)."""
+    ruleset = ruleset_for(session, summary.village_id, now)
     entries: list[EntryRow] = []
     for entry in reversed(summary.entries[-RECENT_ENTRIES:]):
         rule = ruleset.get(entry.rule_id) if entry.rule_id else None
@@ -107,7 +111,7 @@ def household_view(session: Session, household: Household, now: datetime) -> Hou
         frozen_reason=summary.frozen.reason if summary.frozen else None,
         takes_part=summary.takes_part,
         entries=entries,
-        open_lines=open_lines(session, household, now),
+        open_lines=open_lines(session, summary.code, now),
     )
 
 

@@ -1,4 +1,5 @@
-"""Household lookup as the kiosk does it on every scan: resolve_household and summarize.
+"""Household lookup as the kiosk does it on every scan: resolve_household and summarize,
+and `look_up`, the lean read of both that the counter and `kiosk household show` use.
 
 These pin what the lean lookup (prebuilt Core statements, the card key read with the
 household, the balance summed from the entries) must keep: the same answers with and without
@@ -15,8 +16,8 @@ from sqlalchemy.engine import Engine
 from kiosk.core.awards import freeze
 from kiosk.core.codes import CardSigner
 from kiosk.core.db import read_session, write_session
-from kiosk.core.errors import BadInput, NotFound
-from kiosk.core.households import resolve_household, summarize
+from kiosk.core.errors import BadInput, DomainError, NotFound
+from kiosk.core.households import HouseholdSummary, look_up, resolve_household, summarize
 from kiosk.core.ledger import balance, meta_set
 from tests.support.builders import NOW, earn, household, operator
 from tests.support.clock import at
@@ -127,3 +128,97 @@ def test_a_new_card_key_takes_effect_at_once(db: Db, engine: Engine) -> None:
         assert resolve_household(session, new.payload("HP0002", 1)).code == "HP0002"
         with pytest.raises(BadInput):
             resolve_household(session, old.payload("HP0002", 1))
+
+
+# --- look_up: the counter's lean read must answer exactly as the session path does ------
+
+
+def _session_path(engine: Engine, raw: str, with_entries: bool) -> HouseholdSummary | str:
+    """resolve_household + summarize in a read session: the summary, or the refusal's key."""
+    try:
+        with read_session(engine) as session:
+            target = resolve_household(session, raw)
+            return summarize(session, target, NOW, with_entries=with_entries)
+    except DomainError as error:
+        return error.key
+
+
+def _look_up(engine: Engine, raw: str, with_entries: bool) -> HouseholdSummary | str:
+    try:
+        return look_up(engine, raw, NOW, with_entries=with_entries)
+    except DomainError as error:
+        return error.key
+
+
+def test_look_up_answers_as_the_session_path_does(db: Db, earned: Engine) -> None:
+    """Entries, none this year, a freeze in force, one recorded for later, a household that
+    left the register, a reissued card: the same summary or the same refusal, both ways."""
+    operator_ = "admin-heping"
+    with write_session(earned) as session:
+        admin = operator(session, operator_)
+        freeze(session, household=household(session, "HP0002"), until=date(2026, 12, 31),
+               reason="测试冻结", operator=admin, now=NOW)  # fmt: skip
+        freeze(session, household=household(session, "HP0003"), until=date(2027, 3, 31),
+               reason="以后", operator=admin, now=NOW, starts_on=date(2027, 2, 1))  # fmt: skip
+        gone = household(session, "HP0004")
+        gone.left_at, gone.left_reason = NOW, "迁出"
+        moved = household(session, "HP0005")
+        moved.card_version = 2
+        session.add_all([gone, moved])
+    signer, stranger = db.signer(), CardSigner.generate()
+    scans = [
+        signer.payload("HP0001", 1),
+        signer.payload("HP0002", 1),
+        signer.payload("HP0003", 1),
+        signer.payload("HP0004", 1),  # left the register
+        signer.payload("HP0005", 1),  # replaced by version 2: revoked
+        signer.payload("HP0005", 2),
+        signer.payload("HP0005", 3),  # newer than this kiosk knows
+        signer.payload("HP9999", 1),  # signed, unknown
+        stranger.payload("HP0001", 1),  # forged, known code
+        stranger.payload("HP9999", 1),  # forged, unknown code
+        signer.payload("HP0001", 1).lower(),  # a Caps Lock scanner
+        "HP0001",  # typed by hand
+        "hp0004",
+        "HP9999",
+        "JFO:K-HP-01-000001",  # an order code is not a household
+        "JF1:HP0001:1:",
+        "",
+    ]
+    answers = []
+    for raw in scans:
+        for with_entries in (True, False):
+            expected = _session_path(earned, raw, with_entries)
+            assert _look_up(earned, raw, with_entries) == expected, raw
+            answers.append(expected if isinstance(expected, str) else expected.code)
+    assert answers.count("HP0001") == 6 and "register.left" in answers
+    assert {"code.forged", "code.revoked", "code.unknown", "code.garbled"} <= set(answers)
+    frozen = look_up(earned, signer.payload("HP0002", 1), NOW)
+    assert frozen.frozen is not None and frozen.frozen.until == date(2026, 12, 31)
+    assert look_up(earned, "HP0003", NOW).frozen is None  # recorded, not yet in force
+    full = look_up(earned, "HP0001", NOW)
+    assert [entry.points for entry in full.entries] == [30, 12, -5] and full.balance == 37
+    assert all(entry.created_at.utcoffset() is not None for entry in full.entries)
+
+
+def test_look_up_refuses_every_altered_card(db: Db, engine: Engine) -> None:
+    """Any one character of a valid card changed, through the lean path: never a household."""
+    payload = db.signer().payload("HP0001", 1)
+    assert look_up(engine, payload, NOW).code == "HP0001"
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567:0189"
+    for position in range(len(payload)):
+        replacement = next(c for c in alphabet if c != payload[position])
+        altered = payload[:position] + replacement + payload[position + 1 :]
+        with pytest.raises(DomainError):
+            look_up(engine, altered, NOW)
+
+
+def test_look_up_takes_a_new_card_key_at_once(db: Db, engine: Engine) -> None:
+    old, new = db.signer(), CardSigner.generate()
+    assert look_up(engine, old.payload("HP0002", 1), NOW).code == "HP0002"
+    with write_session(engine) as session:
+        meta_set(session, "card_public_key", new.public_key_hex())
+    assert look_up(engine, new.payload("HP0002", 1), NOW).code == "HP0002"
+    with pytest.raises(BadInput) as refused:
+        look_up(engine, old.payload("HP0002", 1), NOW)
+    assert refused.value.key == "code.forged"

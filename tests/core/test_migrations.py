@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,11 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from kiosk.core.db import open_database
-from kiosk.core.migrations import current_revision, head_revision
+from kiosk.core.migrations import (
+    current_revision,
+    head_revision,
+    quick_head_revision,
+)
 
 
 def _import_every_model_module() -> None:
@@ -120,3 +126,35 @@ def test_a_database_at_the_last_release_migrates_to_head(tmp_path: Path) -> None
             assert compare_metadata(context, SQLModel.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_the_quick_head_is_alembics_own() -> None:
+    """The start-up check reads the head from the files as text; alembic must agree."""
+    assert quick_head_revision() is not None
+    assert quick_head_revision() == head_revision()
+
+
+def test_a_database_at_head_opens_without_importing_alembic(tmp_path: Path) -> None:
+    """A kiosk's every start: one version read, no alembic (with mako, pygments) imported;
+    a new database is still made by alembic."""
+    url = f"sqlite:///{tmp_path / 'kiosk.db'}"
+    open_database(url).dispose()  # made and migrated here
+    probe = (
+        "import sys\n"
+        "from kiosk.core.db import open_database\n"
+        f"engine = open_database({url!r})\n"
+        "from kiosk.core.migrations import stored_revision\n"
+        "print(stored_revision(engine), 'alembic' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == [head_revision(), "False"]
+    fresh = f"sqlite:///{tmp_path / 'new.db'}"  # nothing recorded: alembic makes it
+    result = subprocess.run(
+        [sys.executable, "-c", probe.replace(repr(url), repr(fresh))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == [head_revision(), "True"]

@@ -51,7 +51,7 @@ def test_open_lines_are_the_lines_the_fulfilment_rules_call_pending(
     now = at(2026, 12, 4)  # the soap is overdue by now
     with read_session(engine) as session:
         target = household(session, "HP0001")
-        lines = open_lines(session, target, now)
+        lines = open_lines(session, target.code, now)
         pending = [
             (record.number, line.name, line.status == LineStatus.OVERDUE)
             for record in order_report(session, now, status=LineStatus.PENDING, household="HP0001")

@@ -15,7 +15,7 @@ from kiosk.core.clock import now
 from kiosk.core.codes import CardSigner, parse_scan
 from kiosk.core.db import open_database, read_session, write_session
 from kiosk.core.errors import DomainError
-from kiosk.core.households import resolve_household
+from kiosk.core.households import look_up, resolve_household
 from kiosk.core.ledger import meta_get
 from kiosk.core.seed import seed_demo
 
@@ -37,13 +37,22 @@ def dump(path: Path) -> list[str]:
 
 
 def scan(engine: Engine, text: str) -> str | None:
-    """The household code a scan resolves to, or None when refused with a DomainError."""
+    """The household code a scan resolves to, or None when refused with a DomainError.
+
+    Both ways the kiosk reads a scan (resolve_household in a session, and the counter's
+    lean `look_up`) must give the same answer, refusal key included."""
     with read_session(engine) as session:
         try:
-            return resolve_household(session, text).code
+            found: str | None = resolve_household(session, text).code
+            refusal = None
         except DomainError as error:
             assert error.message("zh") and error.message("en")
-            return None
+            found, refusal = None, error.key
+    try:
+        assert look_up(engine, text, now()).code == found
+    except DomainError as error:
+        assert (found, error.key) == (None, refusal)
+    return found
 
 
 scanner_text = st.one_of(
