@@ -214,8 +214,9 @@ REGISTER_TEXTS: dict[str, tuple[str, str]] = {
     ),
     "reg.pin.label": ("一次性密码：", "One-time PIN:"),
     "reg.pin.change": (
-        "本人第一次在兑换点登录时必须换成自己的密码。",
-        "At the first sign-in at a shop the operator must choose their own PIN.",
+        "本人第一次在兑换机上，或（管理员）在手机、街道办电脑上登录时，须换成自己的密码。",
+        "At the first sign-in at a kiosk, or (administrators) on a phone or the office PC, the"
+        " operator must choose their own PIN.",
     ),
     "reg.pin.done": ("已抄下，返回操作员", "Written down: back to operators"),
     # exchange points
