@@ -297,8 +297,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "admin.not_admin": ("只有村、街道管理员能在手机上审核", "Only administrators review on phones"),
     "admin.choose_pin": (
-        "这是街道发的一次性 PIN：请在下面设一个自己的 6 位 PIN，以后用它登录",
-        "This is the office's one-time PIN: choose your own 6-digit PIN below and use it from now on",
+        "这是街道发的一次性 PIN：请再输一次它，并在下面设一个自己的 6 位 PIN，以后用它登录",
+        "This is the office's one-time PIN: type it again and choose your own 6-digit PIN below;"
+        " use that one from now on",
     ),
     "admin.pin_again": (
         "两次输入的新 PIN 不一样，请重新输入",
