@@ -22,12 +22,11 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from kiosk.core.db import write_session
-from kiosk.core.errors import DomainError
 from sync import phones
 from sync.web import console_audit, console_exports, console_overview, console_periods, register
 from sync.web.access import OFFICE_COOKIE, Access, Viewer
 from sync.web.office_port import OfficeDesk
-from sync.web.pages import Pages, set_cookie, signin_refusal
+from sync.web.pages import Pages, admin_sign_in
 
 HERE = Path(__file__).parent
 CONSOLE_CSS = (HERE / "static" / "console.css").read_bytes()
@@ -65,37 +64,18 @@ def install(
 
     @app.post("/o/signin", include_in_schema=False)
     async def signin(request: Request, viewer: PublicForm) -> Response:
-        operator_id = viewer.form.get("operator", "").strip()[:64]
-        pin = viewer.form.get("pin", "")[:32]
-        new_pin = viewer.form.get("new_pin", "")[:32] or None
-        new_pin_again = viewer.form.get("new_pin_again", "")[:32] or None
-        try:
-            signed = await run_in_threadpool(
-                lambda: phones.sign_in_admin(
-                    engine,
-                    operator_id,
-                    pin,
-                    now=clock(),
-                    address=viewer.address,
-                    kind="console",
-                    new_pin=new_pin,
-                    new_pin_again=new_pin_again,
-                )
-            )
-        except DomainError as error:
-            status, errors, choose = signin_refusal(error, viewer.language)
-            return render(
-                request,
-                viewer,
-                "console_signin.html",
-                status=status,
-                errors=errors,
-                operator_id=operator_id,
-                choose=choose,
-            )
-        response = RedirectResponse("/o", status_code=303)
-        set_cookie(response, OFFICE_COOKIE, signed.token, OFFICE_MAX_AGE)
-        return response
+        return await admin_sign_in(
+            pages,
+            request,
+            viewer,
+            engine,
+            clock(),
+            kind="console",
+            template="console_signin.html",
+            home="/o",
+            cookie=OFFICE_COOKIE,
+            max_age=OFFICE_MAX_AGE,
+        )
 
     @app.post("/o/signout", include_in_schema=False)
     async def signout(request: Request, viewer: OfficeForm) -> Response:

@@ -10,13 +10,16 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
 from kiosk.core.clock import local
 from kiosk.core.errors import DomainError
 from kiosk.core.masking import mask_name
 from rules.model import RuleList
+from sync.phones import sign_in_admin
 from sync.web.access import PRE_COOKIE, SESSION_MAX_AGE, Viewer
 from sync.web.texts import say
 
@@ -45,14 +48,54 @@ CHOOSE_PIN_KEYS = frozenset(
 )
 
 
-def signin_refusal(error: DomainError, language: str) -> tuple[int, dict[str, str], bool]:
-    """An administrator's refused sign-in as its page shows it: the status, the message by the
-    field it concerns, and whether the new-PIN fields are shown (`choose_pin.html`)."""
-    status = 429 if error.key in ("operator.locked", "admin.too_many") else 400
-    message = say(error.key, language, **error.params)
-    if error.key in CHOOSE_PIN_KEYS:
-        return status, {"new_pin": message}, True
-    return status, {"pin": message}, False
+async def admin_sign_in(
+    pages: Pages,
+    request: Request,
+    viewer: Viewer,
+    engine: Engine,
+    now: datetime,
+    *,
+    kind: str,
+    template: str,
+    home: str,
+    cookie: str,
+    max_age: int,
+) -> Response:
+    """The one sign-in of administrators, on a phone (`kind` "phone") or the office console:
+    the posted id and PIN (and a new PIN when the office's one-time PIN must be replaced)
+    through `sync.phones.sign_in_admin`; a refusal shows `template` again with its message by
+    the field it concerns, and the new-PIN fields (`choose_pin.html`) when they are asked for."""
+    form = viewer.form
+    operator_id = form.get("operator", "").strip()[:64]
+    try:
+        signed = await run_in_threadpool(
+            lambda: sign_in_admin(
+                engine,
+                operator_id,
+                form.get("pin", "")[:32],
+                now=now,
+                address=viewer.address,
+                kind=kind,
+                new_pin=form.get("new_pin", "")[:32] or None,
+                new_pin_again=form.get("new_pin_again", "")[:32] or None,
+            )
+        )
+    except DomainError as error:
+        status = 429 if error.key in ("operator.locked", "admin.too_many") else 400
+        message = say(error.key, viewer.language, **error.params)
+        choose = error.key in CHOOSE_PIN_KEYS
+        return pages.render(
+            request,
+            viewer,
+            template,
+            status=status,
+            errors={"new_pin" if choose else "pin": message},
+            operator_id=operator_id,
+            choose=choose,
+        )
+    response = RedirectResponse(home, status_code=303)
+    set_cookie(response, cookie, signed.token, max_age)
+    return response
 
 
 # The office console's menu (console_base.html): (section, path). A console page passes its

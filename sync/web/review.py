@@ -27,7 +27,7 @@ from sync import phones
 from sync.web import review_views
 from sync.web.access import ADMIN_COOKIE, Access, Viewer, WebRefusal, in_scope
 from sync.web.declare import PHOTO_NAME, photo_response
-from sync.web.pages import Pages, set_cookie, signin_refusal
+from sync.web.pages import Pages, admin_sign_in
 from sync.web.texts import say
 
 ADMIN_MAX_AGE = int(phones.ADMIN_SESSION_LIFETIME.total_seconds())
@@ -63,36 +63,18 @@ def install(
 
     @app.post("/a/signin", include_in_schema=False)
     async def signin(request: Request, viewer: PublicForm) -> Response:
-        operator_id = viewer.form.get("operator", "").strip()[:64]
-        pin = viewer.form.get("pin", "")[:32]
-        new_pin = viewer.form.get("new_pin", "")[:32] or None
-        new_pin_again = viewer.form.get("new_pin_again", "")[:32] or None
-        try:
-            signed = await run_in_threadpool(
-                lambda: phones.sign_in_admin(
-                    engine,
-                    operator_id,
-                    pin,
-                    now=clock(),
-                    address=viewer.address,
-                    new_pin=new_pin,
-                    new_pin_again=new_pin_again,
-                )
-            )
-        except DomainError as error:
-            status, errors, choose = signin_refusal(error, viewer.language)
-            return render(
-                request,
-                viewer,
-                "admin_signin.html",
-                status=status,
-                errors=errors,
-                operator_id=operator_id,
-                choose=choose,
-            )
-        response = RedirectResponse("/a", status_code=303)
-        set_cookie(response, ADMIN_COOKIE, signed.token, ADMIN_MAX_AGE)
-        return response
+        return await admin_sign_in(
+            pages,
+            request,
+            viewer,
+            engine,
+            clock(),
+            kind="phone",
+            template="admin_signin.html",
+            home="/a",
+            cookie=ADMIN_COOKIE,
+            max_age=ADMIN_MAX_AGE,
+        )
 
     def operator_of(viewer: Viewer) -> Operator:
         assert viewer.operator is not None
